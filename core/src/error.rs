@@ -96,6 +96,10 @@ pub enum Error {
     /// Building the certificate failed.
     #[error("could not build the certificate: {0}")]
     Certificate(String),
+    /// certtool's check of its own output failed (a PFX written does not read back the
+    /// same): a bug in certtool, never the input's fault. Nothing was written.
+    #[error("internal check failed: {0}; nothing was written")]
+    SelfCheck(String),
 }
 
 impl Error {
@@ -106,7 +110,10 @@ impl Error {
             Error::MissingKey { .. } | Error::KeyMismatch { .. } => ErrorKind::Input,
             Error::WrongPassword { .. } => ErrorKind::Password,
             Error::Refused(_) | Error::InvalidArgument(_) => ErrorKind::Usage,
-            Error::Write { .. } | Error::Crypto { .. } | Error::Certificate(_) => ErrorKind::Other,
+            Error::Write { .. }
+            | Error::Crypto { .. }
+            | Error::Certificate(_)
+            | Error::SelfCheck(_) => ErrorKind::Other,
         }
     }
 

@@ -1,21 +1,34 @@
-//! PKCS#12 (PFX) files: one entry point to read any PFX users hold, and one to write a
-//! new one in a named [`Profile`].
+//! PKCS#12 (PFX) files: read any PFX users hold, report how it is protected, and write
+//! one in a named [`Profile`], at the level of SafeContents and SafeBags.
 //!
-//! Every command reads PFX files through [`read`]; nothing else in certtool parses
-//! PKCS#12. This first version stands on OpenSSL's own PKCS#12 code (with OpenSSL's
-//! legacy provider loaded for RC2 files where it is installed); the bag-level engine
-//! that keeps every attribute replaces it behind the same functions.
+//! A file is opened into a [`Pfx`]: its containers (the AuthenticatedSafe's ContentInfos)
+//! in order, each with its [`SafeBag`]s in order, every bag attribute kept as DER bytes.
+//! Writing re-encodes exactly those bags under new protection, so nothing but the
+//! protection changes: that is what [`strip`] does, and [`build`] writes a new PFX through
+//! the same writer. See `asn1` for the encoding rules and `crypto` for the algorithms and
+//! which library implements each.
 
-use openssl::nid::Nid;
-use openssl::pkcs12::Pkcs12;
+mod asn1;
+mod crypto;
+mod read;
+mod strip;
+#[cfg(test)]
+mod tests;
+mod write;
+
 use openssl::pkey::{PKey, Private};
-use openssl::stack::Stack;
 use openssl::x509::X509;
 use serde::Serialize;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 use crate::secret::Secret;
+
+pub use crypto::MAX_ITERATIONS;
+pub use read::{looks_like_pfx, open, read};
+pub use strip::{compare, strip, BagSummary, StripOptions, StripOutcome};
+pub use write::write;
+pub use yasna::models::ObjectIdentifier;
 
 /// Iteration count for key derivation and MAC in every profile certtool writes: what
 /// OpenSSL writes, and well under the 10 000 that .NET allows for password-less files.
@@ -64,7 +77,7 @@ pub struct PfxCertificate {
     pub local_key_id: Option<Vec<u8>>,
 }
 
-/// How a PFX that was read is protected.
+/// How a PFX that was read (or written) is protected.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Protection {
     /// The integrity MAC, or `None` when the file has none.
@@ -87,12 +100,14 @@ pub struct MacInfo {
 /// The encryption of one part of a PFX.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct EncryptionInfo {
-    /// What is protected: `key` or `certificates` (or `other`).
+    /// What is protected: `key`, `certificates` or `other`.
     pub protects: String,
-    /// Algorithm name, e.g. `pbeWithSHAAnd40BitRC2-CBC` or `PBES2 AES-256-CBC PBKDF2-HMAC-SHA256`.
+    /// Algorithm name, e.g. `pbeWithSHAAnd40BitRC2-CBC` or `PBES2 AES-256-CBC PBKDF2-HMAC-SHA-256`.
     pub algorithm: String,
     /// Key-derivation iteration count.
     pub iterations: u64,
+    /// Where in the file, e.g. `container 1` or `shrouded key bag 1 (container 2)`.
+    pub location: String,
 }
 
 /// The password that opened a PFX.
@@ -101,10 +116,236 @@ pub struct EncryptionInfo {
 pub enum PasswordForm {
     /// A non-empty password supplied by the user.
     Given,
+    /// A non-empty, non-ASCII password with each UTF-8 byte widened to 16 bits, as
+    /// OpenSSL before 1.1.0 encoded it.
+    GivenWidenedBytes,
     /// The empty password, in RFC 7292 form (BMPString terminator `00 00`).
     EmptyBmp,
     /// The empty password as a zero-length byte string (Windows legacy exports).
     EmptyNull,
+    /// Nothing in the file is encrypted or MAC-protected: no password was needed.
+    NotNeeded,
+}
+
+/// One attribute of a SafeBag, kept as found: its OID and the DER of each value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attribute {
+    /// The attribute type, e.g. 1.2.840.113549.1.9.20 (friendlyName).
+    pub oid: ObjectIdentifier,
+    /// Each value of the attribute's SET, as DER.
+    pub values: Vec<Vec<u8>>,
+}
+
+impl Attribute {
+    /// The attribute's DER encoding (`SEQUENCE { oid, SET OF value }`).
+    pub fn to_der(&self) -> Vec<u8> {
+        yasna::construct_der(|w| asn1::write_attribute(w, self))
+    }
+
+    /// A short name for well-known attributes (`friendlyName`, `localKeyID`,
+    /// `MS-CSP-Name`, `MS-Local-Key-Set`), else the dotted OID.
+    pub fn name(&self) -> String {
+        let arcs = self.oid.components().as_slice();
+        match arcs {
+            [1, 2, 840, 113549, 1, 9, 20] => "friendlyName".into(),
+            [1, 2, 840, 113549, 1, 9, 21] => "localKeyID".into(),
+            [1, 3, 6, 1, 4, 1, 311, 17, 1] => "MS-CSP-Name".into(),
+            [1, 3, 6, 1, 4, 1, 311, 17, 2] => "MS-Local-Key-Set".into(),
+            _ => self.oid.to_string(),
+        }
+    }
+
+    /// A friendlyName attribute holding `name` as a BMPString.
+    pub fn friendly_name(name: &str) -> Attribute {
+        Attribute {
+            oid: ObjectIdentifier::from_slice(asn1::oid::FRIENDLY_NAME),
+            values: vec![yasna::construct_der(|w| w.write_bmp_string(name))],
+        }
+    }
+
+    /// A localKeyID attribute holding `id` as an OCTET STRING.
+    pub fn local_key_id(id: &[u8]) -> Attribute {
+        Attribute {
+            oid: ObjectIdentifier::from_slice(asn1::oid::LOCAL_KEY_ID),
+            values: vec![yasna::construct_der(|w| w.write_bytes(id))],
+        }
+    }
+}
+
+/// What a SafeBag holds.
+#[derive(Clone)]
+pub enum BagValue {
+    /// A private key (keyBag, or pkcs8ShroudedKeyBag decrypted).
+    Key {
+        /// The PKCS#8 PrivateKeyInfo DER, exactly as it was inside the bag.
+        pkcs8: Zeroizing<Vec<u8>>,
+        /// Whether the key was in a pkcs8ShroudedKeyBag (encrypted on its own).
+        shrouded: bool,
+    },
+    /// A certBag.
+    Certificate {
+        /// certId, e.g. x509Certificate (1.2.840.113549.1.9.22.1).
+        cert_type: ObjectIdentifier,
+        /// The DER of certValue (for X.509: an OCTET STRING holding the certificate).
+        value: Vec<u8>,
+    },
+    /// A crlBag.
+    Crl {
+        /// crlId.
+        crl_type: ObjectIdentifier,
+        /// The DER of crlValue.
+        value: Vec<u8>,
+    },
+    /// A secretBag: the whole SecretBag DER.
+    Secret(Zeroizing<Vec<u8>>),
+    /// A safeContentsBag: nested bags.
+    SafeContents(Vec<SafeBag>),
+    /// A bag of a type certtool does not know: kept as its value's DER.
+    Other {
+        /// bagId.
+        bag_type: ObjectIdentifier,
+        /// The DER of bagValue.
+        value: Vec<u8>,
+    },
+}
+
+impl BagValue {
+    /// A word for reports: `key`, `certificate`, `crl`, `secret`, `safe-contents`, `other`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            BagValue::Key { .. } => "key",
+            BagValue::Certificate { .. } => "certificate",
+            BagValue::Crl { .. } => "crl",
+            BagValue::Secret(_) => "secret",
+            BagValue::SafeContents(_) => "safe-contents",
+            BagValue::Other { .. } => "other",
+        }
+    }
+
+    /// For an X.509 certificate bag: the certificate's DER.
+    pub fn x509_der(&self) -> Option<Vec<u8>> {
+        match self {
+            BagValue::Certificate { cert_type, value }
+                if asn1::is(cert_type, asn1::oid::X509_CERTIFICATE) =>
+            {
+                asn1::octet_string(value).ok()
+            }
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Debug for BagValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BagValue::Key { pkcs8, shrouded } => f
+                .debug_struct("Key")
+                .field("pkcs8_len", &pkcs8.len())
+                .field("shrouded", shrouded)
+                .finish(),
+            BagValue::Secret(v) => f.debug_struct("Secret").field("len", &v.len()).finish(),
+            BagValue::Certificate { cert_type, value } => f
+                .debug_struct("Certificate")
+                .field("cert_type", &cert_type.to_string())
+                .field("len", &value.len())
+                .finish(),
+            BagValue::Crl { crl_type, value } => f
+                .debug_struct("Crl")
+                .field("crl_type", &crl_type.to_string())
+                .field("len", &value.len())
+                .finish(),
+            BagValue::SafeContents(bags) => f.debug_tuple("SafeContents").field(bags).finish(),
+            BagValue::Other { bag_type, value } => f
+                .debug_struct("Other")
+                .field("bag_type", &bag_type.to_string())
+                .field("len", &value.len())
+                .finish(),
+        }
+    }
+}
+
+/// One SafeBag: its value and its attributes in file order.
+#[derive(Debug, Clone)]
+pub struct SafeBag {
+    /// What the bag holds.
+    pub value: BagValue,
+    /// bagAttributes, each byte for byte as found (DER).
+    pub attributes: Vec<Attribute>,
+}
+
+impl SafeBag {
+    /// The first value of the attribute `arcs` decoded by `decode`.
+    fn attribute<T>(&self, arcs: &[u64], decode: impl Fn(&[u8]) -> Option<T>) -> Option<T> {
+        self.attributes
+            .iter()
+            .find(|a| asn1::is(&a.oid, arcs))
+            .and_then(|a| a.values.first())
+            .and_then(|v| decode(v))
+    }
+
+    /// The friendlyName attribute, if any (without the NUL terminator Windows adds).
+    pub fn friendly_name(&self) -> Option<String> {
+        self.attribute(asn1::oid::FRIENDLY_NAME, |v| {
+            let name = yasna::parse_der(v, |r| r.read_bmp_string()).ok()?;
+            Some(name.trim_end_matches('\0').to_owned())
+        })
+    }
+
+    /// The localKeyID attribute, if any.
+    pub fn local_key_id(&self) -> Option<Vec<u8>> {
+        self.attribute(asn1::oid::LOCAL_KEY_ID, |v| asn1::octet_string(v).ok())
+    }
+
+    /// The attributes' DER encodings, sorted (a SET has no order, DER sorts it).
+    pub fn attributes_der_sorted(&self) -> Vec<Vec<u8>> {
+        let mut all: Vec<Vec<u8>> = self.attributes.iter().map(Attribute::to_der).collect();
+        all.sort();
+        all
+    }
+}
+
+/// One container of the AuthenticatedSafe: plain Data or EncryptedData, with its bags.
+#[derive(Debug, Clone)]
+pub struct Container {
+    /// Whether the container was (or is to be) an EncryptedData.
+    pub encrypted: bool,
+    /// Its SafeBags, in order.
+    pub bags: Vec<SafeBag>,
+}
+
+/// The bag-level contents of a PFX, independent of its protection.
+#[derive(Debug, Clone, Default)]
+pub struct Pfx {
+    /// The AuthenticatedSafe's containers, in order.
+    pub containers: Vec<Container>,
+}
+
+impl Pfx {
+    /// Every bag, depth first, nested safeContents bags included, in file order.
+    pub fn all_bags(&self) -> Vec<&SafeBag> {
+        fn walk<'a>(bags: &'a [SafeBag], out: &mut Vec<&'a SafeBag>) {
+            for b in bags {
+                out.push(b);
+                if let BagValue::SafeContents(inner) = &b.value {
+                    walk(inner, out);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for c in &self.containers {
+            walk(&c.bags, &mut out);
+        }
+        out
+    }
+}
+
+/// A PFX opened with its password: its bags and how it was protected.
+#[derive(Debug)]
+pub struct Opened {
+    /// The bags.
+    pub pfx: Pfx,
+    /// How the file was protected, and which password form opened it.
+    pub protection: Protection,
 }
 
 /// What a PFX holds.
@@ -114,85 +355,16 @@ pub struct PfxContents {
     pub keys: Vec<PfxKey>,
     /// Certificates, in file order.
     pub certificates: Vec<PfxCertificate>,
-    /// How the file was protected, where known.
-    pub protection: Option<Protection>,
-}
-
-fn legacy_provider() {
-    use std::sync::OnceLock;
-    static LEGACY: OnceLock<Option<openssl::provider::Provider>> = OnceLock::new();
-    LEGACY.get_or_init(|| openssl::provider::Provider::try_load(None, "legacy", true).ok());
-}
-
-/// True when the bytes could be a PFX (a DER SEQUENCE that is not a bare certificate).
-pub fn looks_like_pfx(data: &[u8]) -> bool {
-    data.first() == Some(&0x30) && Pkcs12::from_der(data).is_ok()
-}
-
-/// Reads a PFX. With `password` `None` the empty password is tried in both of its forms;
-/// a wrong password is [`Error::WrongPassword`], a damaged file [`Error::Malformed`].
-pub fn read(data: &[u8], password: Option<&Secret>, input: &str) -> Result<PfxContents> {
-    legacy_provider();
-    if data.is_empty() {
-        return Err(Error::malformed(input, "the file is empty"));
-    }
-    let p12 = Pkcs12::from_der(data)
-        .map_err(|_| Error::malformed(input, "not a PKCS#12 (PFX) file, or truncated"))?;
-    let pass = password.map(Secret::expose).unwrap_or("");
-    let parsed = p12.parse2(pass).map_err(|e| {
-        let text = e.to_string();
-        if text.contains("mac verify failure") || text.contains("mac_verify") {
-            Error::WrongPassword {
-                input: input.into(),
-                detail: if pass.is_empty() {
-                    "the file is protected by a password (the MAC check with the empty password failed)".into()
-                } else {
-                    "wrong password: the MAC check failed".into()
-                },
-            }
-        } else if text.contains("unsupported") {
-            Error::malformed(input, format!("uses an algorithm this OpenSSL cannot decrypt ({text})"))
-        } else {
-            Error::WrongPassword {
-                input: input.into(),
-                detail: format!("a bag could not be decrypted ({text})"),
-            }
-        }
-    })?;
-    let mut keys = Vec::new();
-    if let Some(key) = parsed.pkey {
-        keys.push(PfxKey {
-            key,
-            friendly_name: None,
-            local_key_id: None,
-        });
-    }
-    let mut certificates = Vec::new();
-    let mut push = |cert: &openssl::x509::X509Ref| -> Result<()> {
-        certificates.push(PfxCertificate {
-            der: cert.to_der().map_err(Error::crypto("encoding a certificate"))?,
-            friendly_name: cert.alias().map(|a| String::from_utf8_lossy(a).into_owned()),
-            local_key_id: None,
-        });
-        Ok(())
-    };
-    if let Some(cert) = &parsed.cert {
-        push(cert)?;
-    }
-    if let Some(ca) = &parsed.ca {
-        for cert in ca {
-            push(cert)?;
-        }
-    }
-    Ok(PfxContents {
-        keys,
-        certificates,
-        protection: None,
-    })
+    /// How the file was protected.
+    pub protection: Protection,
+    /// Every bag, as found.
+    pub pfx: Pfx,
 }
 
 /// Writes a new PFX holding `key`, its certificate `cert` and an optional `chain`,
-/// protected by `password` (empty: the RFC 7292 empty form) in `profile`.
+/// protected by `password` (empty: the RFC 7292 empty form) in `profile`. The key and
+/// the leaf certificate carry friendlyName (when given) and localKeyID (the SHA-1 of the
+/// certificate), as OpenSSL writes them.
 pub fn build(
     key: &PKey<Private>,
     cert: &X509,
@@ -201,41 +373,63 @@ pub fn build(
     password: &Secret,
     profile: Profile,
 ) -> Result<Zeroizing<Vec<u8>>> {
-    let mut builder = Pkcs12::builder();
-    builder.pkey(key).cert(cert);
+    if profile == Profile::None {
+        return Err(Error::InvalidArgument(
+            "profile none is written by strip-pfx only".into(),
+        ));
+    }
+    let cert_der = cert
+        .to_der()
+        .map_err(Error::crypto("encoding the certificate"))?;
+    let key_id = openssl::hash::hash(openssl::hash::MessageDigest::sha1(), &cert_der)
+        .map_err(Error::crypto("hashing the certificate"))?;
+    let mut attributes = Vec::new();
     if let Some(name) = friendly_name {
-        builder.name(name);
+        attributes.push(Attribute::friendly_name(name));
     }
-    if !chain.is_empty() {
-        let mut stack = Stack::new().map_err(Error::crypto("building the chain"))?;
-        for c in chain {
-            stack.push(c.clone()).map_err(Error::crypto("building the chain"))?;
-        }
-        builder.ca(stack);
+    attributes.push(Attribute::local_key_id(&key_id));
+    let mut cert_bags = vec![SafeBag {
+        value: x509_bag(&cert_der),
+        attributes: attributes.clone(),
+    }];
+    for c in chain {
+        let der = c
+            .to_der()
+            .map_err(Error::crypto("encoding a chain certificate"))?;
+        cert_bags.push(SafeBag {
+            value: x509_bag(&der),
+            attributes: Vec::new(),
+        });
     }
-    builder.key_iter(ITERATIONS).mac_iter(ITERATIONS);
-    match profile {
-        Profile::Compat => {
-            builder
-                .key_algorithm(Nid::PBE_WITHSHA1AND3_KEY_TRIPLEDES_CBC)
-                .cert_algorithm(Nid::PBE_WITHSHA1AND3_KEY_TRIPLEDES_CBC)
-                .mac_md(openssl::hash::MessageDigest::sha1());
-        }
-        Profile::Aes => {
-            builder
-                .key_algorithm(Nid::AES_256_CBC)
-                .cert_algorithm(Nid::AES_256_CBC)
-                .mac_md(openssl::hash::MessageDigest::sha256());
-        }
-        Profile::None => {
-            return Err(Error::InvalidArgument(
-                "profile none is written by strip-pfx only".into(),
-            ))
-        }
+    let pkcs8 = Zeroizing::new(
+        key.private_key_to_pkcs8()
+            .map_err(Error::crypto("encoding the private key"))?,
+    );
+    let pfx = Pfx {
+        containers: vec![
+            Container {
+                encrypted: true,
+                bags: cert_bags,
+            },
+            Container {
+                encrypted: false,
+                bags: vec![SafeBag {
+                    value: BagValue::Key {
+                        pkcs8,
+                        shrouded: true,
+                    },
+                    attributes,
+                }],
+            },
+        ],
+    };
+    Ok(write(&pfx, profile, password)?.0)
+}
+
+/// A certBag value holding an X.509 certificate.
+pub fn x509_bag(cert_der: &[u8]) -> BagValue {
+    BagValue::Certificate {
+        cert_type: ObjectIdentifier::from_slice(asn1::oid::X509_CERTIFICATE),
+        value: yasna::construct_der(|w| w.write_bytes(cert_der)),
     }
-    let p12 = builder
-        .build2(password.expose())
-        .map_err(Error::crypto("building the PFX"))?;
-    let der = p12.to_der().map_err(Error::crypto("encoding the PFX"))?;
-    Ok(Zeroizing::new(der))
 }
