@@ -9,8 +9,13 @@
 //! which library implements each.
 
 mod asn1;
+mod bags;
 mod crypto;
+mod encode;
+mod pbe;
 mod read;
+#[cfg(test)]
+mod roundtrip_tests;
 mod strip;
 #[cfg(test)]
 mod tests;
@@ -24,6 +29,7 @@ use zeroize::Zeroizing;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 
+pub use bags::{Attribute, BagValue, Container, Pfx, SafeBag};
 pub use crypto::MAX_ITERATIONS;
 pub use read::{looks_like_pfx, open, read};
 pub use strip::{compare, strip, BagSummary, StripOptions, StripOutcome};
@@ -125,218 +131,6 @@ pub enum PasswordForm {
     EmptyNull,
     /// Nothing in the file is encrypted or MAC-protected: no password was needed.
     NotNeeded,
-}
-
-/// One attribute of a SafeBag, kept as found: its OID and the DER of each value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Attribute {
-    /// The attribute type, e.g. 1.2.840.113549.1.9.20 (friendlyName).
-    pub oid: ObjectIdentifier,
-    /// Each value of the attribute's SET, as DER.
-    pub values: Vec<Vec<u8>>,
-}
-
-impl Attribute {
-    /// The attribute's DER encoding (`SEQUENCE { oid, SET OF value }`).
-    pub fn to_der(&self) -> Vec<u8> {
-        yasna::construct_der(|w| asn1::write_attribute(w, self))
-    }
-
-    /// A short name for well-known attributes (`friendlyName`, `localKeyID`,
-    /// `MS-CSP-Name`, `MS-Local-Key-Set`), else the dotted OID.
-    pub fn name(&self) -> String {
-        let arcs = self.oid.components().as_slice();
-        match arcs {
-            [1, 2, 840, 113549, 1, 9, 20] => "friendlyName".into(),
-            [1, 2, 840, 113549, 1, 9, 21] => "localKeyID".into(),
-            [1, 3, 6, 1, 4, 1, 311, 17, 1] => "MS-CSP-Name".into(),
-            [1, 3, 6, 1, 4, 1, 311, 17, 2] => "MS-Local-Key-Set".into(),
-            _ => self.oid.to_string(),
-        }
-    }
-
-    /// A friendlyName attribute holding `name` as a BMPString.
-    pub fn friendly_name(name: &str) -> Attribute {
-        Attribute {
-            oid: ObjectIdentifier::from_slice(asn1::oid::FRIENDLY_NAME),
-            values: vec![yasna::construct_der(|w| w.write_bmp_string(name))],
-        }
-    }
-
-    /// A localKeyID attribute holding `id` as an OCTET STRING.
-    pub fn local_key_id(id: &[u8]) -> Attribute {
-        Attribute {
-            oid: ObjectIdentifier::from_slice(asn1::oid::LOCAL_KEY_ID),
-            values: vec![yasna::construct_der(|w| w.write_bytes(id))],
-        }
-    }
-}
-
-/// What a SafeBag holds.
-#[derive(Clone)]
-pub enum BagValue {
-    /// A private key (keyBag, or pkcs8ShroudedKeyBag decrypted).
-    Key {
-        /// The PKCS#8 PrivateKeyInfo DER, exactly as it was inside the bag.
-        pkcs8: Zeroizing<Vec<u8>>,
-        /// Whether the key was in a pkcs8ShroudedKeyBag (encrypted on its own).
-        shrouded: bool,
-    },
-    /// A certBag.
-    Certificate {
-        /// certId, e.g. x509Certificate (1.2.840.113549.1.9.22.1).
-        cert_type: ObjectIdentifier,
-        /// The DER of certValue (for X.509: an OCTET STRING holding the certificate).
-        value: Vec<u8>,
-    },
-    /// A crlBag.
-    Crl {
-        /// crlId.
-        crl_type: ObjectIdentifier,
-        /// The DER of crlValue.
-        value: Vec<u8>,
-    },
-    /// A secretBag: the whole SecretBag DER.
-    Secret(Zeroizing<Vec<u8>>),
-    /// A safeContentsBag: nested bags.
-    SafeContents(Vec<SafeBag>),
-    /// A bag of a type certtool does not know: kept as its value's DER.
-    Other {
-        /// bagId.
-        bag_type: ObjectIdentifier,
-        /// The DER of bagValue.
-        value: Vec<u8>,
-    },
-}
-
-impl BagValue {
-    /// A word for reports: `key`, `certificate`, `crl`, `secret`, `safe-contents`, `other`.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            BagValue::Key { .. } => "key",
-            BagValue::Certificate { .. } => "certificate",
-            BagValue::Crl { .. } => "crl",
-            BagValue::Secret(_) => "secret",
-            BagValue::SafeContents(_) => "safe-contents",
-            BagValue::Other { .. } => "other",
-        }
-    }
-
-    /// For an X.509 certificate bag: the certificate's DER.
-    pub fn x509_der(&self) -> Option<Vec<u8>> {
-        match self {
-            BagValue::Certificate { cert_type, value }
-                if asn1::is(cert_type, asn1::oid::X509_CERTIFICATE) =>
-            {
-                asn1::octet_string(value).ok()
-            }
-            _ => None,
-        }
-    }
-}
-
-impl std::fmt::Debug for BagValue {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            BagValue::Key { pkcs8, shrouded } => f
-                .debug_struct("Key")
-                .field("pkcs8_len", &pkcs8.len())
-                .field("shrouded", shrouded)
-                .finish(),
-            BagValue::Secret(v) => f.debug_struct("Secret").field("len", &v.len()).finish(),
-            BagValue::Certificate { cert_type, value } => f
-                .debug_struct("Certificate")
-                .field("cert_type", &cert_type.to_string())
-                .field("len", &value.len())
-                .finish(),
-            BagValue::Crl { crl_type, value } => f
-                .debug_struct("Crl")
-                .field("crl_type", &crl_type.to_string())
-                .field("len", &value.len())
-                .finish(),
-            BagValue::SafeContents(bags) => f.debug_tuple("SafeContents").field(bags).finish(),
-            BagValue::Other { bag_type, value } => f
-                .debug_struct("Other")
-                .field("bag_type", &bag_type.to_string())
-                .field("len", &value.len())
-                .finish(),
-        }
-    }
-}
-
-/// One SafeBag: its value and its attributes in file order.
-#[derive(Debug, Clone)]
-pub struct SafeBag {
-    /// What the bag holds.
-    pub value: BagValue,
-    /// bagAttributes, each byte for byte as found (DER).
-    pub attributes: Vec<Attribute>,
-}
-
-impl SafeBag {
-    /// The first value of the attribute `arcs` decoded by `decode`.
-    fn attribute<T>(&self, arcs: &[u64], decode: impl Fn(&[u8]) -> Option<T>) -> Option<T> {
-        self.attributes
-            .iter()
-            .find(|a| asn1::is(&a.oid, arcs))
-            .and_then(|a| a.values.first())
-            .and_then(|v| decode(v))
-    }
-
-    /// The friendlyName attribute, if any (without the NUL terminator Windows adds).
-    pub fn friendly_name(&self) -> Option<String> {
-        self.attribute(asn1::oid::FRIENDLY_NAME, |v| {
-            let name = yasna::parse_der(v, |r| r.read_bmp_string()).ok()?;
-            Some(name.trim_end_matches('\0').to_owned())
-        })
-    }
-
-    /// The localKeyID attribute, if any.
-    pub fn local_key_id(&self) -> Option<Vec<u8>> {
-        self.attribute(asn1::oid::LOCAL_KEY_ID, |v| asn1::octet_string(v).ok())
-    }
-
-    /// The attributes' DER encodings, sorted (a SET has no order, DER sorts it).
-    pub fn attributes_der_sorted(&self) -> Vec<Vec<u8>> {
-        let mut all: Vec<Vec<u8>> = self.attributes.iter().map(Attribute::to_der).collect();
-        all.sort();
-        all
-    }
-}
-
-/// One container of the AuthenticatedSafe: plain Data or EncryptedData, with its bags.
-#[derive(Debug, Clone)]
-pub struct Container {
-    /// Whether the container was (or is to be) an EncryptedData.
-    pub encrypted: bool,
-    /// Its SafeBags, in order.
-    pub bags: Vec<SafeBag>,
-}
-
-/// The bag-level contents of a PFX, independent of its protection.
-#[derive(Debug, Clone, Default)]
-pub struct Pfx {
-    /// The AuthenticatedSafe's containers, in order.
-    pub containers: Vec<Container>,
-}
-
-impl Pfx {
-    /// Every bag, depth first, nested safeContents bags included, in file order.
-    pub fn all_bags(&self) -> Vec<&SafeBag> {
-        fn walk<'a>(bags: &'a [SafeBag], out: &mut Vec<&'a SafeBag>) {
-            for b in bags {
-                out.push(b);
-                if let BagValue::SafeContents(inner) = &b.value {
-                    walk(inner, out);
-                }
-            }
-        }
-        let mut out = Vec::new();
-        for c in &self.containers {
-            walk(&c.bags, &mut out);
-        }
-        out
-    }
 }
 
 /// A PFX opened with its password: its bags and how it was protected.

@@ -3,7 +3,8 @@
 use openssl::pkey::PKey;
 
 use super::asn1::{self, is, oid, RawBag, RawContainer};
-use super::crypto::{self, Hash, PasswordBytes, Pbe, PbeError};
+use super::crypto::{self, Hash, PasswordBytes};
+use super::pbe::{Pbe, PbeError};
 use super::{
     BagValue, Container, EncryptionInfo, MacInfo, Opened, PasswordForm, Pfx, PfxCertificate,
     PfxContents, PfxKey, Protection, SafeBag,

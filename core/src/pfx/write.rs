@@ -3,8 +3,10 @@
 use yasna::models::ObjectIdentifier;
 use zeroize::Zeroizing;
 
-use super::asn1::{self, oid, OutContainer, OutMac};
-use super::crypto::{self, Hash, LegacyCipher, PasswordBytes, Pbe, Pbes2Cipher};
+use super::asn1::oid;
+use super::crypto::{self, Hash, PasswordBytes};
+use super::encode::{self, OutContainer, OutMac};
+use super::pbe::{LegacyCipher, Pbe, Pbes2Cipher};
 use super::{
     BagValue, EncryptionInfo, MacInfo, PasswordForm, Pfx, Profile, Protection, SafeBag, ITERATIONS,
 };
@@ -69,7 +71,7 @@ impl Writer<'_> {
                         });
                         (
                             oid::SHROUDED_KEY_BAG,
-                            Zeroizing::new(asn1::write_encrypted_key(&pbe.to_der(), &ct)),
+                            Zeroizing::new(encode::write_encrypted_key(&pbe.to_der(), &ct)),
                         )
                     }
                 },
@@ -98,7 +100,7 @@ impl Writer<'_> {
             .iter()
             .map(|(t, v, a)| (t, v.as_slice(), *a))
             .collect();
-        Ok(Zeroizing::new(asn1::write_safe_contents(&slices)))
+        Ok(Zeroizing::new(encode::write_safe_contents(&slices)))
     }
 }
 
@@ -168,7 +170,7 @@ pub fn write(
             _ => out.push(OutContainer::Data(contents.to_vec())),
         }
     }
-    let auth_safe = Zeroizing::new(asn1::write_auth_safe(&out));
+    let auth_safe = Zeroizing::new(encode::write_auth_safe(&out));
     let mac_hash = match profile {
         Profile::Compat => Some(Hash::Sha1),
         Profile::Aes => Some(Hash::Sha256),
@@ -195,7 +197,7 @@ pub fn write(
             )
         }
     };
-    let der = Zeroizing::new(asn1::write_pfx(&auth_safe, mac.as_ref()));
+    let der = Zeroizing::new(encode::write_pfx(&auth_safe, mac.as_ref()));
     let password_form = match (profile, password.is_empty()) {
         (Profile::None, _) => PasswordForm::NotNeeded,
         (_, true) => PasswordForm::EmptyBmp,

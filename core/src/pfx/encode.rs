@@ -1,0 +1,139 @@
+//! DER writing of the PKCS#12 structures (yasna's DER writer: definite lengths, SET OF
+//! sorted as DER requires).
+
+use yasna::models::ObjectIdentifier;
+use yasna::{DERWriter, Tag};
+
+use super::asn1::oid;
+use super::Attribute;
+
+/// One ContentInfo to write.
+pub(crate) enum OutContainer {
+    /// Data holding SafeContents bytes.
+    Data(Vec<u8>),
+    /// EncryptedData: AlgorithmIdentifier DER and ciphertext.
+    Encrypted {
+        algorithm: Vec<u8>,
+        ciphertext: Vec<u8>,
+    },
+}
+
+/// MacData to write.
+pub(crate) struct OutMac {
+    pub algorithm: &'static [u64],
+    pub digest: Vec<u8>,
+    pub salt: Vec<u8>,
+    pub iterations: u64,
+}
+
+/// `PFX` in DER around the AuthenticatedSafe bytes.
+pub(crate) fn write_pfx(auth_safe: &[u8], mac: Option<&OutMac>) -> Vec<u8> {
+    yasna::construct_der(|w| {
+        w.write_sequence(|w| {
+            w.next().write_u8(3);
+            write_data_content_info(w.next(), auth_safe);
+            if let Some(mac) = mac {
+                w.next().write_sequence(|w| {
+                    w.next().write_sequence(|w| {
+                        write_algorithm_null(w.next(), mac.algorithm);
+                        w.next().write_bytes(&mac.digest);
+                    });
+                    w.next().write_bytes(&mac.salt);
+                    w.next().write_u64(mac.iterations);
+                });
+            }
+        })
+    })
+}
+
+fn write_data_content_info(w: DERWriter, data: &[u8]) {
+    w.write_sequence(|w| {
+        w.next().write_oid(&ObjectIdentifier::from_slice(oid::DATA));
+        w.next()
+            .write_tagged(Tag::context(0), |w| w.write_bytes(data));
+    })
+}
+
+/// `AlgorithmIdentifier { oid, NULL }`.
+pub(crate) fn write_algorithm_null(w: DERWriter, arcs: &[u64]) {
+    w.write_sequence(|w| {
+        w.next().write_oid(&ObjectIdentifier::from_slice(arcs));
+        w.next().write_null();
+    })
+}
+
+/// `AuthenticatedSafe` in DER.
+pub(crate) fn write_auth_safe(containers: &[OutContainer]) -> Vec<u8> {
+    yasna::construct_der(|w| {
+        w.write_sequence_of(|w| {
+            for c in containers {
+                match c {
+                    OutContainer::Data(data) => write_data_content_info(w.next(), data),
+                    OutContainer::Encrypted {
+                        algorithm,
+                        ciphertext,
+                    } => w.next().write_sequence(|w| {
+                        w.next()
+                            .write_oid(&ObjectIdentifier::from_slice(oid::ENCRYPTED_DATA));
+                        w.next().write_tagged(Tag::context(0), |w| {
+                            w.write_sequence(|w| {
+                                w.next().write_u8(0);
+                                w.next().write_sequence(|w| {
+                                    w.next().write_oid(&ObjectIdentifier::from_slice(oid::DATA));
+                                    w.next().write_der(algorithm);
+                                    w.next().write_tagged_implicit(Tag::context(0), |w| {
+                                        w.write_bytes(ciphertext)
+                                    });
+                                });
+                            })
+                        });
+                    }),
+                }
+            }
+        })
+    })
+}
+
+/// `SafeContents` in DER from (bag type, value DER, attributes).
+pub(crate) fn write_safe_contents(bags: &[(&ObjectIdentifier, &[u8], &[Attribute])]) -> Vec<u8> {
+    yasna::construct_der(|w| {
+        w.write_sequence_of(|w| {
+            for (bag_type, value, attributes) in bags {
+                w.next().write_sequence(|w| {
+                    w.next().write_oid(bag_type);
+                    w.next()
+                        .write_tagged(Tag::context(0), |w| w.write_der(value));
+                    if !attributes.is_empty() {
+                        w.next().write_set_of(|w| {
+                            for a in attributes.iter() {
+                                write_attribute(w.next(), a);
+                            }
+                        });
+                    }
+                });
+            }
+        })
+    })
+}
+
+/// One attribute in DER.
+pub(crate) fn write_attribute(w: DERWriter, a: &Attribute) {
+    w.write_sequence(|w| {
+        w.next().write_oid(&a.oid);
+        w.next().write_set_of(|w| {
+            for v in &a.values {
+                w.next().write_der(v);
+            }
+        });
+    })
+}
+
+/// `EncryptedPrivateKeyInfo` in DER.
+pub(crate) fn write_encrypted_key(algorithm: &[u8], ciphertext: &[u8]) -> Vec<u8> {
+    yasna::construct_der(|w| {
+        w.write_sequence(|w| {
+            w.next().write_der(algorithm);
+            w.next().write_bytes(ciphertext);
+        })
+    })
+}

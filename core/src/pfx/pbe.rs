@@ -1,0 +1,486 @@
+//! Password-based encryption of PKCS#12 containers and shrouded keys: the legacy
+//! `pbeWithSHAAnd…` schemes (RFC 7292 appendix C) and PBES2 (RFC 8018). See `crypto`
+//! for which library implements each primitive and why.
+
+use openssl::symm::Cipher;
+use pkcs12::kdf::Pkcs12KeyType;
+use yasna::models::ObjectIdentifier;
+use zeroize::Zeroizing;
+
+use super::asn1::{self, is, oid};
+use super::crypto::{Hash, PasswordBytes, MAX_ITERATIONS};
+use super::encode;
+
+/// The legacy PKCS#12 PBE ciphers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LegacyCipher {
+    TripleDes,
+    TwoKeyTripleDes,
+    Rc2_128,
+    Rc2_40,
+}
+
+/// The PBES2 ciphers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pbes2Cipher {
+    Aes128,
+    Aes192,
+    Aes256,
+    DesEde3,
+}
+
+impl Pbes2Cipher {
+    fn openssl(self) -> Cipher {
+        match self {
+            Pbes2Cipher::Aes128 => Cipher::aes_128_cbc(),
+            Pbes2Cipher::Aes192 => Cipher::aes_192_cbc(),
+            Pbes2Cipher::Aes256 => Cipher::aes_256_cbc(),
+            Pbes2Cipher::DesEde3 => Cipher::des_ede3_cbc(),
+        }
+    }
+    fn name(self) -> &'static str {
+        match self {
+            Pbes2Cipher::Aes128 => "AES-128-CBC",
+            Pbes2Cipher::Aes192 => "AES-192-CBC",
+            Pbes2Cipher::Aes256 => "AES-256-CBC",
+            Pbes2Cipher::DesEde3 => "DES-EDE3-CBC",
+        }
+    }
+}
+
+/// A parsed password-based encryption AlgorithmIdentifier.
+#[derive(Debug, Clone)]
+pub(crate) enum Pbe {
+    Legacy {
+        cipher: LegacyCipher,
+        salt: Vec<u8>,
+        iterations: u64,
+    },
+    Pbes2 {
+        prf: Hash,
+        salt: Vec<u8>,
+        iterations: u64,
+        cipher: Pbes2Cipher,
+        iv: Vec<u8>,
+    },
+}
+
+/// Why an AlgorithmIdentifier cannot be used.
+#[derive(Debug)]
+pub(crate) enum PbeError {
+    /// Not an encoding of a known scheme's parameters.
+    Malformed(&'static str),
+    /// A scheme certtool does not implement (named).
+    Unsupported(String),
+    /// More iterations than [`MAX_ITERATIONS`].
+    TooManyIterations(u64),
+}
+
+impl std::fmt::Display for PbeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PbeError::Malformed(what) => write!(f, "invalid encryption parameters ({what})"),
+            PbeError::Unsupported(what) => write!(f, "unsupported encryption algorithm {what}"),
+            PbeError::TooManyIterations(n) => write!(
+                f,
+                "iteration count {n} exceeds the limit of {MAX_ITERATIONS}: refusing to run it"
+            ),
+        }
+    }
+}
+
+fn check_iterations(n: u64) -> Result<u64, PbeError> {
+    match n {
+        0 => Err(PbeError::Malformed("iteration count 0")),
+        n if n > MAX_ITERATIONS => Err(PbeError::TooManyIterations(n)),
+        n => Ok(n),
+    }
+}
+
+impl Pbe {
+    /// Parses an AlgorithmIdentifier's DER.
+    pub fn parse(der: &[u8]) -> Result<Pbe, PbeError> {
+        let alg = asn1::parse_algorithm(der).map_err(|e| PbeError::Malformed(asn1::explain(e)))?;
+        let legacy = [
+            (oid::PBE_SHA1_3DES, LegacyCipher::TripleDes),
+            (oid::PBE_SHA1_2DES, LegacyCipher::TwoKeyTripleDes),
+            (oid::PBE_SHA1_RC2_128, LegacyCipher::Rc2_128),
+            (oid::PBE_SHA1_RC2_40, LegacyCipher::Rc2_40),
+        ]
+        .into_iter()
+        .find(|(arcs, _)| is(&alg.oid, arcs));
+        let params = alg.params.as_deref().unwrap_or_default();
+        if let Some((_, cipher)) = legacy {
+            let (salt, iterations) = yasna::parse_ber(params, |r| {
+                r.read_sequence(|r| Ok((r.next().read_bytes()?, r.next().read_u64()?)))
+            })
+            .map_err(|e| PbeError::Malformed(asn1::explain(e)))?;
+            return Ok(Pbe::Legacy {
+                cipher,
+                salt,
+                iterations: check_iterations(iterations)?,
+            });
+        }
+        if is(&alg.oid, oid::PBE_SHA1_RC4_128) || is(&alg.oid, oid::PBE_SHA1_RC4_40) {
+            return Err(PbeError::Unsupported("pbeWithSHAAnd…BitRC4".into()));
+        }
+        if !is(&alg.oid, oid::PBES2) {
+            return Err(PbeError::Unsupported(alg.oid.to_string()));
+        }
+        let (kdf, scheme) = yasna::parse_ber(params, |r| {
+            r.read_sequence(|r| {
+                let kdf = asn1::read_algorithm(r.next())?;
+                let scheme = asn1::read_algorithm(r.next())?;
+                Ok((kdf, scheme))
+            })
+        })
+        .map_err(|e| PbeError::Malformed(asn1::explain(e)))?;
+        if !is(&kdf.oid, oid::PBKDF2) {
+            return Err(PbeError::Unsupported(format!(
+                "PBES2 key derivation {}",
+                kdf.oid
+            )));
+        }
+        let (salt, iterations, key_len, prf) =
+            yasna::parse_ber(kdf.params.as_deref().unwrap_or_default(), |r| {
+                r.read_sequence(|r| {
+                    let salt = r.next().read_bytes()?;
+                    let iterations = r.next().read_u64()?;
+                    let key_len = r.read_optional(|r| r.read_u64())?;
+                    let prf = r.read_optional(asn1::read_algorithm)?;
+                    Ok((salt, iterations, key_len, prf))
+                })
+            })
+            .map_err(|e| PbeError::Malformed(asn1::explain(e)))?;
+        let prf = match prf {
+            None => Hash::Sha1,
+            Some(p) => Hash::from_hmac_oid(&p.oid)
+                .ok_or_else(|| PbeError::Unsupported(format!("PBKDF2 PRF {}", p.oid)))?,
+        };
+        let cipher = [
+            (oid::AES128_CBC, Pbes2Cipher::Aes128),
+            (oid::AES192_CBC, Pbes2Cipher::Aes192),
+            (oid::AES256_CBC, Pbes2Cipher::Aes256),
+            (oid::DES_EDE3_CBC, Pbes2Cipher::DesEde3),
+        ]
+        .into_iter()
+        .find(|(arcs, _)| is(&scheme.oid, arcs))
+        .map(|(_, c)| c)
+        .ok_or_else(|| PbeError::Unsupported(format!("PBES2 cipher {}", scheme.oid)))?;
+        if key_len.is_some_and(|n| n != cipher.openssl().key_len() as u64) {
+            return Err(PbeError::Malformed(
+                "PBKDF2 key length does not fit the cipher",
+            ));
+        }
+        let iv = asn1::octet_string(scheme.params.as_deref().unwrap_or_default())
+            .map_err(|_| PbeError::Malformed("the cipher's IV"))?;
+        if Some(iv.len()) != cipher.openssl().iv_len() {
+            return Err(PbeError::Malformed("the cipher's IV has the wrong length"));
+        }
+        Ok(Pbe::Pbes2 {
+            prf,
+            salt,
+            iterations: check_iterations(iterations)?,
+            cipher,
+            iv,
+        })
+    }
+
+    /// A name for reports, e.g. `pbeWithSHAAnd40BitRC2-CBC`.
+    pub fn name(&self) -> String {
+        match self {
+            Pbe::Legacy { cipher, .. } => match cipher {
+                LegacyCipher::TripleDes => "pbeWithSHAAnd3-KeyTripleDES-CBC".into(),
+                LegacyCipher::TwoKeyTripleDes => "pbeWithSHAAnd2-KeyTripleDES-CBC".into(),
+                LegacyCipher::Rc2_128 => "pbeWithSHAAnd128BitRC2-CBC".into(),
+                LegacyCipher::Rc2_40 => "pbeWithSHAAnd40BitRC2-CBC".into(),
+            },
+            Pbe::Pbes2 { prf, cipher, .. } => {
+                format!("PBES2 {} PBKDF2-HMAC-{}", cipher.name(), prf.name())
+            }
+        }
+    }
+
+    /// The iteration count.
+    pub fn iterations(&self) -> u64 {
+        match self {
+            Pbe::Legacy { iterations, .. } | Pbe::Pbes2 { iterations, .. } => *iterations,
+        }
+    }
+
+    /// Decrypts; `None` when the password does not fit (bad padding).
+    pub fn decrypt(
+        &self,
+        password: &PasswordBytes,
+        ciphertext: &[u8],
+    ) -> Option<Zeroizing<Vec<u8>>> {
+        match self {
+            Pbe::Legacy {
+                cipher,
+                salt,
+                iterations,
+            } => {
+                let (key, iv) = legacy_key_iv(*cipher, password, salt, *iterations);
+                match cipher {
+                    LegacyCipher::TripleDes | LegacyCipher::TwoKeyTripleDes => openssl_crypt(
+                        Cipher::des_ede3_cbc(),
+                        openssl::symm::Mode::Decrypt,
+                        &key,
+                        &iv,
+                        ciphertext,
+                    ),
+                    LegacyCipher::Rc2_128 => rc2_decrypt(&key, 128, &iv, ciphertext),
+                    LegacyCipher::Rc2_40 => rc2_decrypt(&key, 40, &iv, ciphertext),
+                }
+            }
+            Pbe::Pbes2 {
+                prf,
+                salt,
+                iterations,
+                cipher,
+                iv,
+            } => {
+                let key = pbkdf2(
+                    *prf,
+                    password,
+                    salt,
+                    *iterations,
+                    cipher.openssl().key_len(),
+                )?;
+                openssl_crypt(
+                    cipher.openssl(),
+                    openssl::symm::Mode::Decrypt,
+                    &key,
+                    iv,
+                    ciphertext,
+                )
+            }
+        }
+    }
+
+    /// Encrypts (3DES and PBES2 only: certtool never writes RC2).
+    pub fn encrypt(&self, password: &PasswordBytes, plaintext: &[u8]) -> Option<Vec<u8>> {
+        let out = match self {
+            Pbe::Legacy {
+                cipher: LegacyCipher::TripleDes,
+                salt,
+                iterations,
+            } => {
+                let (key, iv) = legacy_key_iv(LegacyCipher::TripleDes, password, salt, *iterations);
+                openssl_crypt(
+                    Cipher::des_ede3_cbc(),
+                    openssl::symm::Mode::Encrypt,
+                    &key,
+                    &iv,
+                    plaintext,
+                )?
+            }
+            Pbe::Legacy { .. } => return None,
+            Pbe::Pbes2 {
+                prf,
+                salt,
+                iterations,
+                cipher,
+                iv,
+            } => {
+                let key = pbkdf2(
+                    *prf,
+                    password,
+                    salt,
+                    *iterations,
+                    cipher.openssl().key_len(),
+                )?;
+                openssl_crypt(
+                    cipher.openssl(),
+                    openssl::symm::Mode::Encrypt,
+                    &key,
+                    iv,
+                    plaintext,
+                )?
+            }
+        };
+        Some(out.to_vec())
+    }
+
+    /// The AlgorithmIdentifier's DER.
+    pub fn to_der(&self) -> Vec<u8> {
+        yasna::construct_der(|w| {
+            w.write_sequence(|w| match self {
+                Pbe::Legacy {
+                    cipher,
+                    salt,
+                    iterations,
+                } => {
+                    let arcs = match cipher {
+                        LegacyCipher::TripleDes => oid::PBE_SHA1_3DES,
+                        LegacyCipher::TwoKeyTripleDes => oid::PBE_SHA1_2DES,
+                        LegacyCipher::Rc2_128 => oid::PBE_SHA1_RC2_128,
+                        LegacyCipher::Rc2_40 => oid::PBE_SHA1_RC2_40,
+                    };
+                    w.next().write_oid(&ObjectIdentifier::from_slice(arcs));
+                    w.next().write_sequence(|w| {
+                        w.next().write_bytes(salt);
+                        w.next().write_u64(*iterations);
+                    });
+                }
+                Pbe::Pbes2 {
+                    prf,
+                    salt,
+                    iterations,
+                    cipher,
+                    iv,
+                } => {
+                    w.next()
+                        .write_oid(&ObjectIdentifier::from_slice(oid::PBES2));
+                    w.next().write_sequence(|w| {
+                        w.next().write_sequence(|w| {
+                            w.next()
+                                .write_oid(&ObjectIdentifier::from_slice(oid::PBKDF2));
+                            w.next().write_sequence(|w| {
+                                w.next().write_bytes(salt);
+                                w.next().write_u64(*iterations);
+                                if *prf != Hash::Sha1 {
+                                    let arcs = match prf {
+                                        Hash::Sha1 => oid::HMAC_SHA1,
+                                        Hash::Sha224 => oid::HMAC_SHA224,
+                                        Hash::Sha256 => oid::HMAC_SHA256,
+                                        Hash::Sha384 => oid::HMAC_SHA384,
+                                        Hash::Sha512 => oid::HMAC_SHA512,
+                                    };
+                                    encode::write_algorithm_null(w.next(), arcs);
+                                }
+                            });
+                        });
+                        w.next().write_sequence(|w| {
+                            let arcs = match cipher {
+                                Pbes2Cipher::Aes128 => oid::AES128_CBC,
+                                Pbes2Cipher::Aes192 => oid::AES192_CBC,
+                                Pbes2Cipher::Aes256 => oid::AES256_CBC,
+                                Pbes2Cipher::DesEde3 => oid::DES_EDE3_CBC,
+                            };
+                            w.next().write_oid(&ObjectIdentifier::from_slice(arcs));
+                            w.next().write_bytes(iv);
+                        });
+                    });
+                }
+            })
+        })
+    }
+}
+
+fn legacy_key_iv(
+    cipher: LegacyCipher,
+    password: &PasswordBytes,
+    salt: &[u8],
+    iterations: u64,
+) -> (Zeroizing<Vec<u8>>, Zeroizing<Vec<u8>>) {
+    let key_len = match cipher {
+        LegacyCipher::TripleDes => 24,
+        LegacyCipher::TwoKeyTripleDes => 16,
+        LegacyCipher::Rc2_128 => 16,
+        LegacyCipher::Rc2_40 => 5,
+    };
+    let mut key = Hash::Sha1.pkcs12_kdf(
+        &password.bmp,
+        salt,
+        Pkcs12KeyType::EncryptionKey,
+        iterations,
+        key_len,
+    );
+    if cipher == LegacyCipher::TwoKeyTripleDes {
+        // Two-key 3DES is three-key 3DES with K3 = K1.
+        let k1 = key[..8].to_vec();
+        key.extend_from_slice(&k1);
+    }
+    let iv = Hash::Sha1.pkcs12_kdf(&password.bmp, salt, Pkcs12KeyType::Iv, iterations, 8);
+    (key, iv)
+}
+
+fn pbkdf2(
+    prf: Hash,
+    password: &PasswordBytes,
+    salt: &[u8],
+    iterations: u64,
+    len: usize,
+) -> Option<Zeroizing<Vec<u8>>> {
+    let mut key = Zeroizing::new(vec![0u8; len]);
+    let iterations = usize::try_from(iterations.min(MAX_ITERATIONS)).ok()?;
+    openssl::pkcs5::pbkdf2_hmac(&password.utf8, salt, iterations, prf.md(), &mut key).ok()?;
+    Some(key)
+}
+
+fn openssl_crypt(
+    cipher: Cipher,
+    mode: openssl::symm::Mode,
+    key: &[u8],
+    iv: &[u8],
+    data: &[u8],
+) -> Option<Zeroizing<Vec<u8>>> {
+    let mut c = openssl::symm::Crypter::new(cipher, mode, key, Some(iv)).ok()?;
+    let mut out = Zeroizing::new(vec![0u8; data.len() + cipher.block_size()]);
+    let n = c.update(data, &mut out).ok()?;
+    let m = c.finalize(&mut out[n..]).ok()?;
+    out.truncate(n + m);
+    Some(out)
+}
+
+fn rc2_decrypt(
+    key: &[u8],
+    effective_bits: usize,
+    iv: &[u8],
+    data: &[u8],
+) -> Option<Zeroizing<Vec<u8>>> {
+    use cbc::cipher::block_padding::Pkcs7;
+    use cbc::cipher::{BlockDecryptMut, InnerIvInit};
+    let rc2 = rc2::Rc2::new_with_eff_key_len(key, effective_bits);
+    let dec = cbc::Decryptor::<rc2::Rc2>::inner_iv_slice_init(rc2, iv).ok()?;
+    dec.decrypt_padded_vec_mut::<Pkcs7>(data)
+        .ok()
+        .map(Zeroizing::new)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pfx::crypto::random;
+
+    #[test]
+    fn encrypt_then_decrypt_and_wrong_password_fails() {
+        for pbe in [
+            Pbe::Legacy {
+                cipher: LegacyCipher::TripleDes,
+                salt: random(8),
+                iterations: 3,
+            },
+            Pbe::Pbes2 {
+                prf: Hash::Sha256,
+                salt: random(16),
+                iterations: 3,
+                cipher: Pbes2Cipher::Aes256,
+                iv: random(16),
+            },
+        ] {
+            let pw = PasswordBytes::rfc7292("pässword");
+            let ct = pbe.encrypt(&pw, b"\x30\x03\x02\x01\x05").unwrap();
+            let reparsed = Pbe::parse(&pbe.to_der()).unwrap();
+            assert_eq!(reparsed.name(), pbe.name());
+            assert_eq!(
+                &*reparsed.decrypt(&pw, &ct).unwrap(),
+                b"\x30\x03\x02\x01\x05"
+            );
+            let wrong = reparsed.decrypt(&PasswordBytes::rfc7292("other"), &ct);
+            assert!(wrong.is_none_or(|p| &*p != b"\x30\x03\x02\x01\x05"));
+        }
+    }
+
+    #[test]
+    fn absurd_iterations_are_refused() {
+        let pbe = Pbe::Legacy {
+            cipher: LegacyCipher::TripleDes,
+            salt: vec![1; 8],
+            iterations: MAX_ITERATIONS + 1,
+        };
+        let err = Pbe::parse(&pbe.to_der()).unwrap_err();
+        assert!(err.to_string().contains("exceeds the limit"), "{err}");
+    }
+}
