@@ -71,10 +71,14 @@ impl CredentialBundle {
             let me = &self.certificates[i];
             self.certificates.iter().enumerate().all(|(j, other)| {
                 j == i || me.issued(other) != openssl::x509::X509VerifyResult::OK
-                    // a self-signed certificate "issues" itself only
+                // a self-signed certificate "issues" itself only
             })
         };
-        Some((0..self.certificates.len()).find(|&i| issued_none(i)).unwrap_or(0))
+        Some(
+            (0..self.certificates.len())
+                .find(|&i| issued_none(i))
+                .unwrap_or(0),
+        )
     }
 
     /// The leaf certificate (see [`leaf_index`](Self::leaf_index)).
@@ -89,7 +93,9 @@ impl CredentialBundle {
         self.key.as_ref().ok_or_else(|| Error::MissingKey {
             input: self.input.clone(),
             hint: match self.format {
-                InputFormat::Der => ": a .cer holds only the public certificate; use the PFX".into(),
+                InputFormat::Der => {
+                    ": a .cer holds only the public certificate; use the PFX".into()
+                }
                 _ => ": give the PFX, or a PEM holding both the key and the certificate".into(),
             },
         })
@@ -149,10 +155,9 @@ pub fn load(data: &[u8], password: Option<&Secret>, input: &str) -> Result<Crede
     let mut certificates = Vec::with_capacity(contents.certificates.len());
     let mut friendly_names = Vec::with_capacity(contents.certificates.len());
     for c in &contents.certificates {
-        certificates.push(
-            X509::from_der(&c.der)
-                .map_err(|_| Error::malformed(input, "a certificate bag holds no valid X.509 certificate"))?,
-        );
+        certificates.push(X509::from_der(&c.der).map_err(|_| {
+            Error::malformed(input, "a certificate bag holds no valid X.509 certificate")
+        })?);
         friendly_names.push(c.friendly_name.clone());
     }
     Ok(CredentialBundle {
@@ -176,8 +181,12 @@ fn load_pem(data: &[u8], password: Option<&Secret>, input: &str) -> Result<Crede
         ));
     }
     let certificates = if has_cert {
-        X509::stack_from_pem(data)
-            .map_err(|_| Error::malformed(input, "a CERTIFICATE block is not a valid X.509 certificate"))?
+        X509::stack_from_pem(data).map_err(|_| {
+            Error::malformed(
+                input,
+                "a CERTIFICATE block is not a valid X.509 certificate",
+            )
+        })?
     } else {
         Vec::new()
     };
@@ -187,7 +196,10 @@ fn load_pem(data: &[u8], password: Option<&Secret>, input: &str) -> Result<Crede
         None
     };
     if certificates.is_empty() {
-        return Err(Error::malformed(input, "the PEM holds a key but no CERTIFICATE block"));
+        return Err(Error::malformed(
+            input,
+            "the PEM holds a key but no CERTIFICATE block",
+        ));
     }
     let n = certificates.len();
     Ok(CredentialBundle {

@@ -94,7 +94,9 @@ pub struct KeyCredential {
 
 /// Builds the [`KeyCredential`] for a certificate.
 pub fn key_credential(cert: &X509) -> Result<KeyCredential> {
-    let der = cert.to_der().map_err(Error::crypto("encoding the certificate"))?;
+    let der = cert
+        .to_der()
+        .map_err(Error::crypto("encoding the certificate"))?;
     let (not_before, not_after) = validity(&der)?;
     Ok(KeyCredential {
         custom_key_identifier: STANDARD.encode(digest(MessageDigest::sha1(), &der)),
@@ -115,7 +117,10 @@ mod tests {
     #[test]
     fn thumbprints_and_x5t_known_answers() {
         let d = b"abc";
-        assert_eq!(thumbprint_sha1(d), "A9993E364706816ABA3E25717850C26C9CD0D89D");
+        assert_eq!(
+            thumbprint_sha1(d),
+            "A9993E364706816ABA3E25717850C26C9CD0D89D"
+        );
         assert_eq!(
             thumbprint_sha256(d),
             "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD"
@@ -145,7 +150,9 @@ mod tests {
         assert_eq!(json["endDateTime"], "2026-03-11T00:00:00Z");
         let der = STANDARD.decode(json["key"].as_str().unwrap()).unwrap();
         assert_eq!(der, cert.to_der().unwrap());
-        let id = STANDARD.decode(json["customKeyIdentifier"].as_str().unwrap()).unwrap();
+        let id = STANDARD
+            .decode(json["customKeyIdentifier"].as_str().unwrap())
+            .unwrap();
         assert_eq!(upper_hex(&id), thumbprint_sha1(&der));
         let back: KeyCredential = serde_json::from_value(json).unwrap();
         assert_eq!(back, kc);

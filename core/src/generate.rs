@@ -87,8 +87,8 @@ impl PublicKeyData for OpenSslSigner<'_> {
 
 impl SigningKey for OpenSslSigner<'_> {
     fn sign(&self, msg: &[u8]) -> std::result::Result<Vec<u8>, rcgen::Error> {
-        let mut signer =
-            Signer::new(MessageDigest::sha256(), self.key).map_err(|_| rcgen::Error::RemoteKeyError)?;
+        let mut signer = Signer::new(MessageDigest::sha256(), self.key)
+            .map_err(|_| rcgen::Error::RemoteKeyError)?;
         signer
             .sign_oneshot_to_vec(msg)
             .map_err(|_| rcgen::Error::RemoteKeyError)
@@ -102,7 +102,9 @@ impl SigningKey for OpenSslSigner<'_> {
 pub fn self_signed(key: &PKey<Private>, request: &CertificateRequest) -> Result<X509> {
     let name = request.common_name.trim();
     if name.is_empty() {
-        return Err(Error::InvalidArgument("the certificate name (--name) is empty".into()));
+        return Err(Error::InvalidArgument(
+            "the certificate name (--name) is empty".into(),
+        ));
     }
     if name.chars().any(char::is_control) {
         return Err(Error::InvalidArgument(
@@ -181,7 +183,10 @@ mod tests {
 
     #[test]
     fn file_stems_are_safe() {
-        assert_eq!(safe_file_stem("Octopus Deploy - Production"), "Octopus-Deploy-Production");
+        assert_eq!(
+            safe_file_stem("Octopus Deploy - Production"),
+            "Octopus-Deploy-Production"
+        );
         assert_eq!(safe_file_stem("../../etc/passwd"), "etcpasswd");
         assert_eq!(safe_file_stem("  "), "certificate");
         assert_eq!(safe_file_stem(".hidden"), "hidden");
@@ -217,8 +222,14 @@ mod tests {
         assert!(text.contains("TLS Web Client Authentication"));
         assert!(text.contains("Digital Signature, Key Encipherment"));
         assert!(text.contains("Subject Key Identifier"));
-        assert!(text.contains("Not Before: Jan  1 11:55:00 2026 GMT"), "{text}");
-        assert!(text.contains("Not After : Jan 31 12:00:00 2026 GMT"), "{text}");
+        assert!(
+            text.contains("Not Before: Jan  1 11:55:00 2026 GMT"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Not After : Jan 31 12:00:00 2026 GMT"),
+            "{text}"
+        );
         assert!(text.contains("11:11:11:11"));
     }
 
@@ -235,7 +246,10 @@ mod tests {
         assert!(self_signed(&key, &req).is_err());
         req.common_name = "ok".into();
         req.validity = Validity::NotAfter(datetime!(2025-01-01 0:00 UTC));
-        assert!(matches!(self_signed(&key, &req), Err(Error::InvalidArgument(_))));
+        assert!(matches!(
+            self_signed(&key, &req),
+            Err(Error::InvalidArgument(_))
+        ));
         req.validity = Validity::Days(0);
         assert!(self_signed(&key, &req).is_err());
     }

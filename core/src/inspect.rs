@@ -21,7 +21,8 @@ pub fn rfc3339(when: OffsetDateTime) -> String {
         .to_offset(time::UtcOffset::UTC)
         .replace_nanosecond(0)
         .expect("zero nanoseconds is valid");
-    utc.format(&Rfc3339).expect("RFC 3339 formatting of a UTC instant")
+    utc.format(&Rfc3339)
+        .expect("RFC 3339 formatting of a UTC instant")
 }
 
 fn parse(der: &[u8]) -> Result<X509Certificate<'_>> {
@@ -187,9 +188,9 @@ impl FileReport {
 
 /// Inspects every certificate of a loaded file as of `now`.
 pub fn inspect(bundle: &CredentialBundle, now: OffsetDateTime) -> Result<FileReport> {
-    let leaf_index = bundle.leaf_index().ok_or_else(|| {
-        Error::malformed(&bundle.input, "the file holds no certificate")
-    })?;
+    let leaf_index = bundle
+        .leaf_index()
+        .ok_or_else(|| Error::malformed(&bundle.input, "the file holds no certificate"))?;
     let mut certificates = Vec::new();
     for (index, cert) in bundle.certificates.iter().enumerate() {
         let der = cert
@@ -286,14 +287,25 @@ pub fn certificate_report(der: &[u8], now: OffsetDateTime) -> Result<Certificate
     let issuer = cert.issuer().to_string();
     let version = cert.version().0 + 1;
 
-    let verdicts = judge(&key, &signature_algorithm, version, not_before, not_after, now);
+    let verdicts = judge(
+        &key,
+        &signature_algorithm,
+        version,
+        not_before,
+        not_after,
+        now,
+    );
     Ok(CertificateReport {
         index: 0,
         is_leaf: true,
         self_signed: subject == issuer,
         subject,
         issuer,
-        serial: cert.raw_serial().iter().map(|b| format!("{b:02X}")).collect(),
+        serial: cert
+            .raw_serial()
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect(),
         version,
         not_before: rfc3339(not_before),
         not_after: rfc3339(not_after),
@@ -341,7 +353,10 @@ fn judge(
     let mut asm = Verdict::new();
     let mut entra = Verdict::new();
     if key.algorithm != "RSA" {
-        let why = format!("the key is {}, but Azure accepts only RSA certificates here", key.algorithm);
+        let why = format!(
+            "the key is {}, but Azure accepts only RSA certificates here",
+            key.algorithm
+        );
         asm.add(Status::Unfit, why.clone());
         entra.add(Status::Unfit, why);
     } else if key.bits < MIN_RSA_BITS {
@@ -383,7 +398,10 @@ fn judge(
     } else if not_before > now {
         let why = format!("not valid until {}", rfc3339(not_before));
         asm.add(Status::Warning, why.clone());
-        entra.add(Status::Unfit, format!("{why}: Entra ID refuses it until then (AADSTS1000502)"));
+        entra.add(
+            Status::Unfit,
+            format!("{why}: Entra ID refuses it until then (AADSTS1000502)"),
+        );
     }
     Verdicts {
         asm_management_cert: asm,
@@ -408,7 +426,14 @@ mod tests {
 
     #[test]
     fn good_certificate_is_ok_for_both() {
-        let v = judge(&rsa(2048), "sha256WithRSAEncryption", 3, NB, NA, datetime!(2026-06-01 0:00 UTC));
+        let v = judge(
+            &rsa(2048),
+            "sha256WithRSAEncryption",
+            3,
+            NB,
+            NA,
+            datetime!(2026-06-01 0:00 UTC),
+        );
         assert_eq!(v.asm_management_cert.status, Status::Ok);
         assert_eq!(v.entra_app_credential.status, Status::Ok);
         assert!(v.asm_management_cert.reasons.is_empty());
@@ -425,16 +450,33 @@ mod tests {
         assert_eq!(v.asm_management_cert.status, Status::Warning);
         assert_eq!(v.entra_app_credential.status, Status::Warning);
 
-        let v = judge(&rsa(2048), "sha256WithRSAEncryption", 3, NB, NA, datetime!(2027-02-01 0:00 UTC));
+        let v = judge(
+            &rsa(2048),
+            "sha256WithRSAEncryption",
+            3,
+            NB,
+            NA,
+            datetime!(2027-02-01 0:00 UTC),
+        );
         assert_eq!(v.asm_management_cert.status, Status::Warning);
         assert_eq!(v.entra_app_credential.status, Status::Unfit);
         assert!(v.entra_app_credential.reasons[0].contains("1000502"));
 
-        let v = judge(&rsa(2048), "sha256WithRSAEncryption", 3, NB, NA, datetime!(2025-12-01 0:00 UTC));
+        let v = judge(
+            &rsa(2048),
+            "sha256WithRSAEncryption",
+            3,
+            NB,
+            NA,
+            datetime!(2025-12-01 0:00 UTC),
+        );
         assert_eq!(v.asm_management_cert.status, Status::Warning);
         assert_eq!(v.entra_app_credential.status, Status::Unfit);
 
-        let ec = KeyInfo { algorithm: "EC".into(), bits: 256 };
+        let ec = KeyInfo {
+            algorithm: "EC".into(),
+            bits: 256,
+        };
         let v = judge(&ec, "ecdsa-with-SHA256", 3, NB, NA, mid);
         assert_eq!(v.asm_management_cert.status, Status::Unfit);
 

@@ -48,7 +48,11 @@ pub fn check_rsa_size(bits: u32, insecure: bool) -> Result<()> {
 
 /// Loads a private key from PEM (PKCS#1, PKCS#8, encrypted PKCS#8 or legacy encrypted
 /// PEM) or DER (PKCS#8 or PKCS#1). `password` is used only if the key is encrypted.
-pub fn load_private_key(data: &[u8], password: Option<&Secret>, input: &str) -> Result<PKey<Private>> {
+pub fn load_private_key(
+    data: &[u8],
+    password: Option<&Secret>,
+    input: &str,
+) -> Result<PKey<Private>> {
     if looks_like_pem(data) {
         let text = String::from_utf8_lossy(data);
         let encrypted = text.contains("ENCRYPTED");
@@ -65,19 +69,24 @@ pub fn load_private_key(data: &[u8], password: Option<&Secret>, input: &str) -> 
                     detail: "the private key is encrypted and no password was given".into(),
                 });
             };
-            return PKey::private_key_from_pem_passphrase(data, pw.expose().as_bytes()).map_err(|_| {
-                Error::WrongPassword {
+            return PKey::private_key_from_pem_passphrase(data, pw.expose().as_bytes()).map_err(
+                |_| Error::WrongPassword {
                     input: input.into(),
                     detail: "the password does not decrypt the private key".into(),
-                }
-            });
+                },
+            );
         }
         return PKey::private_key_from_pem(data)
             .map_err(|_| Error::malformed(input, "the PRIVATE KEY block is not a valid key"));
     }
     PKey::private_key_from_der(data)
         .or_else(|_| Rsa::private_key_from_der(data).and_then(PKey::from_rsa))
-        .map_err(|_| Error::malformed(input, "not a private key in PEM, PKCS#8 DER or PKCS#1 DER form"))
+        .map_err(|_| {
+            Error::malformed(
+                input,
+                "not a private key in PEM, PKCS#8 DER or PKCS#1 DER form",
+            )
+        })
 }
 
 /// True when the bytes look like PEM text rather than DER.
@@ -121,10 +130,19 @@ mod tests {
     fn size_policy() {
         assert!(check_rsa_size(2048, false).is_ok());
         assert!(check_rsa_size(4096, false).is_ok());
-        assert!(matches!(check_rsa_size(1024, false), Err(Error::Refused(_))));
+        assert!(matches!(
+            check_rsa_size(1024, false),
+            Err(Error::Refused(_))
+        ));
         assert!(check_rsa_size(1024, true).is_ok());
-        assert!(matches!(check_rsa_size(512, true), Err(Error::InvalidArgument(_))));
-        assert!(matches!(check_rsa_size(2500, false), Err(Error::InvalidArgument(_))));
+        assert!(matches!(
+            check_rsa_size(512, true),
+            Err(Error::InvalidArgument(_))
+        ));
+        assert!(matches!(
+            check_rsa_size(2500, false),
+            Err(Error::InvalidArgument(_))
+        ));
     }
 
     #[test]
@@ -145,13 +163,18 @@ mod tests {
             .private_key_to_pem_pkcs8_passphrase(openssl::symm::Cipher::aes_256_cbc(), b"s3cret")
             .unwrap();
         let pw = Secret::new("s3cret".into());
-        assert!(load_private_key(&enc, Some(&pw), "k").unwrap().public_eq(&key));
+        assert!(load_private_key(&enc, Some(&pw), "k")
+            .unwrap()
+            .public_eq(&key));
         let bad = Secret::new("nope".into());
         assert!(matches!(
             load_private_key(&enc, Some(&bad), "k"),
             Err(Error::WrongPassword { .. })
         ));
-        assert!(matches!(load_private_key(&enc, None, "k"), Err(Error::WrongPassword { .. })));
+        assert!(matches!(
+            load_private_key(&enc, None, "k"),
+            Err(Error::WrongPassword { .. })
+        ));
         assert!(matches!(
             load_private_key(b"-----BEGIN CERTIFICATE-----\n", None, "k"),
             Err(Error::MissingKey { .. })

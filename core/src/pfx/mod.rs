@@ -170,8 +170,12 @@ pub fn read(data: &[u8], password: Option<&Secret>, input: &str) -> Result<PfxCo
     let mut certificates = Vec::new();
     let mut push = |cert: &openssl::x509::X509Ref| -> Result<()> {
         certificates.push(PfxCertificate {
-            der: cert.to_der().map_err(Error::crypto("encoding a certificate"))?,
-            friendly_name: cert.alias().map(|a| String::from_utf8_lossy(a).into_owned()),
+            der: cert
+                .to_der()
+                .map_err(Error::crypto("encoding a certificate"))?,
+            friendly_name: cert
+                .alias()
+                .map(|a| String::from_utf8_lossy(a).into_owned()),
             local_key_id: None,
         });
         Ok(())
@@ -209,7 +213,9 @@ pub fn build(
     if !chain.is_empty() {
         let mut stack = Stack::new().map_err(Error::crypto("building the chain"))?;
         for c in chain {
-            stack.push(c.clone()).map_err(Error::crypto("building the chain"))?;
+            stack
+                .push(c.clone())
+                .map_err(Error::crypto("building the chain"))?;
         }
         builder.ca(stack);
     }
