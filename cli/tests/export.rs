@@ -12,7 +12,14 @@ fn s(p: &Path) -> &str {
 
 fn export(input: &Path, format: &str) -> Run {
     certtool_with(
-        &["export", s(input), "--format", format, "--password-env", "PW"],
+        &[
+            "export",
+            s(input),
+            "--format",
+            format,
+            "--password-env",
+            "PW",
+        ],
         &[("PW", FIXTURE_PASS)],
         None,
     )
@@ -26,32 +33,70 @@ fn b64url(bytes: &[u8]) -> String {
 fn every_format_agrees_with_openssl() {
     let crt = fixture("rsa2048.crt");
     let der = openssl(&["x509", "-in", s(&crt), "-outform", "der"]);
-    for input in ["rsa2048-aes.pfx", "rsa2048-nopass.pfx", "rsa2048.crt", "rsa2048.cer", "rsa2048-bundle.pem"] {
+    for input in [
+        "rsa2048-aes.pfx",
+        "rsa2048-nopass.pfx",
+        "rsa2048.crt",
+        "rsa2048.cer",
+        "rsa2048-bundle.pem",
+    ] {
         let input = fixture(input);
-        assert_eq!(export(&input, "cer").assert_code(0).stdout, der, "{input:?}");
+        assert_eq!(
+            export(&input, "cer").assert_code(0).stdout,
+            der,
+            "{input:?}"
+        );
         let pem = export(&input, "pem");
-        assert_eq!(openssl_with(&["x509", "-outform", "der"], Some(&pem.stdout)), der);
+        assert_eq!(
+            openssl_with(&["x509", "-outform", "der"], Some(&pem.stdout)),
+            der
+        );
         assert_eq!(
             export(&input, "base64").stdout_text(),
-            format!("{}\n", base64::engine::general_purpose::STANDARD.encode(&der))
+            format!(
+                "{}\n",
+                base64::engine::general_purpose::STANDARD.encode(&der)
+            )
         );
-        assert_eq!(export(&input, "thumbprint").stdout_text().trim(), openssl_sha1_fingerprint(&crt, "pem"));
-        let sha256 = String::from_utf8(openssl(&["x509", "-in", s(&crt), "-noout", "-fingerprint", "-sha256"])).unwrap();
+        assert_eq!(
+            export(&input, "thumbprint").stdout_text().trim(),
+            openssl_sha1_fingerprint(&crt, "pem")
+        );
+        let sha256 = String::from_utf8(openssl(&[
+            "x509",
+            "-in",
+            s(&crt),
+            "-noout",
+            "-fingerprint",
+            "-sha256",
+        ]))
+        .unwrap();
         assert_eq!(
             export(&input, "thumbprint-sha256").stdout_text().trim(),
             sha256.trim().split('=').nth(1).unwrap().replace(':', "")
         );
         let sha1_bin = openssl_with(&["dgst", "-sha1", "-binary"], Some(&der));
-        assert_eq!(export(&input, "x5t").stdout_text().trim(), b64url(&sha1_bin));
+        assert_eq!(
+            export(&input, "x5t").stdout_text().trim(),
+            b64url(&sha1_bin)
+        );
         let sha256_bin = openssl_with(&["dgst", "-sha256", "-binary"], Some(&der));
-        assert_eq!(export(&input, "x5t-s256").stdout_text().trim(), b64url(&sha256_bin));
+        assert_eq!(
+            export(&input, "x5t-s256").stdout_text().trim(),
+            b64url(&sha256_bin)
+        );
     }
 }
 
 #[test]
 fn legacy_rc2_pfx_is_read() {
     let der = openssl(&["x509", "-in", s(&fixture("rsa2048.crt")), "-outform", "der"]);
-    assert_eq!(export(&fixture("rsa2048-legacy.pfx"), "cer").assert_code(0).stdout, der);
+    assert_eq!(
+        export(&fixture("rsa2048-legacy.pfx"), "cer")
+            .assert_code(0)
+            .stdout,
+        der
+    );
 }
 
 #[test]
@@ -62,7 +107,10 @@ fn keycredential_round_trips() {
     let der = base64::engine::general_purpose::STANDARD
         .decode(json["key"].as_str().unwrap())
         .unwrap();
-    assert_eq!(der, openssl(&["x509", "-in", s(&fixture("rsa2048.crt")), "-outform", "der"]));
+    assert_eq!(
+        der,
+        openssl(&["x509", "-in", s(&fixture("rsa2048.crt")), "-outform", "der"])
+    );
     let id = base64::engine::general_purpose::STANDARD
         .decode(json["customKeyIdentifier"].as_str().unwrap())
         .unwrap();
@@ -77,7 +125,11 @@ fn keycredential_round_trips() {
 #[test]
 fn the_leaf_is_exported_not_the_first_certificate() {
     let leaf_tp = openssl_sha1_fingerprint(&fixture("chain-leaf.crt"), "pem");
-    for input in ["chain-ca-first.pem", "chain-ca-first-with-key.pem", "chain.pfx"] {
+    for input in [
+        "chain-ca-first.pem",
+        "chain-ca-first-with-key.pem",
+        "chain.pfx",
+    ] {
         let run = export(&fixture(input), "thumbprint");
         run.assert_code(0);
         assert_eq!(run.stdout_text().trim(), leaf_tp, "{input}");
@@ -89,7 +141,16 @@ fn pem_bundle_has_matching_key_and_chain() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("sp.pem");
     certtool_with(
-        &["export", s(&fixture("chain.pfx")), "--format", "pem-bundle", "-o", s(&out), "--password-env", "PW"],
+        &[
+            "export",
+            s(&fixture("chain.pfx")),
+            "--format",
+            "pem-bundle",
+            "-o",
+            s(&out),
+            "--password-env",
+            "PW",
+        ],
         &[("PW", FIXTURE_PASS)],
         None,
     )
@@ -99,9 +160,15 @@ fn pem_bundle_has_matching_key_and_chain() {
     assert!(text.starts_with("-----BEGIN PRIVATE KEY-----"));
     assert_eq!(text.matches("BEGIN CERTIFICATE").count(), 3);
     let key_mod = openssl(&["rsa", "-in", s(&out), "-noout", "-modulus"]);
-    assert_eq!(String::from_utf8(key_mod).unwrap(), modulus_of_cert(&fixture("chain-leaf.crt"), "pem"));
+    assert_eq!(
+        String::from_utf8(key_mod).unwrap(),
+        modulus_of_cert(&fixture("chain-leaf.crt"), "pem")
+    );
     // The first certificate in the bundle is the leaf.
-    assert_eq!(openssl_sha1_fingerprint(&out, "pem"), openssl_sha1_fingerprint(&fixture("chain-leaf.crt"), "pem"));
+    assert_eq!(
+        openssl_sha1_fingerprint(&out, "pem"),
+        openssl_sha1_fingerprint(&fixture("chain-leaf.crt"), "pem")
+    );
 }
 
 #[test]
@@ -119,31 +186,62 @@ fn reads_stdin_and_refuses_overwrite() {
     let data = std::fs::read(fixture("rsa2048.cer")).unwrap();
     let run = certtool_with(&["export", "-", "--format", "thumbprint"], &[], Some(&data));
     run.assert_code(0);
-    assert_eq!(run.stdout_text().trim(), openssl_sha1_fingerprint(&fixture("rsa2048.crt"), "pem"));
+    assert_eq!(
+        run.stdout_text().trim(),
+        openssl_sha1_fingerprint(&fixture("rsa2048.crt"), "pem")
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("x.cer");
     std::fs::write(&out, "keep").unwrap();
-    certtool(&["export", s(&fixture("rsa2048.crt")), "--format", "cer", "-o", s(&out)])
-        .assert_code(2)
-        .assert_stderr_contains("already exists");
+    certtool(&[
+        "export",
+        s(&fixture("rsa2048.crt")),
+        "--format",
+        "cer",
+        "-o",
+        s(&out),
+    ])
+    .assert_code(2)
+    .assert_stderr_contains("already exists");
     assert_eq!(std::fs::read(&out).unwrap(), b"keep");
-    certtool(&["export", s(&fixture("rsa2048.crt")), "--format", "cer", "-o", s(&out), "--force"]).assert_code(0);
+    certtool(&[
+        "export",
+        s(&fixture("rsa2048.crt")),
+        "--format",
+        "cer",
+        "-o",
+        s(&out),
+        "--force",
+    ])
+    .assert_code(0);
     assert_eq!(std::fs::read(&out).unwrap(), data);
 }
 
 #[test]
 fn passwords_wrong_or_missing_exit_4() {
     certtool_with(
-        &["export", s(&fixture("rsa2048-aes.pfx")), "--format", "thumbprint", "--password-env", "PW"],
+        &[
+            "export",
+            s(&fixture("rsa2048-aes.pfx")),
+            "--format",
+            "thumbprint",
+            "--password-env",
+            "PW",
+        ],
         &[("PW", "wrong")],
         None,
     )
     .assert_code(4)
     .assert_stderr_contains("rsa2048-aes.pfx");
-    certtool(&["export", s(&fixture("rsa2048-aes.pfx")), "--format", "thumbprint"])
-        .assert_code(4)
-        .assert_stderr_contains("--password-env");
+    certtool(&[
+        "export",
+        s(&fixture("rsa2048-aes.pfx")),
+        "--format",
+        "thumbprint",
+    ])
+    .assert_code(4)
+    .assert_stderr_contains("--password-env");
 }
 
 #[test]
@@ -164,7 +262,14 @@ fn bad_inputs_exit_3_naming_the_file() {
 
 #[test]
 fn unwritable_output_exits_1() {
-    certtool(&["export", s(&fixture("rsa2048.crt")), "--format", "pem", "-o", "/nonexistent-dir/x.pem"])
-        .assert_code(1)
-        .assert_stderr_contains("/nonexistent-dir/x.pem");
+    certtool(&[
+        "export",
+        s(&fixture("rsa2048.crt")),
+        "--format",
+        "pem",
+        "-o",
+        "/nonexistent-dir/x.pem",
+    ])
+    .assert_code(1)
+    .assert_stderr_contains("/nonexistent-dir/x.pem");
 }

@@ -11,7 +11,14 @@ fn s(p: &Path) -> &str {
 
 fn inspect_json(name: &str) -> serde_json::Value {
     let run = certtool_with(
-        &["inspect", s(&fixture(name)), "--output", "json", "--password-env", "PW"],
+        &[
+            "inspect",
+            s(&fixture(name)),
+            "--output",
+            "json",
+            "--password-env",
+            "PW",
+        ],
         &[("PW", FIXTURE_PASS)],
         None,
     );
@@ -36,10 +43,20 @@ fn json_report_of_a_pfx() {
     assert_eq!(c["extended_key_usage"][0], "clientAuth");
     assert_eq!(c["private_key"]["matches"], true);
     assert!(c["days_to_expiry"].as_i64().unwrap() > 3000);
-    assert_eq!(c["thumbprint_sha1"], openssl_sha1_fingerprint(&fixture("rsa2048.crt"), "pem"));
+    assert_eq!(
+        c["thumbprint_sha1"],
+        openssl_sha1_fingerprint(&fixture("rsa2048.crt"), "pem")
+    );
     assert_eq!(c["verdicts"]["asm_management_cert"]["status"], "ok");
     assert_eq!(c["verdicts"]["entra_app_credential"]["status"], "ok");
-    let serial = String::from_utf8(openssl(&["x509", "-in", s(&fixture("rsa2048.crt")), "-noout", "-serial"])).unwrap();
+    let serial = String::from_utf8(openssl(&[
+        "x509",
+        "-in",
+        s(&fixture("rsa2048.crt")),
+        "-noout",
+        "-serial",
+    ]))
+    .unwrap();
     assert_eq!(c["serial"], serial.trim().trim_start_matches("serial="));
 }
 
@@ -58,18 +75,35 @@ fn a_chain_is_a_list_with_the_leaf_marked() {
 #[test]
 fn verdicts_for_weak_old_and_odd_certificates() {
     let weak = inspect_json("rsa1024.crt");
-    assert_eq!(weak["certificates"][0]["verdicts"]["asm_management_cert"]["status"], "unfit");
-    assert_eq!(weak["certificates"][0]["verdicts"]["entra_app_credential"]["status"], "unfit");
+    assert_eq!(
+        weak["certificates"][0]["verdicts"]["asm_management_cert"]["status"],
+        "unfit"
+    );
+    assert_eq!(
+        weak["certificates"][0]["verdicts"]["entra_app_credential"]["status"],
+        "unfit"
+    );
     let sha1 = inspect_json("sha1.crt");
-    assert_eq!(sha1["certificates"][0]["verdicts"]["asm_management_cert"]["status"], "warning");
+    assert_eq!(
+        sha1["certificates"][0]["verdicts"]["asm_management_cert"]["status"],
+        "warning"
+    );
     let expired = inspect_json("expired.crt");
     let v = &expired["certificates"][0]["verdicts"];
     assert_eq!(v["asm_management_cert"]["status"], "warning");
     assert_eq!(v["entra_app_credential"]["status"], "unfit");
-    assert!(expired["certificates"][0]["days_to_expiry"].as_i64().unwrap() < -2000);
+    assert!(
+        expired["certificates"][0]["days_to_expiry"]
+            .as_i64()
+            .unwrap()
+            < -2000
+    );
     let ec = inspect_json("ec.crt");
     assert_eq!(ec["certificates"][0]["key"]["algorithm"], "EC");
-    assert_eq!(ec["certificates"][0]["verdicts"]["entra_app_credential"]["status"], "unfit");
+    assert_eq!(
+        ec["certificates"][0]["verdicts"]["entra_app_credential"]["status"],
+        "unfit"
+    );
 }
 
 #[test]
@@ -85,22 +119,49 @@ fn text_report_names_the_essentials() {
 #[test]
 fn expiry_gate_exits_8_within_the_window_only() {
     let crt = fixture("rsa2048.crt");
-    let enddate = String::from_utf8(openssl(&["x509", "-in", s(&crt), "-noout", "-enddate", "-dateopt", "iso_8601"])).unwrap();
+    let enddate = String::from_utf8(openssl(&[
+        "x509",
+        "-in",
+        s(&crt),
+        "-noout",
+        "-enddate",
+        "-dateopt",
+        "iso_8601",
+    ]))
+    .unwrap();
     // e.g. "notAfter=2036-11-20 14:57:10Z"
-    let end = enddate.trim().trim_start_matches("notAfter=").replace(' ', "T");
-    let end = time::OffsetDateTime::parse(&end, &time::format_description::well_known::Rfc3339).unwrap();
+    let end = enddate
+        .trim()
+        .trim_start_matches("notAfter=")
+        .replace(' ', "T");
+    let end =
+        time::OffsetDateTime::parse(&end, &time::format_description::well_known::Rfc3339).unwrap();
     let now_40_days_before = end - time::Duration::days(40);
     let now = now_40_days_before
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap();
     let env = [("CERTTOOL_FAKE_NOW", now.as_str())];
-    certtool_with(&["inspect", s(&crt), "--fail-within-days", "30"], &env, None).assert_code(0);
-    certtool_with(&["inspect", s(&crt), "--fail-within-days", "45"], &env, None)
-        .assert_code(8)
-        .assert_stderr_contains("45-day limit");
-    certtool(&["inspect", s(&fixture("expired.crt")), "--fail-within-days", "0"])
-        .assert_code(8)
-        .assert_stderr_contains("expired on 2020-02-01T00:00:00Z");
+    certtool_with(
+        &["inspect", s(&crt), "--fail-within-days", "30"],
+        &env,
+        None,
+    )
+    .assert_code(0);
+    certtool_with(
+        &["inspect", s(&crt), "--fail-within-days", "45"],
+        &env,
+        None,
+    )
+    .assert_code(8)
+    .assert_stderr_contains("45-day limit");
+    certtool(&[
+        "inspect",
+        s(&fixture("expired.crt")),
+        "--fail-within-days",
+        "0",
+    ])
+    .assert_code(8)
+    .assert_stderr_contains("expired on 2020-02-01T00:00:00Z");
 }
 
 #[test]

@@ -28,7 +28,11 @@ fn inspect_and_export_every_real_pkcs12_vector() {
         let path = dir.join("pkcs12").join(file);
         let path = path.to_str().unwrap();
         let env = [("PW", password)];
-        let run = certtool_with(&["inspect", path, "--output", "json", "--password-env", "PW"], &env, None);
+        let run = certtool_with(
+            &["inspect", path, "--output", "json", "--password-env", "PW"],
+            &env,
+            None,
+        );
         run.assert_code(0);
         let json = run.json();
         assert_eq!(json["format"], "pfx", "{file}");
@@ -36,13 +40,33 @@ fn inspect_and_export_every_real_pkcs12_vector() {
         let leaf = &json["certificates"][json["leaf_index"].as_u64().unwrap() as usize];
         assert_eq!(leaf["private_key"]["matches"], true, "{file}");
         // The thumbprint agrees with openssl's own reading of the file (-legacy for RC2).
-        let certs = openssl(&["pkcs12", "-legacy", "-in", path, "-passin", &format!("pass:{password}"), "-nokeys", "-clcerts"]);
+        let certs = openssl(&[
+            "pkcs12",
+            "-legacy",
+            "-in",
+            path,
+            "-passin",
+            &format!("pass:{password}"),
+            "-nokeys",
+            "-clcerts",
+        ]);
         let der = openssl_with(&["x509", "-outform", "der"], Some(&certs));
         let fp = openssl_with(&["dgst", "-sha1", "-r"], Some(&der));
         let fp = String::from_utf8(fp).unwrap();
         let fp = fp.split_whitespace().next().unwrap().to_uppercase();
         assert_eq!(leaf["thumbprint_sha1"], fp, "{file}");
-        let exported = certtool_with(&["export", path, "--format", "thumbprint", "--password-env", "PW"], &env, None);
+        let exported = certtool_with(
+            &[
+                "export",
+                path,
+                "--format",
+                "thumbprint",
+                "--password-env",
+                "PW",
+            ],
+            &env,
+            None,
+        );
         exported.assert_code(0);
         assert_eq!(exported.stdout_text().trim(), fp, "{file}");
     }

@@ -132,7 +132,14 @@ pub fn openssl_ok(args: &[&str]) -> bool {
 /// `openssl x509 -fingerprint -sha1` of a certificate file, as 40 upper-case hex digits.
 pub fn openssl_sha1_fingerprint(cert: &Path, inform: &str) -> String {
     let out = openssl(&[
-        "x509", "-inform", inform, "-in", cert.to_str().unwrap(), "-noout", "-fingerprint", "-sha1",
+        "x509",
+        "-inform",
+        inform,
+        "-in",
+        cert.to_str().unwrap(),
+        "-noout",
+        "-fingerprint",
+        "-sha1",
     ]);
     let text = String::from_utf8(out).unwrap();
     text.trim()
@@ -151,7 +158,13 @@ pub fn mode(path: &Path) -> u32 {
 /// The modulus line of a public or private key as openssl prints it.
 pub fn modulus_of_cert(cert: &Path, inform: &str) -> String {
     String::from_utf8(openssl(&[
-        "x509", "-inform", inform, "-in", cert.to_str().unwrap(), "-noout", "-modulus",
+        "x509",
+        "-inform",
+        inform,
+        "-in",
+        cert.to_str().unwrap(),
+        "-noout",
+        "-modulus",
     ]))
     .unwrap()
 }
