@@ -1,1 +1,50 @@
-fn main() {}
+//! `certtool`: management certificates and service principals for Azure, from one binary.
+//!
+//! This crate is a thin layer over `certtool-core`: it parses flags, reads and writes
+//! files and streams, asks for passwords, prints, and turns errors into exit codes.
+
+mod args;
+mod clock;
+mod commands;
+mod error;
+mod io;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::error::CliError;
+
+/// Certificates and credentials for Azure: generate, convert, inspect and test.
+#[derive(Parser, Debug)]
+#[command(name = "certtool", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    Generate(commands::generate::GenerateArgs),
+    Export(commands::export::ExportArgs),
+    Inspect(commands::inspect::InspectArgs),
+}
+
+fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Generate(args) => commands::generate::run(args),
+        Command::Export(args) => commands::export::run(args),
+        Command::Inspect(args) => commands::inspect::run(args),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprint!("{}", err.render());
+            ExitCode::from(err.kind.code())
+        }
+    }
+}

@@ -142,6 +142,19 @@ pub struct Opened {
     pub protection: Protection,
 }
 
+impl PasswordForm {
+    /// Words for reports, e.g. `empty password (RFC 7292 form)`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            PasswordForm::Given => "password",
+            PasswordForm::GivenWidenedBytes => "password (pre-1.1.0 OpenSSL byte encoding)",
+            PasswordForm::EmptyBmp => "empty password (RFC 7292 form)",
+            PasswordForm::EmptyNull => "empty password (zero-length form)",
+            PasswordForm::NotNeeded => "no password (nothing encrypted, no MAC)",
+        }
+    }
+}
+
 /// What a PFX holds.
 #[derive(Debug)]
 pub struct PfxContents {

@@ -1,0 +1,129 @@
+//! Flag groups shared by several commands, defined once and flattened into each.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use certtool_core::bundle::{self, CredentialBundle};
+use certtool_core::secret::{self, Secret};
+use certtool_core::Error as CoreError;
+use clap::{Args, ValueEnum};
+
+use crate::error::{CliError, ExitKind};
+use crate::io::Source;
+
+/// `--output text|json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum OutputFormat {
+    /// For people (default).
+    #[default]
+    Text,
+    /// A stable JSON document on stdout, for scripts.
+    Json,
+}
+
+/// Where the password of an existing protected file (PFX, encrypted PEM key) comes from.
+/// Never from the command line itself.
+#[derive(Args, Debug, Clone, Default)]
+pub struct PasswordArgs {
+    /// Read the password from the environment variable VAR.
+    #[arg(long, value_name = "VAR", conflicts_with_all = ["password_file", "password_stdin"])]
+    pub password_env: Option<String>,
+    /// Read the password from a file (`-` for stdin); one trailing newline is ignored.
+    #[arg(long, value_name = "PATH", conflicts_with = "password_stdin")]
+    pub password_file: Option<PathBuf>,
+    /// Read the password from stdin.
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// Never prompt: fail when a password is needed and none was given.
+    #[arg(long)]
+    pub no_input: bool,
+}
+
+/// Reads a secret from a named environment variable (the CLI's job, not core's).
+pub fn secret_from_env(var: &str) -> Result<Secret, CliError> {
+    match std::env::var(var) {
+        Ok(value) => Ok(Secret::new(value)),
+        Err(std::env::VarError::NotPresent) => Err(CliError::usage(format!(
+            "the environment variable {var} is not set"
+        ))),
+        Err(std::env::VarError::NotUnicode(_)) => Err(CliError::usage(format!(
+            "the environment variable {var} is not valid UTF-8"
+        ))),
+    }
+}
+
+/// Reads a secret from a file path, `-` meaning stdin.
+pub fn secret_from_path(path: &std::path::Path) -> Result<Secret, CliError> {
+    if path == std::path::Path::new("-") {
+        Ok(secret::from_reader(std::io::stdin(), "stdin")?)
+    } else {
+        Ok(secret::from_file(path)?)
+    }
+}
+
+impl PasswordArgs {
+    /// True when the password would be read from stdin.
+    pub fn uses_stdin(&self) -> bool {
+        self.password_stdin || self.password_file.as_deref() == Some(std::path::Path::new("-"))
+    }
+
+    /// The password from the named source, if one was named.
+    pub fn explicit(&self) -> Result<Option<Secret>, CliError> {
+        if let Some(var) = &self.password_env {
+            return secret_from_env(var).map(Some);
+        }
+        if let Some(path) = &self.password_file {
+            return secret_from_path(path).map(Some);
+        }
+        if self.password_stdin {
+            return Ok(Some(secret::from_reader(std::io::stdin(), "stdin")?));
+        }
+        Ok(None)
+    }
+
+    /// The password from the named source, else from a prompt when stdin is a terminal
+    /// (and `--no-input` was not given), else `None`.
+    pub fn resolve(&self, input: &str) -> Result<Option<Secret>, CliError> {
+        if let Some(secret) = self.explicit()? {
+            return Ok(Some(secret));
+        }
+        if !self.no_input && std::io::stdin().is_terminal() {
+            return Ok(Some(secret::prompt(&format!("Password for {input}: "))?));
+        }
+        Ok(None)
+    }
+
+    /// Rejects reading both the input and the password from stdin.
+    pub fn check_against(&self, source: &Source) -> Result<(), CliError> {
+        if *source == Source::Stdin && self.uses_stdin() {
+            return Err(
+                CliError::usage("the input and the password cannot both come from stdin")
+                    .fix("use --password-env VAR or --password-file PATH"),
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Reads a certificate file (PFX, PEM or DER): first with no password (a PFX is tried
+/// with the empty password in both encodings), then, if it is protected, with the
+/// password from the flags or a prompt.
+pub fn load_credential(
+    source: &Source,
+    passwords: &PasswordArgs,
+) -> Result<CredentialBundle, CliError> {
+    passwords.check_against(source)?;
+    let data = zeroize::Zeroizing::new(source.read()?);
+    let name = source.name();
+    match bundle::load(&data, None, &name) {
+        Err(CoreError::WrongPassword { .. }) => match passwords.resolve(&name)? {
+            Some(password) => Ok(bundle::load(&data, Some(&password), &name)?),
+            None => Err(CliError::new(
+                ExitKind::Password,
+                format!("{name}: the file is protected by a password and none was given"),
+            )
+            .fix("give it with --password-env VAR, --password-file PATH or --password-stdin")),
+        },
+        other => Ok(other?),
+    }
+}

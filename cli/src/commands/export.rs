@@ -1,0 +1,109 @@
+//! `certtool export`: a certificate in the form the next tool asks for.
+
+use std::path::PathBuf;
+
+use certtool_core::export::{
+    base64_der, key_credential, pem_bundle, pem_certificate, thumbprint_sha1, thumbprint_sha256,
+    x5t, x5t_s256,
+};
+use certtool_core::fsutil::FileSecrecy;
+use certtool_core::Error as CoreError;
+use clap::{Args, ValueEnum};
+
+use crate::args::{load_credential, PasswordArgs};
+use crate::error::CliError;
+use crate::io::{write_all, PlannedWrite, Sink, Source};
+
+/// Output forms of `export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// DER certificate (the .cer Azure uploads take). Binary.
+    Cer,
+    /// PEM certificate only.
+    Pem,
+    /// PEM private key + certificate + chain (for `az login --service-principal --certificate`).
+    PemBundle,
+    /// The DER on one line of base64.
+    Base64,
+    /// SHA-1 thumbprint, upper-case hex, as the Azure portal shows it.
+    Thumbprint,
+    /// SHA-256 thumbprint, upper-case hex.
+    ThumbprintSha256,
+    /// JWT header value `x5t` (base64url SHA-1).
+    X5t,
+    /// JWT header value `x5t#S256` (base64url SHA-256).
+    X5tS256,
+    /// Entra ID keyCredentials JSON object for an app manifest or Graph.
+    Keycredential,
+}
+
+/// Write a certificate as .cer, PEM, base64, a thumbprint, x5t or keyCredential JSON.
+/// With a chain, the leaf is exported (the certificate whose key is in the file, else the
+/// one that issued no other).
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// PFX, PEM or DER certificate file (`-` for stdin).
+    #[arg(value_name = "IN")]
+    pub input: PathBuf,
+    /// What to write.
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
+    /// Where to write it (`-` or omitted: stdout).
+    #[arg(short = 'o', long = "out", value_name = "OUT")]
+    pub out: Option<PathBuf>,
+    /// Replace an existing OUT.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub password: PasswordArgs,
+}
+
+/// Runs `certtool export`.
+pub fn run(args: ExportArgs) -> Result<(), CliError> {
+    let source = Source::parse(&args.input);
+    let sink = args.out.as_deref().map(Sink::parse).unwrap_or(Sink::Stdout);
+    let binary = args.format == ExportFormat::Cer;
+    crate::io::check_destination(&sink, binary, args.force)?;
+    let bundle = load_credential(&source, &args.password)?;
+    let leaf = bundle.leaf()?;
+    let der = leaf
+        .to_der()
+        .map_err(CoreError::crypto("encoding the certificate"))?;
+    let line = |s: String| zeroize::Zeroizing::new(format!("{s}\n").into_bytes());
+    let (data, secrecy) = match args.format {
+        ExportFormat::Cer => (zeroize::Zeroizing::new(der.clone()), FileSecrecy::Public),
+        ExportFormat::Pem => (
+            zeroize::Zeroizing::new(pem_certificate(leaf)?.into_bytes()),
+            FileSecrecy::Public,
+        ),
+        ExportFormat::PemBundle => {
+            let (leaf, key) = bundle.leaf_with_key()?;
+            let pem = pem_bundle(key, leaf, &bundle.chain())?;
+            (
+                zeroize::Zeroizing::new(pem.as_bytes().to_vec()),
+                FileSecrecy::Private,
+            )
+        }
+        ExportFormat::Base64 => (line(base64_der(&der)), FileSecrecy::Public),
+        ExportFormat::Thumbprint => (line(thumbprint_sha1(&der)), FileSecrecy::Public),
+        ExportFormat::ThumbprintSha256 => (line(thumbprint_sha256(&der)), FileSecrecy::Public),
+        ExportFormat::X5t => (line(x5t(&der)), FileSecrecy::Public),
+        ExportFormat::X5tS256 => (line(x5t_s256(&der)), FileSecrecy::Public),
+        ExportFormat::Keycredential => {
+            let kc = key_credential(leaf)?;
+            (
+                line(serde_json::to_string_pretty(&kc).expect("serializable")),
+                FileSecrecy::Public,
+            )
+        }
+    };
+    write_all(
+        &[PlannedWrite {
+            sink,
+            data: &data,
+            binary,
+            secrecy,
+        }],
+        args.force,
+    )
+}

@@ -1,0 +1,392 @@
+//! `certtool generate`: a self-signed management / app-registration certificate.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use certtool_core::export::{pem_bundle, thumbprint_sha1, thumbprint_sha256};
+use certtool_core::fsutil::FileSecrecy;
+use certtool_core::generate::{
+    random_serial, safe_file_stem, self_signed, CertificateRequest, Validity,
+};
+use certtool_core::inspect::rfc3339;
+use certtool_core::pfx::{self, Profile};
+use certtool_core::secret::{self, Secret};
+use certtool_core::{keys, Error as CoreError};
+use clap::{Args, ValueEnum};
+use serde::Serialize;
+use time::format_description::well_known::Rfc3339;
+use time::macros::format_description;
+use time::{Date, OffsetDateTime, Time};
+
+use crate::args::{secret_from_env, secret_from_path, OutputFormat};
+use crate::error::CliError;
+use crate::io::{check_destination, write_all, write_stdout, PlannedWrite, Sink, Source};
+
+/// How the PFX is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PfxProfileArg {
+    /// 3DES key and certificates, SHA-1 MAC, 2048 iterations: opens everywhere
+    /// (Windows Server 2016, Azure App Service, .NET, Java, OpenSSL 3).
+    Compat,
+    /// AES-256-CBC with PBKDF2-HMAC-SHA256 and a SHA-256 MAC (modern readers only).
+    Aes,
+}
+
+/// Make a self-signed certificate for an ASM subscription or an Entra ID app registration:
+/// an RSA key, a PFX holding key + certificate, and a .cer to upload.
+#[derive(Args, Debug)]
+pub struct GenerateArgs {
+    /// Subject common name, e.g. "Octopus Deploy - Production"; also names the files.
+    #[arg(long)]
+    pub name: String,
+    /// RSA key size in bits: 2048, 3072 or 4096 (smaller only with --insecure).
+    #[arg(long, default_value_t = 2048, value_name = "BITS")]
+    pub key_size: u32,
+    /// Certify an existing private key (PEM, DER, PKCS#8 or encrypted PEM) instead of
+    /// generating one.
+    #[arg(long, value_name = "FILE", conflicts_with = "key_size")]
+    pub key: Option<PathBuf>,
+    /// Password of an encrypted --key, from the environment variable VAR.
+    #[arg(
+        long,
+        value_name = "VAR",
+        requires = "key",
+        conflicts_with = "key_password_file"
+    )]
+    pub key_password_env: Option<String>,
+    /// Password of an encrypted --key, from a file (`-` for stdin).
+    #[arg(long, value_name = "PATH", requires = "key")]
+    pub key_password_file: Option<PathBuf>,
+    /// Days of validity from now [default: 365].
+    #[arg(long, value_name = "N", conflicts_with = "not_after")]
+    pub days: Option<u32>,
+    /// Expiry instead of --days: YYYY-MM-DD (valid through that day, UTC) or RFC 3339.
+    #[arg(long, value_name = "DATE")]
+    pub not_after: Option<String>,
+    /// Directory for the files (created if missing).
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub out_dir: PathBuf,
+    /// Path of the PFX instead of DIR/NAME.pfx (`-` for stdout).
+    #[arg(long, value_name = "FILE")]
+    pub pfx: Option<PathBuf>,
+    /// Path of the .cer instead of DIR/NAME.cer (`-` for stdout).
+    #[arg(long, value_name = "FILE")]
+    pub cer: Option<PathBuf>,
+    /// Also write DIR/NAME.pem: the unencrypted key and the certificate, the form
+    /// `az login --service-principal --certificate` wants.
+    #[arg(long)]
+    pub pem: bool,
+    /// Path of the PEM instead of DIR/NAME.pem (implies --pem; `-` for stdout).
+    #[arg(long, value_name = "FILE")]
+    pub pem_file: Option<PathBuf>,
+    /// PFX password from the environment variable VAR.
+    #[arg(long, value_name = "VAR", conflicts_with_all = ["password_file", "no_password"])]
+    pub password_env: Option<String>,
+    /// PFX password from a file (`-` for stdin); one trailing newline is ignored.
+    #[arg(long, value_name = "PATH", conflicts_with = "no_password")]
+    pub password_file: Option<PathBuf>,
+    /// Protect the PFX with the empty password (anyone holding the file has the key).
+    #[arg(long)]
+    pub no_password: bool,
+    /// Never prompt: fail when a password is needed and none was given.
+    #[arg(long)]
+    pub no_input: bool,
+    /// PFX protection profile.
+    #[arg(long, value_enum, default_value = "compat")]
+    pub pfx_profile: PfxProfileArg,
+    /// Allow RSA keys smaller than 2048 bits (Azure rejects them).
+    #[arg(long)]
+    pub insecure: bool,
+    /// Replace existing files.
+    #[arg(long)]
+    pub force: bool,
+    /// Summary format: text on stderr, or JSON on stdout.
+    #[arg(long, value_enum, default_value = "text")]
+    pub output: OutputFormat,
+}
+
+/// The JSON summary of `generate`.
+#[derive(Debug, Serialize)]
+struct Summary {
+    name: String,
+    subject: String,
+    thumbprint_sha1: String,
+    thumbprint_sha256: String,
+    not_before: String,
+    not_after: String,
+    key_algorithm: &'static str,
+    key_bits: u32,
+    pfx_profile: &'static str,
+    pfx_password_protected: bool,
+    files: Files,
+    next_steps: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct Files {
+    pfx: String,
+    cer: String,
+    pem: Option<String>,
+}
+
+fn parse_not_after(text: &str) -> Result<OffsetDateTime, CliError> {
+    if let Ok(t) = OffsetDateTime::parse(text, &Rfc3339) {
+        return Ok(t);
+    }
+    let date = Date::parse(text, format_description!("[year]-[month]-[day]")).map_err(|_| {
+        CliError::usage(format!(
+            "--not-after {text}: expected YYYY-MM-DD or an RFC 3339 date-time"
+        ))
+    })?;
+    Ok(date
+        .with_time(Time::from_hms(23, 59, 59).expect("valid time"))
+        .assume_utc())
+}
+
+fn pfx_password(args: &GenerateArgs, name: &str) -> Result<Secret, CliError> {
+    if args.no_password {
+        return Ok(Secret::empty());
+    }
+    if let Some(var) = &args.password_env {
+        return secret_from_env(var);
+    }
+    if let Some(path) = &args.password_file {
+        return secret_from_path(path);
+    }
+    if !args.no_input && std::io::stdin().is_terminal() {
+        return Ok(secret::prompt_new(&format!("New password for {name}: "))?);
+    }
+    Err(
+        CliError::usage("the PFX needs a password and none was given").fix(
+            "give --password-env VAR or --password-file PATH, or --no-password for an empty one",
+        ),
+    )
+}
+
+fn load_key(
+    args: &GenerateArgs,
+    path: &std::path::Path,
+) -> Result<openssl::pkey::PKey<openssl::pkey::Private>, CliError> {
+    let source = Source::parse(path);
+    let data = zeroize::Zeroizing::new(source.read()?);
+    let name = source.name();
+    match keys::load_private_key(&data, None, &name) {
+        Err(CoreError::WrongPassword { .. }) => {
+            let password = if let Some(var) = &args.key_password_env {
+                secret_from_env(var)?
+            } else if let Some(p) = &args.key_password_file {
+                secret_from_path(p)?
+            } else if !args.no_input && std::io::stdin().is_terminal() {
+                secret::prompt(&format!("Password for the key {name}: "))?
+            } else {
+                return Err(CliError::new(
+                    crate::error::ExitKind::Password,
+                    format!("{name}: the private key is encrypted and no password was given"),
+                )
+                .fix("give it with --key-password-env VAR or --key-password-file PATH"));
+            };
+            Ok(keys::load_private_key(&data, Some(&password), &name)?)
+        }
+        other => Ok(other?),
+    }
+}
+
+/// Runs `certtool generate`.
+pub fn run(args: GenerateArgs) -> Result<(), CliError> {
+    let now = crate::clock::now()?;
+    let validity = match &args.not_after {
+        Some(text) => Validity::NotAfter(parse_not_after(text)?),
+        None => Validity::Days(args.days.unwrap_or(365)),
+    };
+    if args.key.is_none() {
+        keys::check_rsa_size(args.key_size, args.insecure)?;
+    }
+    let stem = safe_file_stem(&args.name);
+    let pfx_sink = Sink::parse(
+        &args
+            .pfx
+            .clone()
+            .unwrap_or_else(|| args.out_dir.join(format!("{stem}.pfx"))),
+    );
+    let cer_sink = Sink::parse(
+        &args
+            .cer
+            .clone()
+            .unwrap_or_else(|| args.out_dir.join(format!("{stem}.cer"))),
+    );
+    let pem_sink = match (&args.pem_file, args.pem) {
+        (Some(p), _) => Some(Sink::parse(p)),
+        (None, true) => Some(Sink::File(args.out_dir.join(format!("{stem}.pem")))),
+        (None, false) => None,
+    };
+    let sinks: Vec<&Sink> = [Some(&pfx_sink), Some(&cer_sink), pem_sink.as_ref()]
+        .into_iter()
+        .flatten()
+        .collect();
+    let to_stdout = sinks.iter().filter(|s| ***s == Sink::Stdout).count();
+    if to_stdout > 1 {
+        return Err(CliError::usage("only one output can go to stdout (-)"));
+    }
+    if to_stdout == 1 && args.output == OutputFormat::Json {
+        return Err(CliError::usage(
+            "--output json needs stdout; write the files to paths instead of -",
+        ));
+    }
+    let writes_into_out_dir = sinks.iter().any(|s| match s {
+        Sink::File(p) => p.parent() == Some(args.out_dir.as_path()),
+        Sink::Stdout => false,
+    });
+    if writes_into_out_dir && !args.out_dir.exists() {
+        std::fs::create_dir_all(&args.out_dir).map_err(|source| CoreError::Write {
+            path: args.out_dir.clone(),
+            source,
+        })?;
+    }
+    check_destination(&pfx_sink, true, args.force)?;
+    check_destination(&cer_sink, true, args.force)?;
+    if let Some(sink) = &pem_sink {
+        check_destination(sink, false, args.force)?;
+    }
+    let password = pfx_password(&args, &stem)?;
+
+    let key = match &args.key {
+        Some(path) => {
+            let key = load_key(&args, path)?;
+            let (kind, bits) = keys::describe(&key);
+            if kind != "RSA" {
+                return Err(CliError::usage(format!(
+                    "{}: the key is {kind}; management certificates need an RSA key",
+                    path.display()
+                )));
+            }
+            if bits < keys::MIN_RSA_BITS && !args.insecure {
+                return Err(CoreError::Refused(format!(
+                    "{}: the RSA key has {bits} bits; Azure requires at least {}; pass --insecure only if you really need it",
+                    path.display(),
+                    keys::MIN_RSA_BITS
+                ))
+                .into());
+            }
+            key
+        }
+        None => keys::generate_rsa(args.key_size, args.insecure)?,
+    };
+    let request = CertificateRequest {
+        common_name: args.name.clone(),
+        validity,
+        now,
+        serial: random_serial()?,
+    };
+    let cert = self_signed(&key, &request)?;
+    let der = cert
+        .to_der()
+        .map_err(CoreError::crypto("encoding the certificate"))?;
+    let profile = match args.pfx_profile {
+        PfxProfileArg::Compat => Profile::Compat,
+        PfxProfileArg::Aes => Profile::Aes,
+    };
+    let pfx_der = pfx::build(&key, &cert, &[], Some(args.name.trim()), &password, profile)?;
+    let pem = match pem_sink {
+        Some(_) => Some(pem_bundle(&key, &cert, &[])?),
+        None => None,
+    };
+
+    let mut writes = vec![
+        PlannedWrite {
+            sink: pfx_sink.clone(),
+            data: &pfx_der,
+            binary: true,
+            secrecy: FileSecrecy::Private,
+        },
+        PlannedWrite {
+            sink: cer_sink.clone(),
+            data: &der,
+            binary: true,
+            secrecy: FileSecrecy::Public,
+        },
+    ];
+    if let (Some(sink), Some(pem)) = (&pem_sink, &pem) {
+        writes.push(PlannedWrite {
+            sink: sink.clone(),
+            data: pem.as_bytes(),
+            binary: false,
+            secrecy: FileSecrecy::Private,
+        });
+    }
+    write_all(&writes, args.force)?;
+
+    let (not_before, not_after) = certtool_core::inspect::validity(&der)?;
+    let cer_name = cer_sink.name();
+    let summary = Summary {
+        name: args.name.trim().to_string(),
+        subject: format!("CN={}", args.name.trim()),
+        thumbprint_sha1: thumbprint_sha1(&der),
+        thumbprint_sha256: thumbprint_sha256(&der),
+        not_before: rfc3339(not_before),
+        not_after: rfc3339(not_after),
+        key_algorithm: "RSA",
+        key_bits: key.bits(),
+        pfx_profile: match profile {
+            Profile::Aes => "aes",
+            _ => "compat",
+        },
+        pfx_password_protected: !password.is_empty(),
+        files: Files {
+            pfx: pfx_sink.name(),
+            cer: cer_name.clone(),
+            pem: pem_sink.as_ref().map(Sink::name),
+        },
+        next_steps: vec![
+            format!("ASM: upload {cer_name} under Subscriptions → Management certificates"),
+            format!(
+                "Entra ID: upload {cer_name} under App registrations → Certificates & secrets \
+                 (or add `certtool export {} --format keycredential` to the app's keyCredentials)",
+                cer_name
+            ),
+            format!("Keep {} safe: it holds the private key", pfx_sink.name()),
+        ],
+    };
+    match args.output {
+        OutputFormat::Json => {
+            let mut text = serde_json::to_string_pretty(&summary).expect("serializable");
+            text.push('\n');
+            write_stdout(text.as_bytes())?;
+        }
+        OutputFormat::Text => eprint!("{}", render_text(&summary)),
+    }
+    Ok(())
+}
+
+fn render_text(s: &Summary) -> String {
+    let days = s.not_after.clone();
+    let mut out = format!(
+        "Created certificate {} ({} {} bits)\n",
+        s.subject, s.key_algorithm, s.key_bits
+    );
+    let protection = if s.pfx_password_protected {
+        "password-protected"
+    } else {
+        "NO password"
+    };
+    out.push_str(&format!(
+        "  PFX (private key, keep safe): {}  [{}, {protection}]\n",
+        s.files.pfx, s.pfx_profile
+    ));
+    out.push_str(&format!(
+        "  Certificate to upload (.cer): {}\n",
+        s.files.cer
+    ));
+    if let Some(pem) = &s.files.pem {
+        out.push_str(&format!("  PEM (key + certificate):      {pem}\n"));
+    }
+    out.push_str(&format!(
+        "  Thumbprint (SHA-1):           {}\n",
+        s.thumbprint_sha1
+    ));
+    out.push_str(&format!("  Valid until:                  {days}\n"));
+    out.push_str("Next steps:\n");
+    for step in &s.next_steps {
+        out.push_str(&format!("  - {step}\n"));
+    }
+    out
+}

@@ -1,0 +1,6 @@
+//! One module per command; each has an `Args` struct (its doc comments are the help
+//! text) and a `run` function.
+
+pub mod export;
+pub mod generate;
+pub mod inspect;

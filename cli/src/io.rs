@@ -1,0 +1,181 @@
+//! Files and streams: `-` for stdin/stdout, no binary to a terminal, atomic writes,
+//! no overwrite without `--force`.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+
+use certtool_core::fsutil::{write_atomic, FileSecrecy};
+use certtool_core::Error as CoreError;
+
+use crate::error::{CliError, ExitKind};
+
+/// Where an input comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// Standard input (`-`).
+    Stdin,
+    /// A file.
+    File(PathBuf),
+}
+
+impl Source {
+    /// `-` is stdin, anything else a path.
+    pub fn parse(arg: &Path) -> Self {
+        if arg == Path::new("-") {
+            Source::Stdin
+        } else {
+            Source::File(arg.to_owned())
+        }
+    }
+
+    /// How messages name this input.
+    pub fn name(&self) -> String {
+        match self {
+            Source::Stdin => "stdin".into(),
+            Source::File(p) => p.display().to_string(),
+        }
+    }
+
+    /// Reads the whole input. A directory, a missing file or an empty input is an input error.
+    pub fn read(&self) -> Result<Vec<u8>, CliError> {
+        let data = match self {
+            Source::Stdin => {
+                let mut buf = Vec::new();
+                std::io::stdin().read_to_end(&mut buf).map_err(|e| {
+                    CliError::new(ExitKind::Input, format!("cannot read stdin: {e}"))
+                })?;
+                buf
+            }
+            Source::File(path) => {
+                if path.is_dir() {
+                    return Err(CliError::new(
+                        ExitKind::Input,
+                        format!("{} is a directory, not a file", path.display()),
+                    ));
+                }
+                std::fs::read(path).map_err(|source| CoreError::Read {
+                    path: path.clone(),
+                    source,
+                })?
+            }
+        };
+        if data.is_empty() {
+            return Err(CliError::new(
+                ExitKind::Input,
+                format!("{}: the file is empty", self.name()),
+            ));
+        }
+        Ok(data)
+    }
+}
+
+/// Where an output goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sink {
+    /// Standard output (`-`).
+    Stdout,
+    /// A file.
+    File(PathBuf),
+}
+
+impl Sink {
+    /// `-` is stdout, anything else a path.
+    pub fn parse(arg: &Path) -> Self {
+        if arg == Path::new("-") {
+            Sink::Stdout
+        } else {
+            Sink::File(arg.to_owned())
+        }
+    }
+
+    /// How messages name this output.
+    pub fn name(&self) -> String {
+        match self {
+            Sink::Stdout => "stdout".into(),
+            Sink::File(p) => p.display().to_string(),
+        }
+    }
+}
+
+/// One output to write: what, where, and how secret it is.
+pub struct PlannedWrite<'a> {
+    /// Destination.
+    pub sink: Sink,
+    /// Content.
+    pub data: &'a [u8],
+    /// Binary data is never written to a terminal.
+    pub binary: bool,
+    /// Holds a private key: files get mode 0600.
+    pub secrecy: FileSecrecy,
+}
+
+/// Checks that an output may be written: binary data never to a terminal, an existing
+/// file only with `force`, never over a directory.
+pub fn check_destination(sink: &Sink, binary: bool, force: bool) -> Result<(), CliError> {
+    match sink {
+        Sink::Stdout => {
+            if binary && std::io::stdout().is_terminal() {
+                return Err(
+                    CliError::usage("refusing to write binary data to a terminal")
+                        .fix("redirect stdout to a file, or use -o FILE"),
+                );
+            }
+        }
+        Sink::File(path) => {
+            if path.is_dir() {
+                return Err(CliError::usage(format!(
+                    "{} is a directory",
+                    path.display()
+                )));
+            }
+            if !force && path.symlink_metadata().is_ok() {
+                return Err(
+                    CliError::usage(format!("{} already exists", path.display()))
+                        .fix("pass --force to replace it, or choose another path"),
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Writes several outputs as one step: every destination is checked first (existing
+/// files need `force`, binary may not go to a terminal), then each is written
+/// atomically; if one fails, the files already written by this call are removed.
+pub fn write_all(writes: &[PlannedWrite<'_>], force: bool) -> Result<(), CliError> {
+    for w in writes {
+        check_destination(&w.sink, w.binary, force)?;
+    }
+    let mut written: Vec<&Path> = Vec::new();
+    for w in writes {
+        let result = match &w.sink {
+            Sink::Stdout => write_stdout(w.data),
+            Sink::File(path) => {
+                write_atomic(path, w.data, w.secrecy, force).map_err(CliError::from)
+            }
+        };
+        if let Err(e) = result {
+            for p in &written {
+                let _ = std::fs::remove_file(p);
+            }
+            return Err(e);
+        }
+        if let Sink::File(path) = &w.sink {
+            written.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Writes to stdout; a closed pipe (`| head`) is not an error.
+pub fn write_stdout(data: &[u8]) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(data).and_then(|_| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(CliError::new(
+            ExitKind::Other,
+            format!("cannot write stdout: {e}"),
+        )),
+    }
+}

@@ -1,0 +1,170 @@
+//! Helpers shared by the end-to-end tests: run the real `certtool` binary built by this
+//! `cargo test` run (Cargo's `CARGO_BIN_EXE_certtool`, so never a stale one), run the
+//! real `openssl` CLI, and find fixtures.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// The fixture file `fixtures/certs/NAME`.
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures/certs")
+        .join(name)
+}
+
+/// The password of the protected fixtures (see fixtures/README.md).
+pub const FIXTURE_PASS: &str = "fixture-pass";
+
+/// The result of running a command.
+pub struct Run {
+    pub code: i32,
+    pub stdout: Vec<u8>,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn stdout_text(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+    #[track_caller]
+    pub fn assert_code(&self, code: i32) -> &Self {
+        assert_eq!(
+            self.code,
+            code,
+            "exit code\nstdout: {}\nstderr: {}",
+            self.stdout_text(),
+            self.stderr
+        );
+        self
+    }
+    #[track_caller]
+    pub fn assert_stderr_contains(&self, needle: &str) -> &Self {
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}:\n{}",
+            self.stderr
+        );
+        self
+    }
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", self.stdout_text()))
+    }
+}
+
+fn finish(output: Output) -> Run {
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: output.stdout,
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// A `certtool` command with a clean environment for Azure variables and null stdin.
+pub fn certtool_cmd() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_certtool"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("AZURE_") || key.starts_with("ARM_") || key.starts_with("CERTTOOL_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.stdin(Stdio::null());
+    cmd
+}
+
+/// Runs certtool with `args`.
+pub fn certtool(args: &[&str]) -> Run {
+    finish(certtool_cmd().args(args).output().expect("run certtool"))
+}
+
+/// Runs certtool with `args`, extra environment, and `stdin` bytes.
+pub fn certtool_with(args: &[&str], env: &[(&str, &str)], stdin: Option<&[u8]>) -> Run {
+    let mut cmd = certtool_cmd();
+    cmd.args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    run_with_stdin(cmd, stdin)
+}
+
+fn run_with_stdin(mut cmd: Command, stdin: Option<&[u8]>) -> Run {
+    use std::io::Write;
+    if stdin.is_some() {
+        cmd.stdin(Stdio::piped());
+    }
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn");
+    if let Some(data) = stdin {
+        let mut pipe = child.stdin.take().unwrap();
+        pipe.write_all(data).unwrap();
+    }
+    finish(child.wait_with_output().expect("wait"))
+}
+
+/// Runs the real `openssl` CLI; panics with its stderr when it fails.
+#[track_caller]
+pub fn openssl(args: &[&str]) -> Vec<u8> {
+    openssl_with(args, None)
+}
+
+/// Runs `openssl` feeding `stdin`.
+#[track_caller]
+pub fn openssl_with(args: &[&str], stdin: Option<&[u8]>) -> Vec<u8> {
+    let mut cmd = Command::new("openssl");
+    cmd.args(args);
+    let run = run_with_stdin(cmd, stdin);
+    assert_eq!(run.code, 0, "openssl {args:?} failed: {}", run.stderr);
+    run.stdout
+}
+
+/// Runs `openssl` and reports only whether it succeeded.
+pub fn openssl_ok(args: &[&str]) -> bool {
+    Command::new("openssl")
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+/// `openssl x509 -fingerprint -sha1` of a certificate file, as 40 upper-case hex digits.
+pub fn openssl_sha1_fingerprint(cert: &Path, inform: &str) -> String {
+    let out = openssl(&[
+        "x509",
+        "-inform",
+        inform,
+        "-in",
+        cert.to_str().unwrap(),
+        "-noout",
+        "-fingerprint",
+        "-sha1",
+    ]);
+    let text = String::from_utf8(out).unwrap();
+    text.trim()
+        .split('=')
+        .nth(1)
+        .expect("fingerprint line")
+        .replace(':', "")
+}
+
+/// Mode bits of a file.
+pub fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// The modulus line of a public or private key as openssl prints it.
+pub fn modulus_of_cert(cert: &Path, inform: &str) -> String {
+    String::from_utf8(openssl(&[
+        "x509",
+        "-inform",
+        inform,
+        "-in",
+        cert.to_str().unwrap(),
+        "-noout",
+        "-modulus",
+    ]))
+    .unwrap()
+}
