@@ -28,6 +28,7 @@ enum Command {
     Generate(commands::generate::GenerateArgs),
     Export(commands::export::ExportArgs),
     Inspect(commands::inspect::InspectArgs),
+    StripPfx(commands::strip_pfx::StripPfxArgs),
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
@@ -35,6 +36,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Generate(args) => commands::generate::run(args),
         Command::Export(args) => commands::export::run(args),
         Command::Inspect(args) => commands::inspect::run(args),
+        Command::StripPfx(args) => commands::strip_pfx::run(args),
     }
 }
 

@@ -4,3 +4,4 @@
 pub mod export;
 pub mod generate;
 pub mod inspect;
+pub mod strip_pfx;
