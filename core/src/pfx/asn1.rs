@@ -1,9 +1,10 @@
-//! The PKCS#12 structures as ASN.1: read from BER the way OpenSSL reads them (indefinite
-//! lengths, constructed OCTET STRINGs, explicitly encoded DEFAULT values), written as DER.
+//! Reading the PKCS#12 structures from BER the way OpenSSL reads them (indefinite
+//! lengths, constructed OCTET STRINGs, explicitly encoded DEFAULT values); values kept
+//! from the input are re-encoded as DER by [`to_der`]. Writing is in `encode`.
 //!
-//! Reading and writing go through `yasna`: its BER mode accepts everything NSS, Windows,
-//! Java and OpenSSL write, and its DER writer sorts SET OF as DER requires. The strict
-//! DER readers (the `der` crate) reject real files, so they are not used here.
+//! Reading goes through `yasna`, whose BER mode accepts everything NSS, Windows, Java and
+//! OpenSSL write. Strict DER readers (the `der` crate) reject real files, so they are not
+//! used here.
 
 use yasna::models::{ObjectIdentifier, TaggedDerValue};
 use yasna::{ASN1Error, ASN1ErrorKind, ASN1Result, BERReader, PCBit, Tag, TagClass};

@@ -175,11 +175,9 @@ impl SafeBag {
         self.attribute(asn1::oid::LOCAL_KEY_ID, |v| asn1::octet_string(v).ok())
     }
 
-    /// The attributes' DER encodings, sorted (a SET has no order, DER sorts it).
-    pub fn attributes_der_sorted(&self) -> Vec<Vec<u8>> {
-        let mut all: Vec<Vec<u8>> = self.attributes.iter().map(Attribute::to_der).collect();
-        all.sort();
-        all
+    /// The attributes' DER encodings, in order.
+    pub fn attributes_der(&self) -> Vec<Vec<u8>> {
+        self.attributes.iter().map(Attribute::to_der).collect()
     }
 }
 

@@ -1,8 +1,9 @@
-//! DER writing of the PKCS#12 structures (yasna's DER writer: definite lengths, SET OF
-//! sorted as DER requires).
+//! DER writing of the PKCS#12 structures with yasna's DER writer (definite lengths,
+//! minimal encodings). Bag attributes keep their input order (see `write_set_in_order`).
 
-use yasna::models::ObjectIdentifier;
-use yasna::{DERWriter, Tag};
+use yasna::models::{ObjectIdentifier, TaggedDerValue};
+use yasna::tags::TAG_SET;
+use yasna::{DERWriter, PCBit, Tag};
 
 use super::asn1::oid;
 use super::Attribute;
@@ -104,11 +105,11 @@ pub(crate) fn write_safe_contents(bags: &[(&ObjectIdentifier, &[u8], &[Attribute
                     w.next()
                         .write_tagged(Tag::context(0), |w| w.write_der(value));
                     if !attributes.is_empty() {
-                        w.next().write_set_of(|w| {
-                            for a in attributes.iter() {
-                                write_attribute(w.next(), a);
-                            }
-                        });
+                        let encoded: Vec<Vec<u8>> = attributes
+                            .iter()
+                            .map(|a| yasna::construct_der(|w| write_attribute(w, a)))
+                            .collect();
+                        write_set_in_order(w.next(), &encoded);
                     }
                 });
             }
@@ -120,12 +121,17 @@ pub(crate) fn write_safe_contents(bags: &[(&ObjectIdentifier, &[u8], &[Attribute
 pub(crate) fn write_attribute(w: DERWriter, a: &Attribute) {
     w.write_sequence(|w| {
         w.next().write_oid(&a.oid);
-        w.next().write_set_of(|w| {
-            for v in &a.values {
-                w.next().write_der(v);
-            }
-        });
+        write_set_in_order(w.next(), &a.values);
     })
+}
+
+/// A SET OF whose elements keep the order they were found in. DER would sort them; the
+/// order a producer wrote (keytool puts friendlyName before localKeyID) is kept instead,
+/// so that attributes come out byte for byte and in the same order as they went in.
+fn write_set_in_order(w: DERWriter, elements: &[Vec<u8>]) {
+    let value =
+        TaggedDerValue::from_tag_pc_and_bytes(TAG_SET, PCBit::Constructed, elements.concat());
+    w.write_tagged_der(&value)
 }
 
 /// `EncryptedPrivateKeyInfo` in DER.

@@ -105,7 +105,7 @@ pub fn strip(
 }
 
 /// Checks that two PFX hold the same containers with the same bags in the same order:
-/// same kind, same content bytes, same attributes byte for byte. Whether a key is shrouded
+/// same kind, same content bytes, same attributes byte for byte and in the same order. Whether a key is shrouded
 /// is protection, not content, and is not compared. The error says where they differ.
 pub fn compare(a: &Pfx, b: &Pfx) -> std::result::Result<(), String> {
     if a.containers.len() != b.containers.len() {
@@ -169,7 +169,7 @@ fn compare_bags(a: &[SafeBag], b: &[SafeBag], at: &str) -> std::result::Result<(
         if !same {
             return Err(format!("{here}: the {} differs", x.value.kind()));
         }
-        if x.attributes_der_sorted() != y.attributes_der_sorted() {
+        if x.attributes_der() != y.attributes_der() {
             return Err(format!("{here}: the attributes differ"));
         }
     }
