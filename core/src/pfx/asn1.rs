@@ -70,6 +70,86 @@ fn invalid() -> ASN1Error {
     ASN1Error::new(ASN1ErrorKind::Invalid)
 }
 
+/// Parses `buf` as BER with yasna, after [`lengths_fit`] has checked every length field.
+/// Every BER parse of untrusted bytes in this module goes through here.
+pub(crate) fn parse<'a, T, F>(buf: &'a [u8], callback: F) -> ASN1Result<T>
+where
+    F: for<'b> FnOnce(BERReader<'a, 'b>) -> ASN1Result<T>,
+{
+    lengths_fit(buf)?;
+    yasna::parse_ber(buf, callback)
+}
+
+/// Checks that every definite length in `buf`, at every depth, fits inside its enclosing
+/// element. yasna 0.6 adds an element's length to its position without checking when it
+/// skips an element (`read_der`, `read_tagged_der`), so a length field near 2^64 panics
+/// there ("attempt to add with overflow"); this walk turns such input into an error first.
+fn lengths_fit(buf: &[u8]) -> ASN1Result<()> {
+    let mut pos = 0;
+    while pos < buf.len() {
+        pos = element_end(buf, pos, 0)?;
+    }
+    Ok(())
+}
+
+/// The end of the BER element starting at `pos` (nested elements checked too).
+fn element_end(buf: &[u8], pos: usize, depth: usize) -> ASN1Result<usize> {
+    let eof = || ASN1Error::new(ASN1ErrorKind::Eof);
+    if depth > MAX_DEPTH * 2 {
+        return Err(ASN1Error::new(ASN1ErrorKind::StackOverflow));
+    }
+    let first = *buf.get(pos).ok_or_else(eof)?;
+    let constructed = first & 0x20 != 0;
+    let mut p = pos + 1;
+    if first & 0x1f == 0x1f {
+        while *buf.get(p).ok_or_else(eof)? & 0x80 != 0 {
+            p += 1;
+        }
+        p += 1;
+    }
+    let lbyte = *buf.get(p).ok_or_else(eof)?;
+    p += 1;
+    if lbyte == 0x80 {
+        if !constructed {
+            return Err(invalid());
+        }
+        loop {
+            match buf.get(p..p + 2) {
+                None => return Err(eof()),
+                Some([0, 0]) => return Ok(p + 2),
+                Some(_) => p = element_end(buf, p, depth + 1)?,
+            }
+        }
+    }
+    let len = if lbyte < 0x80 {
+        usize::from(lbyte)
+    } else {
+        let n = usize::from(lbyte & 0x7f);
+        if n > 4 {
+            // No PFX is 4 GiB; longer length fields are hostile or broken.
+            return Err(ASN1Error::new(ASN1ErrorKind::IntegerOverflow));
+        }
+        let mut v = 0usize;
+        for _ in 0..n {
+            v = (v << 8) | usize::from(*buf.get(p).ok_or_else(eof)?);
+            p += 1;
+        }
+        v
+    };
+    let end = p.checked_add(len).ok_or_else(eof)?;
+    if end > buf.len() {
+        return Err(eof());
+    }
+    if constructed {
+        let inner = &buf[..end];
+        let mut q = p;
+        while q < end {
+            q = element_end(inner, q, depth + 1)?;
+        }
+    }
+    Ok(end)
+}
+
 /// The outer PFX structure.
 pub(crate) struct RawPfx {
     /// The AuthenticatedSafe's DER/BER bytes (the content of the Data ContentInfo).
@@ -108,7 +188,7 @@ pub(crate) struct RawBag {
 
 /// Reads the outer `PFX ::= SEQUENCE { version, authSafe ContentInfo, macData OPTIONAL }`.
 pub(crate) fn parse_pfx(data: &[u8]) -> Result<RawPfx, String> {
-    yasna::parse_ber(data, |r| {
+    parse(data, |r| {
         r.read_sequence(|r| {
             let version = r.next().read_u64()?;
             if version != 3 {
@@ -155,7 +235,7 @@ pub(crate) fn parse_pfx(data: &[u8]) -> Result<RawPfx, String> {
 
 /// Reads `AuthenticatedSafe ::= SEQUENCE OF ContentInfo`.
 pub(crate) fn parse_auth_safe(data: &[u8]) -> ASN1Result<Vec<RawContainer>> {
-    yasna::parse_ber(data, |r| {
+    parse(data, |r| {
         r.collect_sequence_of(|r| {
             r.read_sequence(|r| {
                 let content_type = r.next().read_oid()?;
@@ -195,7 +275,7 @@ fn read_encrypted_data(r: BERReader) -> ASN1Result<RawContainer> {
 
 /// Reads `SafeContents ::= SEQUENCE OF SafeBag`.
 pub(crate) fn parse_safe_contents(data: &[u8]) -> ASN1Result<Vec<RawBag>> {
-    yasna::parse_ber(data, |r| {
+    parse(data, |r| {
         r.collect_sequence_of(|r| {
             r.read_sequence(|r| {
                 let bag_type = r.next().read_oid()?;
@@ -234,7 +314,7 @@ pub(crate) struct AlgorithmId {
 
 /// Reads an AlgorithmIdentifier from DER.
 pub(crate) fn parse_algorithm(der: &[u8]) -> ASN1Result<AlgorithmId> {
-    yasna::parse_ber(der, read_algorithm)
+    parse(der, read_algorithm)
 }
 
 pub(crate) fn read_algorithm(r: BERReader) -> ASN1Result<AlgorithmId> {
@@ -247,7 +327,7 @@ pub(crate) fn read_algorithm(r: BERReader) -> ASN1Result<AlgorithmId> {
 
 /// Reads `EncryptedPrivateKeyInfo ::= SEQUENCE { AlgorithmIdentifier, OCTET STRING }`.
 pub(crate) fn parse_encrypted_key(der: &[u8]) -> ASN1Result<(Vec<u8>, Vec<u8>)> {
-    yasna::parse_ber(der, |r| {
+    parse(der, |r| {
         r.read_sequence(|r| {
             let alg = r.next().read_der()?;
             let ct = r.next().read_bytes()?;
@@ -258,7 +338,7 @@ pub(crate) fn parse_encrypted_key(der: &[u8]) -> ASN1Result<(Vec<u8>, Vec<u8>)> 
 
 /// Reads `CertBag`/`CRLBag ::= SEQUENCE { id OID, value [0] EXPLICIT ANY }`.
 pub(crate) fn parse_typed_value(der: &[u8]) -> ASN1Result<(ObjectIdentifier, Vec<u8>)> {
-    yasna::parse_ber(der, |r| {
+    parse(der, |r| {
         r.read_sequence(|r| {
             let id = r.next().read_oid()?;
             let value = r.next().read_tagged(Tag::context(0), |r| r.read_der())?;
@@ -269,13 +349,13 @@ pub(crate) fn parse_typed_value(der: &[u8]) -> ASN1Result<(ObjectIdentifier, Vec
 
 /// The content of an OCTET STRING given as DER.
 pub(crate) fn octet_string(der: &[u8]) -> ASN1Result<Vec<u8>> {
-    yasna::parse_ber(der, |r| r.read_bytes())
+    parse(der, |r| r.read_bytes())
 }
 
 /// Checks that `der` is one complete ASN.1 SEQUENCE (used to tell a good decryption of a
 /// PrivateKeyInfo or SafeContents from garbage that happens to have valid padding).
 pub(crate) fn is_sequence(der: &[u8]) -> bool {
-    der.first() == Some(&0x30) && yasna::parse_ber(der, |r| r.read_der()).is_ok()
+    der.first() == Some(&0x30) && parse(der, |r| r.read_der()).is_ok()
 }
 
 /// Re-encodes one BER element as DER: definite lengths, and constructed strings joined
@@ -290,7 +370,7 @@ fn normalize(ber: &[u8], depth: usize) -> ASN1Result<Vec<u8>> {
     if depth > MAX_DEPTH {
         return Err(ASN1Error::new(ASN1ErrorKind::StackOverflow));
     }
-    let value = yasna::parse_ber(ber, |r| r.read_tagged_der())?;
+    let value = parse(ber, |r| r.read_tagged_der())?;
     if value.pcbit() == PCBit::Primitive {
         return Ok(yasna::construct_der(|w| w.write_tagged_der(&value)));
     }
@@ -300,7 +380,7 @@ fn normalize(ber: &[u8], depth: usize) -> ASN1Result<Vec<u8>> {
     if !indefinite {
         wrapped.extend_from_slice(&[0, 0]);
     }
-    let children: Vec<Vec<u8>> = yasna::parse_ber(&wrapped, |r| {
+    let children: Vec<Vec<u8>> = parse(&wrapped, |r| {
         r.collect_sequence_of(|r| {
             let raw = r.read_der()?;
             normalize(&raw, depth + 1)
@@ -328,7 +408,7 @@ fn join_segments(number: u64, children: &[Vec<u8>]) -> ASN1Result<Vec<u8>> {
     let mut out = Vec::new();
     let mut unused = 0u8;
     for child in children {
-        let seg = yasna::parse_der(child, |r| r.read_tagged_der())?;
+        let seg = parse(child, |r| r.read_tagged_der())?;
         if seg.tag().tag_class != TagClass::Universal || seg.tag().tag_number != number {
             return Err(invalid());
         }

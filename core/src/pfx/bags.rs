@@ -165,7 +165,7 @@ impl SafeBag {
     /// The friendlyName attribute, if any (without the NUL terminator Windows adds).
     pub fn friendly_name(&self) -> Option<String> {
         self.attribute(asn1::oid::FRIENDLY_NAME, |v| {
-            let name = yasna::parse_der(v, |r| r.read_bmp_string()).ok()?;
+            let name = asn1::parse(v, |r| r.read_bmp_string()).ok()?;
             Some(name.trim_end_matches('\0').to_owned())
         })
     }

@@ -111,7 +111,7 @@ impl Pbe {
         .find(|(arcs, _)| is(&alg.oid, arcs));
         let params = alg.params.as_deref().unwrap_or_default();
         if let Some((_, cipher)) = legacy {
-            let (salt, iterations) = yasna::parse_ber(params, |r| {
+            let (salt, iterations) = asn1::parse(params, |r| {
                 r.read_sequence(|r| Ok((r.next().read_bytes()?, r.next().read_u64()?)))
             })
             .map_err(|e| PbeError::Malformed(asn1::explain(e)))?;
@@ -127,7 +127,7 @@ impl Pbe {
         if !is(&alg.oid, oid::PBES2) {
             return Err(PbeError::Unsupported(alg.oid.to_string()));
         }
-        let (kdf, scheme) = yasna::parse_ber(params, |r| {
+        let (kdf, scheme) = asn1::parse(params, |r| {
             r.read_sequence(|r| {
                 let kdf = asn1::read_algorithm(r.next())?;
                 let scheme = asn1::read_algorithm(r.next())?;
@@ -142,7 +142,7 @@ impl Pbe {
             )));
         }
         let (salt, iterations, key_len, prf) =
-            yasna::parse_ber(kdf.params.as_deref().unwrap_or_default(), |r| {
+            asn1::parse(kdf.params.as_deref().unwrap_or_default(), |r| {
                 r.read_sequence(|r| {
                     let salt = r.next().read_bytes()?;
                     let iterations = r.next().read_u64()?;

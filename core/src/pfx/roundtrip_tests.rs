@@ -352,3 +352,39 @@ proptest! {
         prop_assert_eq!(out.bags, BagSummary::of(&pfx));
     }
 }
+
+#[test]
+fn huge_inner_length_does_not_overflow() {
+    // A bag value holding an OCTET STRING whose length field claims nearly 2^64 bytes.
+    let mut value = vec![0x04, 0x88, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xf0];
+    value.extend_from_slice(&[1, 2, 3]);
+    let mut bag = vec![
+        0x30,
+        0x80,
+        0x06,
+        0x03,
+        0x2a,
+        0x03,
+        0x04,
+        0xa0,
+        value.len() as u8,
+    ];
+    bag.extend_from_slice(&value);
+    bag.extend_from_slice(&[0, 0]);
+    let contents = [vec![0x30, 0x80], bag, vec![0, 0]].concat();
+    let auth = encode::write_auth_safe(&[OutContainer::Data(contents)]);
+    let err = open(&encode::write_pfx(&auth, None), None, "t").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Input, "{err}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(body in proptest::collection::vec(any::<u8>(), 0..400), indefinite in any::<bool>()) {
+        let mut data = if indefinite { vec![0x30, 0x80] } else { vec![0x30, 0x82, 0x01, 0x90] };
+        data.extend_from_slice(&body);
+        let _ = open(&data, None, "t");
+        let _ = asn1::to_der(&data);
+    }
+}
