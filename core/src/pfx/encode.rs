@@ -11,7 +11,7 @@ use super::Attribute;
 /// One ContentInfo to write.
 pub(crate) enum OutContainer {
     /// Data holding SafeContents bytes.
-    Data(Vec<u8>),
+    Data(zeroize::Zeroizing<Vec<u8>>),
     /// EncryptedData: AlgorithmIdentifier DER and ciphertext.
     Encrypted {
         algorithm: Vec<u8>,

@@ -372,7 +372,7 @@ fn huge_inner_length_does_not_overflow() {
     bag.extend_from_slice(&value);
     bag.extend_from_slice(&[0, 0]);
     let contents = [vec![0x30, 0x80], bag, vec![0, 0]].concat();
-    let auth = encode::write_auth_safe(&[OutContainer::Data(contents)]);
+    let auth = encode::write_auth_safe(&[OutContainer::Data(Zeroizing::new(contents))]);
     let err = open(&encode::write_pfx(&auth, None), None, "t").unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Input, "{err}");
 }

@@ -167,7 +167,7 @@ pub fn write(
                     ciphertext,
                 });
             }
-            _ => out.push(OutContainer::Data(contents.to_vec())),
+            _ => out.push(OutContainer::Data(contents)),
         }
     }
     let auth_safe = Zeroizing::new(encode::write_auth_safe(&out));
