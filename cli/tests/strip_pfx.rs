@@ -246,6 +246,9 @@ fixture_tests! {
     fixture_unicode_password: "unicode-password.pfx", UNICODE_PASS;
     fixture_empty_password: "empty-password.pfx", "";
     fixture_keytool: "keytool.p12", PASS;
+    fixture_rc2_128_2des: "rc2-128-2des.pfx", PASS;
+    fixture_aes128_3des_sha512: "aes128-3des-sha512.pfx", PASS;
+    fixture_aes192_sha384: "aes192-sha384.pfx", PASS;
 }
 
 #[test]
