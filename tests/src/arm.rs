@@ -182,14 +182,12 @@ pub(crate) fn handle(call: &Call) -> Response<Body> {
                 "spendingLimit": "Off"
             }
         }),
-        Route::Permissions { .. } => json!({
-            "value": roles.iter().map(|r| json!({
-                "actions": r.actions,
-                "notActions": r.not_actions,
-                "dataActions": r.data_actions,
-                "notDataActions": r.not_data_actions,
-            })).collect::<Vec<_>>()
-        }),
+        Route::Permissions { .. } => {
+            match permissions_page(call, &roles, config.permissions_page_size) {
+                Ok(page) => page,
+                Err(response) => return *response,
+            }
+        }
     };
     reply(
         200,
@@ -197,6 +195,49 @@ pub(crate) fn handle(call: &Call) -> Response<Body> {
         body.to_string(),
         &[],
     )
+}
+
+/// One page of the permissions list: entries from `$skiptoken` on, and a `nextLink`
+/// (the same URL with the next `$skiptoken`) when more remain.
+fn permissions_page(
+    call: &Call,
+    roles: &[&RoleAssignment],
+    page_size: Option<usize>,
+) -> Result<serde_json::Value, Box<Response<Body>>> {
+    let start = match call.query_param("$skiptoken") {
+        None => 0,
+        Some(token) => match token.parse::<usize>().ok().filter(|&n| n <= roles.len()) {
+            Some(n) => n,
+            None => {
+                return Err(Box::new(error(
+                    400,
+                    "InvalidSkipToken",
+                    "The $skiptoken query parameter is not valid.",
+                )))
+            }
+        },
+    };
+    let end = page_size.map_or(roles.len(), |size| (start + size).min(roles.len()));
+    let value: Vec<serde_json::Value> = roles[start..end]
+        .iter()
+        .map(|r| {
+            json!({
+                "actions": r.actions,
+                "notActions": r.not_actions,
+                "dataActions": r.data_actions,
+                "notDataActions": r.not_data_actions,
+            })
+        })
+        .collect();
+    let mut page = json!({ "value": value });
+    if end < roles.len() {
+        let api_version = call.query_param("api-version").unwrap_or_default();
+        page["nextLink"] = json!(format!(
+            "{}{}?api-version={api_version}&$skiptoken={end}",
+            call.base_url, call.path
+        ));
+    }
+    Ok(page)
 }
 
 /// The role assignments of the token's app that apply at `scope` (at it or above it).

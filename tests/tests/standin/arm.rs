@@ -188,3 +188,47 @@ fn token_problems_get_arm_401_and_404_codes() {
         (401, "ExpiredAuthenticationToken")
     );
 }
+
+#[test]
+fn permissions_page_with_next_link() {
+    let app = App::new(CLIENT)
+        .secret(ClientSecret::new("s3cret", None))
+        .role(RoleAssignment::reader(format!("/subscriptions/{SUB}")))
+        .role(RoleAssignment::new("/", ["Microsoft.Resources/*"]));
+    let standin = StandIn::start(
+        Config::new()
+            .subscription(Subscription::new(SUB, "Production"))
+            .tenant(Tenant::new(TENANT).app(app))
+            .permissions_page_size(1),
+    )
+    .unwrap();
+    let token = token(&standin, "https://management.azure.com/.default");
+    let path =
+        format!("/subscriptions/{SUB}/providers/Microsoft.Authorization/permissions?{PERM_API}");
+    let first = arm_get(&standin, &path, Some(&token));
+    assert_eq!(first.status, 200, "{}", first.text());
+    assert_eq!(first.json()["value"][0]["actions"][0], "*/read");
+    let next = first.json()["nextLink"]
+        .as_str()
+        .expect("a nextLink")
+        .to_owned();
+    let rest = next
+        .strip_prefix(standin.url())
+        .expect("nextLink on the stand-in");
+    let second = arm_get(&standin, rest, Some(&token));
+    assert_eq!(
+        second.json()["value"][0]["actions"][0],
+        "Microsoft.Resources/*"
+    );
+    assert!(second.json().get("nextLink").is_none());
+    let queries: Vec<Option<String>> = standin
+        .requests()
+        .iter()
+        .skip(1)
+        .map(|r| r.query.clone())
+        .collect();
+    assert_eq!(
+        queries[1].as_deref(),
+        Some("api-version=2022-04-01&$skiptoken=1")
+    );
+}
