@@ -5,6 +5,7 @@
 use hyper::Response;
 use serde_json::json;
 
+use crate::assertion::us_date;
 use crate::config::{Config, RoleAssignment};
 use crate::entra::is_arm_audience;
 use crate::server::{reply, Body, Call};
@@ -306,7 +307,8 @@ fn authenticate(call: &Call) -> Result<Grant, Refusal> {
             "ExpiredAuthenticationToken",
             format!(
                 "The access token expiry UTC time '{}' is earlier than current UTC time '{}'.",
-                grant.expires, now
+                us_date(grant.expires),
+                us_date(now)
             ),
         ));
     }

@@ -11,6 +11,8 @@ use openssl::hash::MessageDigest;
 use openssl::rsa::Padding;
 use openssl::sign::{RsaPssSaltlen, Verifier};
 use serde_json::Value;
+use time::format_description::FormatItem;
+use time::macros::format_description;
 use time::OffsetDateTime;
 
 use crate::config::{App, Certificate, ExpiredCertificateError};
@@ -254,27 +256,17 @@ fn time_claim(value: &Value) -> Result<OffsetDateTime, EntraError> {
         .ok_or_else(|| malformed("Time claims are seconds since the epoch."))
 }
 
+/// `2024-01-01T00:00:00.0000000Z`, the form Entra shows assertion times in.
+const ISO: &[FormatItem<'static>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].0000000Z");
+/// `MM/DD/YYYY HH:MM:SS`, the form Entra shows certificate dates in.
+const US_DATE: &[FormatItem<'static>] =
+    format_description!("[month]/[day]/[year] [hour]:[minute]:[second]");
+
 fn iso(t: OffsetDateTime) -> String {
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.0000000Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+    t.format(ISO).unwrap_or_default()
 }
 
-/// `MM/DD/YYYY HH:MM:SS`, the form Entra shows certificate dates in.
-fn us_date(t: OffsetDateTime) -> String {
-    format!(
-        "{:02}/{:02}/{:04} {:02}:{:02}:{:02}",
-        u8::from(t.month()),
-        t.day(),
-        t.year(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+pub(crate) fn us_date(t: OffsetDateTime) -> String {
+    t.format(US_DATE).unwrap_or_default()
 }

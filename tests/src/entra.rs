@@ -8,6 +8,8 @@
 
 use hyper::Response;
 use serde_json::json;
+use time::format_description::FormatItem;
+use time::macros::format_description;
 use time::OffsetDateTime;
 
 use crate::assertion::{self, Expectations};
@@ -314,17 +316,8 @@ pub(crate) fn is_arm_audience(audience: &str, base_url: &str) -> bool {
 }
 
 /// `2016-01-09 02:02:12Z`, Entra's timestamp form.
-fn entra_timestamp(t: OffsetDateTime) -> String {
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
-}
+const ENTRA_TIMESTAMP: &[FormatItem<'static>] =
+    format_description!("[year]-[month]-[day] [hour]:[minute]:[second]Z");
 
 fn error_response(call: &Call, error: EntraError) -> Response<Body> {
     let trace_id = random_guid();
@@ -333,7 +326,11 @@ fn error_response(call: &Call, error: EntraError) -> Response<Body> {
         .header("client-request-id")
         .map(str::to_owned)
         .unwrap_or_else(random_guid);
-    let timestamp = entra_timestamp(call.shared.now());
+    let timestamp = call
+        .shared
+        .now()
+        .format(ENTRA_TIMESTAMP)
+        .unwrap_or_default();
     let code = error.code;
     let body = json!({
         "error": error.error,

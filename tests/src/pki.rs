@@ -81,6 +81,21 @@ impl ThrowawayCa {
         })
     }
 
+    /// A CA given as PEM: its certificate and its private key.
+    pub fn from_pem(certificate_pem: &[u8], key_pem: &[u8]) -> Result<Self, ErrorStack> {
+        Ok(ThrowawayCa {
+            certificate: X509::from_pem(certificate_pem)?,
+            key: PKey::private_key_from_pem(key_pem)?,
+        })
+    }
+
+    /// Whether the private key belongs to the certificate.
+    pub fn key_matches(&self) -> bool {
+        self.certificate
+            .public_key()
+            .is_ok_and(|public| public.public_eq(&self.key))
+    }
+
     /// The CA certificate as PEM, what a client passes as its trusted CA file.
     pub fn certificate_pem(&self) -> Result<Vec<u8>, ErrorStack> {
         self.certificate.to_pem()

@@ -24,6 +24,9 @@ pub struct Options {
     /// Where to write the CA certificate (PEM); `None` writes it into a temporary
     /// folder removed when the stand-in is dropped.
     pub ca_out: Option<PathBuf>,
+    /// A CA to sign the server certificate with (certificate PEM, private key PEM)
+    /// instead of one made at start.
+    pub ca: Option<(Vec<u8>, Vec<u8>)>,
 }
 
 impl Options {
@@ -35,6 +38,13 @@ impl Options {
     /// Listens on `port` (0: any free port).
     pub fn port(mut self, port: u16) -> Self {
         self.port = port;
+        self
+    }
+
+    /// Signs the server certificate with this CA (PEM certificate and PEM private key),
+    /// e.g. one a team already trusts, instead of a throwaway one.
+    pub fn ca(mut self, certificate_pem: Vec<u8>, key_pem: Vec<u8>) -> Self {
+        self.ca = Some((certificate_pem, key_pem));
         self
     }
 
@@ -66,7 +76,18 @@ impl StandIn {
 
     /// Starts with explicit [`Options`].
     pub fn start_with(config: Config, options: Options) -> Result<Self, StandInError> {
-        let ca = ThrowawayCa::generate("azure-standin test CA")?;
+        let ca = match &options.ca {
+            Some((certificate, key)) => {
+                let ca = ThrowawayCa::from_pem(certificate, key)?;
+                if !ca.key_matches() {
+                    return Err(StandInError::Config(
+                        "the CA private key does not belong to the CA certificate".into(),
+                    ));
+                }
+                ca
+            }
+            None => ThrowawayCa::generate("azure-standin test CA")?,
+        };
         let other_ca = ThrowawayCa::generate("azure-standin untrusted CA")?;
         let tls = Arc::new(Tls {
             trusted: acceptor(&ca.issue_server_identity()?)?,

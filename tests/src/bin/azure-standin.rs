@@ -6,11 +6,13 @@ use std::process::ExitCode;
 
 use certtool_tests::{Config, Options, StandIn};
 
-const USAGE: &str = "usage: azure-standin --config FILE [--port PORT] [--ca-out PATH]";
+const USAGE: &str =
+    "usage: azure-standin --config FILE [--port PORT] [--ca-out PATH] [--ca-cert PEM --ca-key PEM]";
 
 fn parse(args: &[String]) -> Result<(PathBuf, Options), String> {
     let mut config = None;
     let mut options = Options::new();
+    let (mut ca_cert, mut ca_key) = (None, None);
     let mut args = args.iter();
     while let Some(flag) = args.next() {
         let mut value = || {
@@ -25,11 +27,22 @@ fn parse(args: &[String]) -> Result<(PathBuf, Options), String> {
                 options = options.port(port.parse().map_err(|_| format!("not a port: {port}"))?);
             }
             "--ca-out" => options = options.ca_out(value()?),
+            "--ca-cert" => ca_cert = Some(read(&value()?)?),
+            "--ca-key" => ca_key = Some(read(&value()?)?),
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other}")),
         }
     }
+    match (ca_cert, ca_key) {
+        (Some(cert), Some(key)) => options = options.ca(cert, key),
+        (None, None) => {}
+        _ => return Err("--ca-cert and --ca-key go together".into()),
+    }
     Ok((config.ok_or("--config is required")?, options))
+}
+
+fn read(path: &str) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))
 }
 
 fn main() -> ExitCode {

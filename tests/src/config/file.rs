@@ -151,3 +151,76 @@ impl ConfigFile {
         Ok(config)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write_cert(dir: &Path) {
+        let ca = crate::pki::ThrowawayCa::generate("file test").unwrap();
+        std::fs::write(dir.join("mgmt.cer"), ca.certificate.to_der().unwrap()).unwrap();
+        std::fs::write(dir.join("app.pem"), ca.certificate.to_pem().unwrap()).unwrap();
+    }
+
+    #[test]
+    fn the_documented_file_resolves() {
+        let dir = tempfile::tempdir().unwrap();
+        write_cert(dir.path());
+        let text = r#"
+expired_certificate_error = "700027"
+[[subscription]]
+id = "s1"
+name = "Production"
+state = "Disabled"
+management_certificates = ["mgmt.cer"]
+hosted_services = [{ name = "web", location = "West US", label = "web" }]
+[[tenant]]
+id = "t1"
+[[tenant.app]]
+client_id = "c1"
+certificates = ["app.pem"]
+secrets = [{ value = "v", expires = "2030-01-01T00:00:00Z" }]
+[[tenant.app.role]]
+scope = "/subscriptions/s1"
+actions = ["*/read"]
+"#;
+        let config = Config::from_toml_str(text, dir.path()).unwrap();
+        let sub = &config.subscriptions[0];
+        assert_eq!(sub.state, SubscriptionState::Disabled);
+        assert_eq!(sub.management_certificates.len(), 1);
+        assert_eq!(sub.hosted_services[0].location.as_deref(), Some("West US"));
+        let app = &config.tenants[0].apps[0];
+        assert!(app.enabled, "enabled defaults to true");
+        assert_eq!(
+            app.certificates[0].sha1_thumbprint(),
+            sub.management_certificates[0].sha1_thumbprint(),
+            "PEM and DER of one certificate register the same thumbprint"
+        );
+        assert_eq!(app.secrets[0].expires.unwrap().year(), 2030);
+        assert_eq!(app.roles[0].actions, ["*/read"]);
+        assert_eq!(
+            config.expired_certificate_error,
+            ExpiredCertificateError::Aadsts700027
+        );
+    }
+
+    #[test]
+    fn mistakes_are_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let bad = [
+            "[[subscription]]\nid = \"s\"\nname = \"n\"\ncolour = \"red\"\n",
+            "[[subscription]]\nid = \"s\"\nname = \"n\"\nmanagement_certificates = [\"missing.cer\"]\n",
+            "[[tenant]]\nid = \"t\"\n[[tenant.app]]\nclient_id = \"c\"\nsecrets = [{ value = \"a\", value_env = \"B\" }]\n",
+            "[[tenant]]\nid = \"t\"\n[[tenant.app]]\nclient_id = \"c\"\nsecrets = [{ value = \"a\", expires = \"tomorrow\" }]\n",
+        ];
+        for text in bad {
+            assert!(
+                matches!(
+                    Config::from_toml_str(text, dir.path()),
+                    Err(StandInError::Config(_))
+                ),
+                "accepted: {text}"
+            );
+        }
+    }
+}

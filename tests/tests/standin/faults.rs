@@ -125,3 +125,100 @@ fn a_server_certificate_from_another_ca_is_refused_by_clients() {
     );
     assert_eq!((localhost.exit, localhost.status), (0, 403));
 }
+
+#[test]
+fn a_given_ca_signs_the_server_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ca_pem, ca_key) = (dir.path().join("ca.pem"), dir.path().join("ca.key"));
+    let made = std::process::Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        ])
+        .args(["-subj", "/CN=team test CA"])
+        .args(["-addext", "basicConstraints=critical,CA:TRUE"])
+        .args(["-addext", "keyUsage=critical,keyCertSign"])
+        .arg("-keyout")
+        .arg(&ca_key)
+        .arg("-out")
+        .arg(&ca_pem)
+        .output()
+        .expect("the openssl command");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let (cert, key) = (
+        std::fs::read(&ca_pem).unwrap(),
+        std::fs::read(&ca_key).unwrap(),
+    );
+    let options = certtool_tests::Options::new().ca(cert.clone(), key);
+    let standin = StandIn::start_with(Config::new(), options).unwrap();
+    let given = openssl::x509::X509::from_pem(&cert)
+        .unwrap()
+        .to_der()
+        .unwrap();
+    let served = openssl::x509::X509::from_pem(standin.ca_pem())
+        .unwrap()
+        .to_der()
+        .unwrap();
+    assert_eq!(given, served);
+    let reply = asm_get(&standin, &format!("/{SUB}"), None, Some("2014-10-01"));
+    assert_eq!((reply.exit, reply.status), (0, 403));
+
+    // A key that is not the certificate's is refused at start.
+    let other_key = openssl::rsa::Rsa::generate(2048)
+        .unwrap()
+        .private_key_to_pem()
+        .unwrap();
+    let mismatched = certtool_tests::Options::new().ca(cert, other_key);
+    assert!(StandIn::start_with(Config::new(), mismatched).is_err());
+}
+
+#[test]
+fn entra_and_arm_faults_use_their_service_error_bodies() {
+    let standin = StandIn::start(Config::new()).unwrap();
+    standin.set_fault(
+        "/*/oauth2",
+        Fault::TooManyRequests {
+            retry_after_secs: 2,
+        },
+        Times::Always,
+    );
+    standin.set_fault("/subscriptions", Fault::Status(500), Times::Once);
+    let token = post_form(
+        &standin,
+        &format!("/{TENANT}/oauth2/v2.0/token"),
+        &[("grant_type", "client_credentials")],
+    );
+    assert_eq!(
+        (token.status, token.header("retry-after")),
+        (429, Some("2"))
+    );
+    assert_eq!(token.aadsts(), 90055);
+    let arm = arm_get(
+        &standin,
+        &format!("/subscriptions/{SUB}?api-version=2022-12-01"),
+        None,
+    );
+    assert_eq!(
+        (arm.status, arm.arm_code().as_str()),
+        (500, "InternalServerError")
+    );
+    let request_id = arm.header("x-ms-request-id").unwrap();
+    assert_eq!((request_id.len(), request_id.matches('-').count()), (36, 4));
+
+    standin.clear_faults();
+    standin.clear_requests();
+    let token = post_form(
+        &standin,
+        &format!("/{TENANT}/oauth2/v2.0/token"),
+        &[("grant_type", "client_credentials")],
+    );
+    assert_eq!(
+        (token.status, token.aadsts()),
+        (400, 90002),
+        "no tenant configured"
+    );
+    assert_eq!(standin.requests().len(), 1);
+}
