@@ -76,55 +76,55 @@ not_actions = []
     assert_eq!(ca, ca_out.display().to_string());
     let port: u16 = port.parse().unwrap();
 
-    let head = Command::new("curl")
-        .args([
-            "-sS",
-            "--max-time",
-            "20",
-            "-o",
-            "/dev/null",
-            "-w",
-            "%{http_code}",
-        ])
-        .arg("--cacert")
-        .arg(&ca_out)
-        .arg("--cert")
-        .arg(&mgmt.cert_pem)
-        .arg("--key")
-        .arg(&mgmt.key_pem)
-        .args(["-H", "x-ms-version: 2014-10-01"])
-        .arg(format!(
-            "https://127.0.0.1:{port}/{SUB}/services/hostedservices"
-        ))
-        .output()
-        .unwrap();
-    assert_eq!(String::from_utf8_lossy(&head.stdout), "200");
+    // The binary's own CA file is what curl trusts here (no StandIn handle to ask).
+    let status_of = |args: &[&str]| {
+        let output = Command::new("curl")
+            .args([
+                "-sS",
+                "--max-time",
+                "20",
+                "-o",
+                "/dev/null",
+                "-w",
+                "%{http_code}",
+            ])
+            .arg("--cacert")
+            .arg(&ca_out)
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let (cert, key) = (
+        mgmt.cert_pem.display().to_string(),
+        mgmt.key_pem.display().to_string(),
+    );
+    let list = format!("https://127.0.0.1:{port}/{SUB}/services/hostedservices");
+    let asm = [
+        "--cert",
+        &cert,
+        "--key",
+        &key,
+        "-H",
+        "x-ms-version: 2014-10-01",
+        &list,
+    ];
+    assert_eq!(status_of(&asm), "200");
 
-    let token = Command::new("curl")
-        .args([
-            "-sS",
-            "--max-time",
-            "20",
-            "-o",
-            "/dev/null",
-            "-w",
-            "%{http_code}",
-        ])
-        .arg("--cacert")
-        .arg(&ca_out)
-        .args(["--data-urlencode", "grant_type=client_credentials"])
-        .args(["--data-urlencode", &format!("client_id={CLIENT}")])
-        .args(["--data-urlencode", "client_secret=from-env"])
-        .args([
-            "--data-urlencode",
-            "scope=https://management.azure.com/.default",
-        ])
-        .arg(format!(
-            "https://127.0.0.1:{port}/{TENANT}/oauth2/v2.0/token"
-        ))
-        .output()
-        .unwrap();
-    assert_eq!(String::from_utf8_lossy(&token.stdout), "200");
+    let client_id = format!("client_id={CLIENT}");
+    let token_url = format!("https://127.0.0.1:{port}/{TENANT}/oauth2/v2.0/token");
+    let form = [
+        "--data-urlencode",
+        "grant_type=client_credentials",
+        "--data-urlencode",
+        &client_id,
+        "--data-urlencode",
+        "client_secret=from-env",
+        "--data-urlencode",
+        "scope=https://management.azure.com/.default",
+        &token_url,
+    ];
+    assert_eq!(status_of(&form), "200");
 }
 
 #[test]
