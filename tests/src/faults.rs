@@ -53,7 +53,7 @@ impl Times {
 /// A fault waiting for matching requests.
 #[derive(Clone, Debug)]
 pub(crate) struct FaultRule {
-    pattern: Vec<String>,
+    pattern: String,
     pub(crate) fault: Fault,
     remaining: Times,
 }
@@ -61,22 +61,26 @@ pub(crate) struct FaultRule {
 impl FaultRule {
     pub(crate) fn new(pattern: &str, fault: Fault, times: Times) -> Self {
         FaultRule {
-            pattern: segments(pattern).map(str::to_owned).collect(),
+            pattern: pattern.to_owned(),
             fault,
             remaining: times,
         }
     }
 
-    /// Whether `path` matches: each pattern segment equals the path's segment at the
-    /// same place (ASCII case-insensitive) or is `*`, and the path may go on after the
-    /// pattern ends. `/` matches everything.
     pub(crate) fn matches(&self, path: &str) -> bool {
-        let mut path = segments(path);
-        self.pattern.iter().all(|want| match path.next() {
-            Some(got) => want == "*" || want.eq_ignore_ascii_case(got),
-            None => false,
-        })
+        path_matches(&self.pattern, path)
     }
+}
+
+/// Whether `path` matches `pattern`: each pattern segment equals the path's segment at
+/// the same place (ASCII case-insensitive) or is `*`, and the path may go on after the
+/// pattern ends. `/` matches everything.
+pub(crate) fn path_matches(pattern: &str, path: &str) -> bool {
+    let mut path = segments(path);
+    segments(pattern).all(|want| match path.next() {
+        Some(got) => want == "*" || want.eq_ignore_ascii_case(got),
+        None => false,
+    })
 }
 
 fn segments(path: &str) -> impl Iterator<Item = &str> {

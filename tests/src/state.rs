@@ -49,6 +49,12 @@ pub struct RequestRecord {
 }
 
 impl RequestRecord {
+    /// Whether the path matches `pattern`, with the rules of
+    /// [`crate::StandIn::set_fault`] (`*` for one segment, prefix match).
+    pub fn matches(&self, pattern: &str) -> bool {
+        crate::faults::path_matches(pattern, &self.path)
+    }
+
     /// The first value of header `name` (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers

@@ -208,6 +208,17 @@ fn entra_and_arm_faults_use_their_service_error_bodies() {
     let request_id = arm.header("x-ms-request-id").unwrap();
     assert_eq!((request_id.len(), request_id.matches('-').count()), (36, 4));
 
+    let log = standin.requests();
+    assert_eq!(
+        log.iter()
+            .filter(|r| r.matches("/*/oauth2/v2.0/token"))
+            .count(),
+        1
+    );
+    assert_eq!(
+        log.iter().filter(|r| r.matches("/subscriptions/*")).count(),
+        1
+    );
     standin.clear_faults();
     standin.clear_requests();
     let token = post_form(
