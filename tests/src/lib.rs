@@ -23,7 +23,7 @@
 //! standin.set_fault("/*/oauth2/v2.0/token", Fault::TooManyRequests { retry_after_secs: 1 }, Times::Once);
 //! // run certtool with --endpoint/--authority-host/--arm-endpoint = standin.url()
 //! // and --ca-file = standin.ca_pem_path(), then:
-//! let token_calls = standin.requests().iter().filter(|r| r.path.ends_with("/token")).count();
+//! let token_calls = standin.requests().iter().filter(|r| r.matches("/*/oauth2")).count();
 //! assert_eq!(token_calls, 2);
 //! # Ok(()) }
 //! ```
