@@ -33,6 +33,9 @@ fn unregistered_certificate_gets_the_live_forbidden_body_byte_for_byte() {
         reply.header("content-type"),
         Some("application/xml; charset=utf-8")
     );
+    assert!(reply
+        .header("x-ms-request-id")
+        .is_some_and(|id| id.len() == 32));
     // Same answer for an unknown subscription and for no certificate at all.
     let unknown = asm_get(
         &standin,
