@@ -113,7 +113,10 @@ mod tests {
         let c = Cloud::by_name("azurecloud").unwrap();
         assert_eq!(c.arm_scope, "https://management.azure.com/.default");
         assert!(c.asm_is_retired_public());
-        assert_eq!(Cloud::by_name("china").unwrap().login, "https://login.chinacloudapi.cn");
+        assert_eq!(
+            Cloud::by_name("china").unwrap().login,
+            "https://login.chinacloudapi.cn"
+        );
         assert_eq!(
             Cloud::by_name("AzureUSGovernment").unwrap().asm,
             "https://management.core.usgovcloudapi.net/"

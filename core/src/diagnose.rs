@@ -94,7 +94,10 @@ mod tests {
             assert_eq!(diag.code, format!("AADSTS{code}"));
             assert!(!diag.cause.is_empty() && !diag.fix.is_empty());
         }
-        assert!(aadsts(7000215).unwrap().fix.contains("Value, not the Secret ID"));
+        assert!(aadsts(7000215)
+            .unwrap()
+            .fix
+            .contains("Value, not the Secret ID"));
         assert!(aadsts(12345).is_none());
     }
 
@@ -109,8 +112,14 @@ mod tests {
 
     #[test]
     fn arm_codes() {
-        assert!(arm("AuthorizationFailed").unwrap().cause.contains("credential works"));
-        assert!(arm("InvalidAuthenticationTokenTenant").unwrap().cause.contains("another tenant"));
+        assert!(arm("AuthorizationFailed")
+            .unwrap()
+            .cause
+            .contains("credential works"));
+        assert!(arm("InvalidAuthenticationTokenTenant")
+            .unwrap()
+            .cause
+            .contains("another tenant"));
         assert!(arm("SubscriptionNotFound").is_some());
     }
 }

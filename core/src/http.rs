@@ -36,7 +36,9 @@ impl std::fmt::Debug for ClientIdentity {
 impl ClientIdentity {
     /// Pairs a certificate (plus any chain to send) with its private key.
     pub fn new(cert: &X509, chain: &[X509], key: &PKey<Private>) -> Result<Self> {
-        let mut cert_pem = cert.to_pem().map_err(Error::crypto("encoding the client certificate"))?;
+        let mut cert_pem = cert
+            .to_pem()
+            .map_err(Error::crypto("encoding the client certificate"))?;
         for c in chain {
             cert_pem.extend(c.to_pem().map_err(Error::crypto("encoding the chain"))?);
         }
@@ -69,8 +71,12 @@ pub fn client(options: &HttpOptions, identity: Option<&ClientIdentity>) -> Resul
         }
     }
     if let Some(id) = identity {
-        let identity = reqwest::Identity::from_pkcs8_pem(&id.cert_pem, &id.key_pem)
-            .map_err(|e| Error::InvalidArgument(format!("the client certificate cannot be used for TLS: {e}")))?;
+        let identity =
+            reqwest::Identity::from_pkcs8_pem(&id.cert_pem, &id.key_pem).map_err(|e| {
+                Error::InvalidArgument(format!(
+                    "the client certificate cannot be used for TLS: {e}"
+                ))
+            })?;
         builder = builder.identity(identity);
     }
     builder
@@ -144,16 +150,31 @@ pub fn classify(err: &reqwest::Error) -> Failure {
     let lower = text.to_ascii_lowercase();
     let kind = if err.is_timeout() || lower.contains("timed out") {
         FailureKind::Timeout
-    } else if lower.contains("certificate verify failed") || lower.contains("self-signed certificate") || lower.contains("unable to get local issuer") {
+    } else if lower.contains("certificate verify failed")
+        || lower.contains("self-signed certificate")
+        || lower.contains("unable to get local issuer")
+    {
         FailureKind::ServerCertificate
-    } else if lower.contains("dns error") || lower.contains("failed to lookup address") || lower.contains("name or service not known") {
+    } else if lower.contains("dns error")
+        || lower.contains("failed to lookup address")
+        || lower.contains("name or service not known")
+    {
         FailureKind::Dns
-    } else if matches!(io_kind, Some(std::io::ErrorKind::ConnectionRefused)) || lower.contains("connection refused") || lower.contains("network is unreachable") {
+    } else if matches!(io_kind, Some(std::io::ErrorKind::ConnectionRefused))
+        || lower.contains("connection refused")
+        || lower.contains("network is unreachable")
+    {
         FailureKind::Connect
     } else if lower.contains("ssl") || lower.contains("tls") || lower.contains("handshake") {
         FailureKind::TlsHandshake
-    } else if matches!(io_kind, Some(std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::BrokenPipe))
-        || lower.contains("connection closed")
+    } else if matches!(
+        io_kind,
+        Some(
+            std::io::ErrorKind::ConnectionReset
+                | std::io::ErrorKind::UnexpectedEof
+                | std::io::ErrorKind::BrokenPipe
+        )
+    ) || lower.contains("connection closed")
         || lower.contains("connection reset")
         || lower.contains("incomplete message")
     {
@@ -171,4 +192,83 @@ pub fn retry_after(headers: &reqwest::header::HeaderMap, cap: Duration) -> Optio
     let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
     let secs: u64 = value.trim().parse().ok()?;
     Some(Duration::from_secs(secs).min(cap))
+}
+
+/// How often and how patiently to retry.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt.
+    pub retries: u32,
+    /// The first back-off; it doubles each time.
+    pub base_delay: Duration,
+    /// No single wait is longer than this, whatever `Retry-After` says.
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            retries: 3,
+            base_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(30),
+        }
+    }
+}
+
+/// What [`send_with_retry`] got: the last answer and how many attempts it took.
+#[derive(Debug)]
+pub struct Answer {
+    /// The final response (possibly still a 429/503 once retries ran out).
+    pub response: reqwest::Response,
+    /// Attempts made, from 1.
+    pub attempts: u32,
+}
+
+/// Whether a status is worth retrying: 429 Too Many Requests and 503 Service Unavailable
+/// (ASM's ServerBusy). Other 4xx are verdicts and are never retried.
+pub fn retryable_status(status: reqwest::StatusCode) -> bool {
+    status == reqwest::StatusCode::TOO_MANY_REQUESTS
+        || status == reqwest::StatusCode::SERVICE_UNAVAILABLE
+}
+
+/// Sends the request `make` builds, retrying 429/503 answers (honouring `Retry-After`)
+/// and connection resets with exponential back-off, at most `policy.retries` times.
+/// Timeouts and other failures are returned at once.
+pub async fn send_with_retry<F>(
+    make: F,
+    policy: &RetryPolicy,
+) -> std::result::Result<Answer, (Failure, u32)>
+where
+    F: Fn() -> reqwest::RequestBuilder,
+{
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let backoff = policy
+            .base_delay
+            .saturating_mul(1 << (attempt - 1).min(16))
+            .min(policy.max_delay);
+        match make().send().await {
+            Ok(response) => {
+                if attempt <= policy.retries && retryable_status(response.status()) {
+                    let wait = retry_after(response.headers(), policy.max_delay).unwrap_or(backoff);
+                    drop(response);
+                    tokio::time::sleep(wait).await;
+                    continue;
+                }
+                return Ok(Answer {
+                    response,
+                    attempts: attempt,
+                });
+            }
+            Err(err) => {
+                let failure = classify(&err);
+                if attempt <= policy.retries && failure.kind == FailureKind::ConnectionReset {
+                    tokio::time::sleep(backoff).await;
+                    continue;
+                }
+                return Err((failure, attempt));
+            }
+        }
+    }
 }
