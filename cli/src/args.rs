@@ -112,18 +112,125 @@ pub fn load_credential(
     source: &Source,
     passwords: &PasswordArgs,
 ) -> Result<CredentialBundle, CliError> {
+    load_credential_with_env(source, passwords, &[])
+}
+
+/// Flags every command that talks to Azure shares.
+#[allow(dead_code)] // used by the `test` commands, which land next
+#[derive(Args, Debug, Clone)]
+pub struct NetworkArgs {
+    /// The Azure cloud: AzureCloud, AzureChinaCloud or AzureUSGovernment (env:
+    /// ARM_ENVIRONMENT is also read by `test arm`).
+    #[arg(long, value_name = "CLOUD")]
+    pub cloud: Option<String>,
+    /// Also trust the CA certificate(s) in this PEM file (private deployments, TLS
+    /// inspecting proxies, the local stand-in). Verification is never switched off.
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+    /// Seconds to wait for each request.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub timeout: u64,
+}
+
+#[allow(dead_code)]
+impl NetworkArgs {
+    /// The HTTP options these flags ask for.
+    pub fn http_options(&self) -> Result<certtool_core::http::HttpOptions, CliError> {
+        let extra_ca_pem = match &self.ca_file {
+            Some(path) => Some(Source::parse(path).read()?),
+            None => None,
+        };
+        if self.timeout == 0 {
+            return Err(CliError::usage("--timeout must be at least 1 second"));
+        }
+        Ok(certtool_core::http::HttpOptions {
+            timeout: Some(std::time::Duration::from_secs(self.timeout)),
+            extra_ca_pem,
+        })
+    }
+}
+
+/// Where a value came from, for the "which source" lines commands print on stderr.
+#[allow(dead_code)] // used by the `test` commands, which land next
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// A command-line flag.
+    Flag(&'static str),
+    /// An environment variable.
+    Env(&'static str),
+    /// A `.env` file.
+    EnvFile(String),
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Origin::Flag(name) => write!(f, "flag {name}"),
+            Origin::Env(name) => write!(f, "environment variable {name}"),
+            Origin::EnvFile(path) => write!(f, "{path}"),
+        }
+    }
+}
+
+/// The first of `vars` that is set and not empty, with its name.
+pub fn first_env(vars: &[&'static str]) -> Option<(String, &'static str)> {
+    vars.iter().find_map(|&name| {
+        std::env::var(name)
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| (v, name))
+    })
+}
+
+impl PasswordArgs {
+    /// Like [`PasswordArgs::resolve`], but when no flag names a source, falls back to the
+    /// first set variable of `env_fallbacks` (e.g. AZURE_CLIENT_CERTIFICATE_PASSWORD) and
+    /// says so on stderr (never the value).
+    pub fn resolve_with_env(
+        &self,
+        input: &str,
+        env_fallbacks: &[&'static str],
+    ) -> Result<Option<Secret>, CliError> {
+        if self.password_env.is_none() && self.password_file.is_none() && !self.password_stdin {
+            if let Some((value, name)) = first_env(env_fallbacks) {
+                eprintln!("certtool: using the password in {name} for {input}");
+                return Ok(Some(Secret::new(value)));
+            }
+        }
+        self.resolve(input)
+    }
+}
+
+/// [`load_credential`] with environment fallbacks for the password.
+pub fn load_credential_with_env(
+    source: &Source,
+    passwords: &PasswordArgs,
+    env_fallbacks: &[&'static str],
+) -> Result<CredentialBundle, CliError> {
     passwords.check_against(source)?;
     let data = zeroize::Zeroizing::new(source.read()?);
-    let name = source.name();
-    match bundle::load(&data, None, &name) {
-        Err(CoreError::WrongPassword { .. }) => match passwords.resolve(&name)? {
-            Some(password) => Ok(bundle::load(&data, Some(&password), &name)?),
-            None => Err(CliError::new(
-                ExitKind::Password,
-                format!("{name}: the file is protected by a password and none was given"),
-            )
-            .fix("give it with --password-env VAR, --password-file PATH or --password-stdin")),
-        },
+    load_credential_bytes(&data, &source.name(), passwords, env_fallbacks)
+}
+
+/// Reads credential bytes already in memory (e.g. the base64 of ARM_CLIENT_CERTIFICATE),
+/// asking for a password only if the file needs one.
+pub fn load_credential_bytes(
+    data: &[u8],
+    name: &str,
+    passwords: &PasswordArgs,
+    env_fallbacks: &[&'static str],
+) -> Result<CredentialBundle, CliError> {
+    match bundle::load(data, None, name) {
+        Err(CoreError::WrongPassword { .. }) => {
+            match passwords.resolve_with_env(name, env_fallbacks)? {
+                Some(password) => Ok(bundle::load(data, Some(&password), name)?),
+                None => Err(CliError::new(
+                    ExitKind::Password,
+                    format!("{name}: the file is protected by a password and none was given"),
+                )
+                .fix("give it with --password-env VAR, --password-file PATH or --password-stdin")),
+            }
+        }
         other => Ok(other?),
     }
 }

@@ -9,20 +9,30 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
+/// Runs `certtool generate --name NAME --out-dir DIR EXTRA…` with `env`.
+fn generate(dir: &Path, name: &str, extra: &[&str], env: &[(&str, &str)]) -> Run {
+    generate_with_stdin(dir, name, extra, env, None)
+}
+
+fn generate_with_stdin(
+    dir: &Path,
+    name: &str,
+    extra: &[&str],
+    env: &[(&str, &str)],
+    stdin: Option<&[u8]>,
+) -> Run {
+    let mut args = vec!["generate", "--name", name, "--out-dir", s(dir)];
+    args.extend_from_slice(extra);
+    certtool_with(&args, env, stdin)
+}
+
 #[test]
 fn generate_without_password_yields_files_openssl_accepts() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("certs");
-    certtool(&[
-        "generate",
-        "--name",
-        "Octopus Deploy - Production",
-        "--out-dir",
-        s(&out),
-        "--no-password",
-    ])
-    .assert_code(0)
-    .assert_stderr_contains("Subscriptions → Management certificates");
+    generate(&out, "Octopus Deploy - Production", &["--no-password"], &[])
+        .assert_code(0)
+        .assert_stderr_contains("Subscriptions → Management certificates");
     let cer = out.join("Octopus-Deploy-Production.cer");
     let pfx = out.join("Octopus-Deploy-Production.pfx");
 
@@ -99,16 +109,12 @@ fn generate_without_password_yields_files_openssl_accepts() {
 #[test]
 fn thumbprint_in_json_summary_equals_openssl_fingerprint() {
     let dir = tempfile::tempdir().unwrap();
-    let run = certtool(&[
-        "generate",
-        "--name",
+    let run = generate(
+        dir.path(),
         "json test",
-        "--out-dir",
-        s(dir.path()),
-        "--no-password",
-        "--output",
-        "json",
-    ]);
+        &["--no-password", "--output", "json"],
+        &[],
+    );
     run.assert_code(0);
     let json = run.json();
     let cer = dir.path().join("json-test.cer");
@@ -125,20 +131,11 @@ fn thumbprint_in_json_summary_equals_openssl_fingerprint() {
 #[test]
 fn password_protected_pfx_opens_only_with_its_password() {
     let dir = tempfile::tempdir().unwrap();
-    certtool_with(
-        &[
-            "generate",
-            "--name",
-            "pw",
-            "--out-dir",
-            s(dir.path()),
-            "--password-env",
-            "PFX_PW",
-            "--key-size",
-            "3072",
-        ],
+    generate(
+        dir.path(),
+        "pw",
+        &["--password-env", "PFX_PW", "--key-size", "3072"],
         &[("PFX_PW", "Zürich-pässwörd")],
-        None,
     )
     .assert_code(0);
     let pfx = dir.path().join("pw.pfx");
@@ -175,16 +172,7 @@ fn password_from_file_and_stdin_strip_one_newline() {
     let dir = tempfile::tempdir().unwrap();
     let pw = dir.path().join("pw.txt");
     std::fs::write(&pw, "from-file\n").unwrap();
-    certtool(&[
-        "generate",
-        "--name",
-        "a",
-        "--out-dir",
-        s(dir.path()),
-        "--password-file",
-        s(&pw),
-    ])
-    .assert_code(0);
+    generate(dir.path(), "a", &["--password-file", s(&pw)], &[]).assert_code(0);
     assert!(openssl_ok(&[
         "pkcs12",
         "-in",
@@ -193,16 +181,10 @@ fn password_from_file_and_stdin_strip_one_newline() {
         "pass:from-file",
         "-noout"
     ]));
-    certtool_with(
-        &[
-            "generate",
-            "--name",
-            "b",
-            "--out-dir",
-            s(dir.path()),
-            "--password-file",
-            "-",
-        ],
+    generate_with_stdin(
+        dir.path(),
+        "b",
+        &["--password-file", "-"],
         &[],
         Some(b"from-stdin\n"),
     )
@@ -220,25 +202,13 @@ fn password_from_file_and_stdin_strip_one_newline() {
 #[test]
 fn aes_profile_and_compat_profile_are_what_they_say() {
     let dir = tempfile::tempdir().unwrap();
-    certtool(&[
-        "generate",
-        "--name",
-        "compat",
-        "--out-dir",
-        s(dir.path()),
-        "--no-password",
-    ])
-    .assert_code(0);
-    certtool(&[
-        "generate",
-        "--name",
+    generate(dir.path(), "compat", &["--no-password"], &[]).assert_code(0);
+    generate(
+        dir.path(),
         "aes",
-        "--out-dir",
-        s(dir.path()),
-        "--no-password",
-        "--pfx-profile",
-        "aes",
-    ])
+        &["--no-password", "--pfx-profile", "aes"],
+        &[],
+    )
     .assert_code(0);
     let info = |name: &str| {
         let out = std::process::Command::new("openssl")
@@ -274,16 +244,12 @@ fn aes_profile_and_compat_profile_are_what_they_say() {
 #[test]
 fn weak_keys_need_insecure() {
     let dir = tempfile::tempdir().unwrap();
-    certtool(&[
-        "generate",
-        "--name",
+    generate(
+        dir.path(),
         "weak",
-        "--out-dir",
-        s(dir.path()),
-        "--no-password",
-        "--key-size",
-        "1024",
-    ])
+        &["--no-password", "--key-size", "1024"],
+        &[],
+    )
     .assert_code(2)
     .assert_stderr_contains("too weak");
     assert_eq!(
@@ -291,28 +257,19 @@ fn weak_keys_need_insecure() {
         0,
         "nothing written"
     );
-    certtool(&[
-        "generate",
-        "--name",
+    generate(
+        dir.path(),
         "weak",
-        "--out-dir",
-        s(dir.path()),
-        "--no-password",
-        "--key-size",
-        "1024",
-        "--insecure",
-    ])
+        &["--no-password", "--key-size", "1024", "--insecure"],
+        &[],
+    )
     .assert_code(0);
-    certtool(&[
-        "generate",
-        "--name",
+    generate(
+        dir.path(),
         "odd",
-        "--out-dir",
-        s(dir.path()),
-        "--no-password",
-        "--key-size",
-        "2500",
-    ])
+        &["--no-password", "--key-size", "2500"],
+        &[],
+    )
     .assert_code(2);
 }
 
@@ -344,16 +301,12 @@ fn certifies_an_existing_key_plain_or_encrypted() {
     let dir = tempfile::tempdir().unwrap();
     for (i, key) in ["rsa2048.key", "rsa2048-pkcs1.key"].iter().enumerate() {
         let name = format!("k{i}");
-        certtool(&[
-            "generate",
-            "--name",
+        generate(
+            dir.path(),
             &name,
-            "--out-dir",
-            s(dir.path()),
-            "--no-password",
-            "--key",
-            s(&fixture(key)),
-        ])
+            &["--no-password", "--key", s(&fixture(key))],
+            &[],
+        )
         .assert_code(0);
         assert_eq!(
             modulus_of_cert(&dir.path().join(format!("{name}.cer")), "der"),
@@ -361,25 +314,13 @@ fn certifies_an_existing_key_plain_or_encrypted() {
         );
     }
     let enc = fixture("rsa2048-encrypted.key");
-    certtool(&[
-        "generate",
-        "--name",
+    generate(dir.path(), "enc", &["--no-password", "--key", s(&enc)], &[])
+        .assert_code(4)
+        .assert_stderr_contains("--key-password-env");
+    generate(
+        dir.path(),
         "enc",
-        "--out-dir",
-        s(dir.path()),
-        "--no-password",
-        "--key",
-        s(&enc),
-    ])
-    .assert_code(4)
-    .assert_stderr_contains("--key-password-env");
-    certtool_with(
         &[
-            "generate",
-            "--name",
-            "enc",
-            "--out-dir",
-            s(dir.path()),
             "--no-password",
             "--key",
             s(&enc),
@@ -387,16 +328,12 @@ fn certifies_an_existing_key_plain_or_encrypted() {
             "KP",
         ],
         &[("KP", "wrong")],
-        None,
     )
     .assert_code(4);
-    certtool_with(
+    generate(
+        dir.path(),
+        "enc",
         &[
-            "generate",
-            "--name",
-            "enc",
-            "--out-dir",
-            s(dir.path()),
             "--no-password",
             "--key",
             s(&enc),
@@ -404,30 +341,21 @@ fn certifies_an_existing_key_plain_or_encrypted() {
             "KP",
         ],
         &[("KP", FIXTURE_PASS)],
-        None,
     )
     .assert_code(0);
-    certtool(&[
-        "generate",
-        "--name",
+    generate(
+        dir.path(),
         "weak",
-        "--out-dir",
-        s(dir.path()),
-        "--no-password",
-        "--key",
-        s(&fixture("rsa1024.key")),
-    ])
+        &["--no-password", "--key", s(&fixture("rsa1024.key"))],
+        &[],
+    )
     .assert_code(2);
-    certtool(&[
-        "generate",
-        "--name",
+    generate(
+        dir.path(),
         "ec",
-        "--out-dir",
-        s(dir.path()),
-        "--no-password",
-        "--key",
-        s(&fixture("ec.key")),
-    ])
+        &["--no-password", "--key", s(&fixture("ec.key"))],
+        &[],
+    )
     .assert_code(2)
     .assert_stderr_contains("RSA");
 }
@@ -435,16 +363,7 @@ fn certifies_an_existing_key_plain_or_encrypted() {
 #[test]
 fn pem_output_holds_key_and_certificate_with_mode_0600() {
     let dir = tempfile::tempdir().unwrap();
-    certtool(&[
-        "generate",
-        "--name",
-        "sp",
-        "--out-dir",
-        s(dir.path()),
-        "--no-password",
-        "--pem",
-    ])
-    .assert_code(0);
+    generate(dir.path(), "sp", &["--no-password", "--pem"], &[]).assert_code(0);
     let pem = dir.path().join("sp.pem");
     assert_eq!(mode(&pem), 0o600);
     let key_mod = openssl(&["rsa", "-in", s(&pem), "-noout", "-modulus"]);
@@ -458,18 +377,12 @@ fn pem_output_holds_key_and_certificate_with_mode_0600() {
 fn pfx_to_stdout_and_explicit_paths() {
     let dir = tempfile::tempdir().unwrap();
     let cer = dir.path().join("custom.cer");
-    let run = certtool(&[
-        "generate",
-        "--name",
+    let run = generate(
+        dir.path(),
         "piped",
-        "--out-dir",
-        s(dir.path()),
-        "--no-password",
-        "--pfx",
-        "-",
-        "--cer",
-        s(&cer),
-    ]);
+        &["--no-password", "--pfx", "-", "--cer", s(&cer)],
+        &[],
+    );
     run.assert_code(0);
     assert!(!dir.path().join("piped.pfx").exists());
     let pfx = dir.path().join("from-stdout.pfx");
@@ -493,21 +406,11 @@ fn pfx_to_stdout_and_explicit_paths() {
 #[test]
 fn validity_by_days_and_by_date() {
     let dir = tempfile::tempdir().unwrap();
-    let run = certtool_with(
-        &[
-            "generate",
-            "--name",
-            "d",
-            "--out-dir",
-            s(dir.path()),
-            "--no-password",
-            "--days",
-            "30",
-            "--output",
-            "json",
-        ],
+    let run = generate(
+        dir.path(),
+        "d",
+        &["--no-password", "--days", "30", "--output", "json"],
         &[("CERTTOOL_FAKE_NOW", "2026-01-01T12:00:00Z")],
-        None,
     );
     run.assert_code(0);
     assert_eq!(
@@ -516,13 +419,10 @@ fn validity_by_days_and_by_date() {
         "backdated five minutes"
     );
     assert_eq!(run.json()["not_after"], "2026-01-31T12:00:00Z");
-    let run = certtool_with(
+    let run = generate(
+        dir.path(),
+        "n",
         &[
-            "generate",
-            "--name",
-            "n",
-            "--out-dir",
-            s(dir.path()),
             "--no-password",
             "--not-after",
             "2027-06-30",
@@ -530,51 +430,39 @@ fn validity_by_days_and_by_date() {
             "json",
         ],
         &[("CERTTOOL_FAKE_NOW", "2026-01-01T12:00:00Z")],
-        None,
     );
     run.assert_code(0);
     assert_eq!(run.json()["not_after"], "2027-06-30T23:59:59Z");
-    certtool(&[
-        "generate",
-        "--name",
+    generate(
+        dir.path(),
         "x",
-        "--out-dir",
-        s(dir.path()),
-        "--no-password",
-        "--not-after",
-        "2001-01-01",
-    ])
+        &["--no-password", "--not-after", "2001-01-01"],
+        &[],
+    )
     .assert_code(2)
     .assert_stderr_contains("not in the future");
-    certtool(&[
-        "generate",
-        "--name",
+    generate(
+        dir.path(),
         "x",
-        "--out-dir",
-        s(dir.path()),
-        "--no-password",
-        "--not-after",
-        "tomorrow",
-    ])
+        &["--no-password", "--not-after", "tomorrow"],
+        &[],
+    )
     .assert_code(2);
 }
 
 #[test]
 fn no_password_source_without_terminal_is_a_usage_error() {
     let dir = tempfile::tempdir().unwrap();
-    certtool(&["generate", "--name", "np", "--out-dir", s(dir.path())])
+    generate(dir.path(), "np", &[], &[])
         .assert_code(2)
         .assert_stderr_contains("--no-password");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
-    certtool(&[
-        "generate",
-        "--name",
+    generate(
+        dir.path(),
         "np",
-        "--out-dir",
-        s(dir.path()),
-        "--password-env",
-        "CERTTOOL_UNSET_VAR",
-    ])
+        &["--password-env", "CERTTOOL_UNSET_VAR"],
+        &[],
+    )
     .assert_code(2)
     .assert_stderr_contains("CERTTOOL_UNSET_VAR is not set");
 }
@@ -584,14 +472,7 @@ fn unwritable_out_dir_leaves_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("a-file");
     std::fs::write(&file, "x").unwrap();
-    let run = certtool(&[
-        "generate",
-        "--name",
-        "u",
-        "--out-dir",
-        s(&file.join("sub")),
-        "--no-password",
-    ]);
+    let run = generate(&file.join("sub"), "u", &["--no-password"], &[]);
     run.assert_code(1).assert_stderr_contains("cannot write");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 }
@@ -600,16 +481,16 @@ fn unwritable_out_dir_leaves_nothing() {
 fn second_output_failing_removes_the_first() {
     let dir = tempfile::tempdir().unwrap();
     // The .cer goes into a directory that does not exist: the PFX written first must go.
-    let run = certtool(&[
-        "generate",
-        "--name",
+    let run = generate(
+        dir.path(),
         "half",
-        "--out-dir",
-        s(dir.path()),
-        "--no-password",
-        "--cer",
-        s(&dir.path().join("missing/half.cer")),
-    ]);
+        &[
+            "--no-password",
+            "--cer",
+            s(&dir.path().join("missing/half.cer")),
+        ],
+        &[],
+    );
     run.assert_code(1);
     assert_eq!(
         std::fs::read_dir(dir.path()).unwrap().count(),
@@ -621,20 +502,11 @@ fn second_output_failing_removes_the_first() {
 #[test]
 fn secrets_never_appear_in_output() {
     let dir = tempfile::tempdir().unwrap();
-    let run = certtool_with(
-        &[
-            "generate",
-            "--name",
-            "secret",
-            "--out-dir",
-            s(dir.path()),
-            "--password-env",
-            "PW",
-            "--output",
-            "json",
-        ],
+    let run = generate(
+        dir.path(),
+        "secret",
+        &["--password-env", "PW", "--output", "json"],
         &[("PW", "VerySecretValue123")],
-        None,
     );
     run.assert_code(0);
     assert!(!run.stdout_text().contains("VerySecretValue123"));

@@ -11,10 +11,13 @@
 #![deny(missing_docs)]
 
 pub mod bundle;
+pub mod cloud;
+pub mod diagnose;
 pub mod error;
 pub mod export;
 pub mod fsutil;
 pub mod generate;
+pub mod http;
 pub mod inspect;
 pub mod keys;
 pub mod pfx;

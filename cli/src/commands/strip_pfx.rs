@@ -11,7 +11,7 @@ use certtool_core::Error as CoreError;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
-use crate::args::{secret_from_env, secret_from_path, OutputFormat, PasswordArgs};
+use crate::args::{first_env, secret_from_env, secret_from_path, OutputFormat, PasswordArgs};
 use crate::error::{CliError, ExitKind};
 use crate::io::{check_destination, write_all, write_stdout, PlannedWrite, Sink, Source};
 
@@ -120,15 +120,13 @@ fn open_input(
             "flag".into(),
         ));
     }
-    for var in CONVENTIONAL_PASSWORD_VARS {
-        if std::env::var_os(var).is_some() {
-            let password = secret_from_env(var)?;
-            eprintln!("note: using the PFX password from the environment variable {var}");
-            return Ok((
-                pfx::strip(data, Some(&password), name, options)?,
-                format!("env {var}"),
-            ));
-        }
+    if let Some((value, var)) = first_env(&CONVENTIONAL_PASSWORD_VARS) {
+        eprintln!("certtool: using the password in {var} for {name}");
+        let password = Secret::new(value);
+        return Ok((
+            pfx::strip(data, Some(&password), name, options)?,
+            format!("env {var}"),
+        ));
     }
     match pfx::strip(data, None, name, options) {
         Err(CoreError::WrongPassword { detail, .. }) => {

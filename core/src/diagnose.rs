@@ -1,0 +1,125 @@
+//! One table from an error code (AADSTS…, ASM's `ForbiddenError`…, ARM's
+//! `AuthorizationFailed`…) to a cause and a fix in plain words. Every command that talks
+//! to Azure explains failures from here. Decisions are made on codes, never on the
+//! description text (AZURE.md).
+
+use serde::Serialize;
+
+/// Why something failed and what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnosis {
+    /// The code as Azure sent it, e.g. `AADSTS700027` or `ForbiddenError`.
+    pub code: String,
+    /// What it means.
+    pub cause: String,
+    /// What to do.
+    pub fix: String,
+}
+
+fn d(code: String, cause: &str, fix: &str) -> Diagnosis {
+    Diagnosis {
+        code,
+        cause: cause.into(),
+        fix: fix.into(),
+    }
+}
+
+/// The diagnosis of an Entra ID `error_codes` entry (AZURE.md "Entra ID").
+pub fn aadsts(code: u32) -> Option<Diagnosis> {
+    let c = format!("AADSTS{code}");
+    Some(match code {
+        90002 => d(c, "the tenant was not found", "check the tenant (directory) ID and that --cloud names the cloud the tenant lives in"),
+        900023 => d(c, "the tenant ID is malformed", "use the tenant's GUID or one of its verified domain names"),
+        700016 => d(c, "no application with this client ID exists in the tenant", "check the client (application) ID, and that the app is registered in this tenant"),
+        7000112 => d(c, "the application is disabled", "re-enable the service principal (Enterprise applications → Properties → Enabled for users to sign-in)"),
+        7000215 => d(c, "the client secret is wrong", "use the secret's Value, not the Secret ID; a value is shown only once, when the secret is created"),
+        7000222 => d(c, "the client secret has expired", "create a new client secret under Certificates & secrets and update the tool"),
+        700027 => d(c, "Entra ID did not accept the certificate: it is not registered on the app, the key does not match it, or the signature did not verify", "upload the certificate's .cer under App registrations → Certificates & secrets and compare its thumbprint with the one certtool sent"),
+        700024 => d(c, "the client assertion is outside its valid time range", "check this machine's clock (NTP); the assertion is valid for a few minutes only"),
+        700021 => d(c, "the assertion's issuer or subject is not the client ID", "use the same application ID for --client-id as in the assertion"),
+        5002723 => d(c, "the assertion header has no x5t, x5t#S256 or kid", "sign the assertion with a certificate thumbprint in its header"),
+        90014 => d(c, "a required field or claim is missing from the request", "report this as a certtool bug with the trace ID"),
+        7000218 => d(c, "the request had neither a client assertion nor a client secret", "give a certificate (--cert) or a secret (--secret-env / --secret-file)"),
+        700025 => d(c, "the application is a public client and cannot use a secret or certificate", "set Authentication → Allow public client flows to No, or use a confidential app"),
+        1000502 => d(c, "the certificate is outside its validity period", "renew the certificate (certtool generate) and upload the new .cer to the app"),
+        500011 => d(c, "the resource principal was not found in the tenant", "check --cloud and the ARM endpoint: the scope names a resource this tenant does not know"),
+        _ => return None,
+    })
+}
+
+/// The diagnosis of an ASM `<Error><Code>` (AZURE.md "ASM"). `thumbprint` and
+/// `subscription` make the ForbiddenError fix concrete.
+pub fn asm(code: &str, thumbprint: &str, subscription: &str) -> Option<Diagnosis> {
+    let c = code.to_string();
+    Some(match code {
+        "ForbiddenError" | "AuthenticationFailed" => Diagnosis {
+            code: c,
+            cause: format!(
+                "the certificate {thumbprint} is not registered as a management certificate on subscription {subscription}, or the subscription ID is wrong"
+            ),
+            fix: "upload the certificate's .cer under Subscriptions → Management certificates, and check the subscription ID".into(),
+        },
+        "SubscriptionDisabled" => d(c, "the subscription is disabled", "re-enable the subscription (billing or administrator action) before testing again"),
+        "MissingOrIncorrectVersionHeader" => d(c, "the request lacked a valid x-ms-version header", "report this as a certtool bug; certtool sends x-ms-version 2014-10-01"),
+        "ResourceNotFound" => d(c, "the resource does not exist", "check the subscription ID and the endpoint (--cloud / --endpoint)"),
+        "ServerBusy" | "InternalError" | "OperationTimedOut" => d(c, "the Service Management API failed on its side", "try again later; certtool already retried"),
+        _ => return None,
+    })
+}
+
+/// The diagnosis of an ARM `error.code` (AZURE.md "ARM").
+pub fn arm(code: &str) -> Option<Diagnosis> {
+    let c = code.to_string();
+    Some(match code {
+        "AuthorizationFailed" => d(c, "the credential works, but the service principal has no role that allows this on the scope", "assign the role (e.g. Reader) on the subscription under Access control (IAM)"),
+        "InvalidAuthenticationTokenTenant" => d(c, "the subscription belongs to another tenant", "use the tenant ID that owns the subscription, or register the app in that tenant"),
+        "InvalidAuthenticationTokenAudience" => d(c, "the token was issued for another resource", "check --cloud and --arm-endpoint: the token scope must be the ARM endpoint of the same cloud"),
+        "InvalidAuthenticationToken" | "ExpiredAuthenticationToken" => d(c, "ARM did not accept the access token", "check --cloud; the token must come from the same cloud's login endpoint"),
+        "SubscriptionNotFound" => d(c, "the subscription was not found", "check the subscription ID, and that it is in this tenant"),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_documented_aadsts_code_has_words() {
+        for code in [
+            90002, 900023, 700016, 7000112, 7000215, 7000222, 700027, 700024, 700021, 5002723,
+            90014, 7000218, 700025, 1000502, 500011,
+        ] {
+            let diag = aadsts(code).unwrap_or_else(|| panic!("{code} missing"));
+            assert_eq!(diag.code, format!("AADSTS{code}"));
+            assert!(!diag.cause.is_empty() && !diag.fix.is_empty());
+        }
+        assert!(aadsts(7000215)
+            .unwrap()
+            .fix
+            .contains("Value, not the Secret ID"));
+        assert!(aadsts(12345).is_none());
+    }
+
+    #[test]
+    fn asm_forbidden_names_thumbprint_and_subscription() {
+        let diag = asm("ForbiddenError", "ABCD", "sub-1").unwrap();
+        assert!(diag.cause.contains("ABCD") && diag.cause.contains("sub-1"));
+        assert!(diag.fix.contains("Management certificates"));
+        assert!(asm("SubscriptionDisabled", "", "").is_some());
+        assert!(asm("Nope", "", "").is_none());
+    }
+
+    #[test]
+    fn arm_codes() {
+        assert!(arm("AuthorizationFailed")
+            .unwrap()
+            .cause
+            .contains("credential works"));
+        assert!(arm("InvalidAuthenticationTokenTenant")
+            .unwrap()
+            .cause
+            .contains("another tenant"));
+        assert!(arm("SubscriptionNotFound").is_some());
+    }
+}

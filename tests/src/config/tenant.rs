@@ -1,0 +1,163 @@
+//! Entra ID tenants, app registrations, their credentials and role assignments.
+
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+use super::Certificate;
+
+/// An Entra ID tenant.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Tenant {
+    /// Tenant id (a GUID, as used in the token URL).
+    pub id: String,
+    /// App registrations (service principals) of the tenant.
+    pub apps: Vec<App>,
+}
+
+impl Tenant {
+    /// A tenant without apps.
+    pub fn new(id: impl Into<String>) -> Self {
+        Tenant {
+            id: id.into(),
+            apps: Vec::new(),
+        }
+    }
+
+    /// Adds an app registration.
+    pub fn app(mut self, app: App) -> Self {
+        self.apps.push(app);
+        self
+    }
+}
+
+/// An app registration with its service principal's credentials and role assignments.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct App {
+    /// Application (client) id.
+    pub client_id: String,
+    /// Certificates registered as credentials (`keyCredentials`).
+    pub certificates: Vec<Certificate>,
+    /// Client secrets (`passwordCredentials`).
+    pub secrets: Vec<ClientSecret>,
+    /// `false`: the token endpoint answers AADSTS7000112.
+    pub enabled: bool,
+    /// Role assignments of the service principal.
+    pub roles: Vec<RoleAssignment>,
+}
+
+impl App {
+    /// An enabled app without credentials or roles.
+    pub fn new(client_id: impl Into<String>) -> Self {
+        App {
+            client_id: client_id.into(),
+            certificates: Vec::new(),
+            secrets: Vec::new(),
+            enabled: true,
+            roles: Vec::new(),
+        }
+    }
+
+    /// Registers a certificate credential.
+    pub fn certificate(mut self, certificate: Certificate) -> Self {
+        self.certificates.push(certificate);
+        self
+    }
+
+    /// Adds a client secret.
+    pub fn secret(mut self, secret: ClientSecret) -> Self {
+        self.secrets.push(secret);
+        self
+    }
+
+    /// Enables or disables the app.
+    pub fn enabled(mut self, enabled: bool) -> Self {
+        self.enabled = enabled;
+        self
+    }
+
+    /// Adds a role assignment.
+    pub fn role(mut self, role: RoleAssignment) -> Self {
+        self.roles.push(role);
+        self
+    }
+}
+
+/// A client secret and its expiry.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ClientSecret {
+    /// The secret value.
+    pub value: String,
+    /// After this instant the token endpoint answers AADSTS7000222. `None`: never.
+    pub expires: Option<OffsetDateTime>,
+}
+
+impl ClientSecret {
+    /// A secret that expires at `expires` (or never).
+    pub fn new(value: impl Into<String>, expires: Option<OffsetDateTime>) -> Self {
+        ClientSecret {
+            value: value.into(),
+            expires,
+        }
+    }
+}
+
+/// A role assignment: a scope and the actions the role grants there.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct RoleAssignment {
+    /// `/subscriptions/{id}` or `/subscriptions/{id}/resourceGroups/{rg}` (or `/`).
+    pub scope: String,
+    /// Granted actions (wildcards as in Azure RBAC).
+    #[serde(default)]
+    pub actions: Vec<String>,
+    /// Actions excluded from `actions`.
+    #[serde(default)]
+    pub not_actions: Vec<String>,
+    /// Granted data actions.
+    #[serde(default)]
+    pub data_actions: Vec<String>,
+    /// Data actions excluded from `data_actions`.
+    #[serde(default)]
+    pub not_data_actions: Vec<String>,
+}
+
+impl RoleAssignment {
+    /// A role at `scope` granting `actions`.
+    pub fn new<S: Into<String>>(
+        scope: impl Into<String>,
+        actions: impl IntoIterator<Item = S>,
+    ) -> Self {
+        RoleAssignment {
+            scope: scope.into(),
+            actions: actions.into_iter().map(Into::into).collect(),
+            not_actions: Vec::new(),
+            data_actions: Vec::new(),
+            not_data_actions: Vec::new(),
+        }
+    }
+
+    /// The built-in Reader role (`*/read`) at `scope`.
+    pub fn reader(scope: impl Into<String>) -> Self {
+        Self::new(scope, ["*/read"])
+    }
+
+    /// Sets the excluded actions.
+    pub fn not_actions<S: Into<String>>(
+        mut self,
+        not_actions: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.not_actions = not_actions.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Whether this assignment applies at `target` (its scope is `target` or above it).
+    pub fn covers(&self, target: &str) -> bool {
+        let scope = self.scope.trim_end_matches('/').to_ascii_lowercase();
+        let target = target.trim_end_matches('/').to_ascii_lowercase();
+        scope.is_empty() || target == scope || target.starts_with(&format!("{scope}/"))
+    }
+}

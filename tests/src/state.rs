@@ -1,0 +1,197 @@
+//! State shared by the server's connections and the [`crate::StandIn`] handle.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Mutex, MutexGuard, RwLock};
+
+use openssl::rand::rand_bytes;
+use time::OffsetDateTime;
+
+use crate::config::Config;
+use crate::faults::{FaultRule, Times};
+use crate::Fault;
+
+/// Which of the three Azure services a request was addressed to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Service {
+    /// Legacy Service Management (`/{subscription}/…`).
+    Asm,
+    /// Entra ID token endpoint (`/{tenant}/oauth2/…`).
+    Entra,
+    /// Azure Resource Manager (`/subscriptions/…`).
+    Arm,
+}
+
+/// One request as the stand-in saw it, for tests to assert on.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct RequestRecord {
+    /// When it arrived (the stand-in's clock, offset included).
+    pub at: OffsetDateTime,
+    /// Which service the path belongs to.
+    pub service: Service,
+    /// HTTP method.
+    pub method: String,
+    /// Path, without the query.
+    pub path: String,
+    /// Query string, without `?`.
+    pub query: Option<String>,
+    /// Request headers, names in lower case, in arrival order.
+    pub headers: Vec<(String, String)>,
+    /// Request body as text (the token endpoint's form; may hold secrets: test use only).
+    pub body: String,
+    /// SHA-1 thumbprint (upper-case hex) of the TLS client certificate, if one was sent.
+    pub client_thumbprint: Option<String>,
+    /// Status answered; `None` when the connection was dropped.
+    pub status: Option<u16>,
+    /// The injected fault, if one was applied.
+    pub fault: Option<Fault>,
+}
+
+impl RequestRecord {
+    /// Whether the path matches `pattern`, with the rules of
+    /// [`crate::StandIn::set_fault`] (`*` for one segment, prefix match).
+    pub fn matches(&self, pattern: &str) -> bool {
+        crate::faults::path_matches(pattern, &self.path)
+    }
+
+    /// The first value of header `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// What an issued bearer token stands for.
+#[derive(Clone, Debug)]
+pub(crate) struct Grant {
+    pub tenant_id: String,
+    pub client_id: String,
+    /// The resource the token was issued for, without a trailing `/`.
+    pub audience: String,
+    pub expires: OffsetDateTime,
+}
+
+/// Everything the server mutates, behind locks; one per stand-in.
+pub(crate) struct Shared {
+    pub config: RwLock<Config>,
+    faults: Mutex<Vec<FaultRule>>,
+    untrusted: Mutex<Option<Times>>,
+    log: Mutex<Vec<RequestRecord>>,
+    tokens: Mutex<HashMap<String, Grant>>,
+    seen_jti: Mutex<HashSet<String>>,
+    clock_offset_secs: AtomicI64,
+}
+
+/// A poisoned lock only means a handler panicked; the data is still usable for tests.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Shared {
+    pub fn new(config: Config) -> Self {
+        Shared {
+            config: RwLock::new(config),
+            faults: Mutex::default(),
+            untrusted: Mutex::default(),
+            log: Mutex::default(),
+            tokens: Mutex::default(),
+            seen_jti: Mutex::default(),
+            clock_offset_secs: AtomicI64::new(0),
+        }
+    }
+
+    /// The stand-in's "now": the system clock plus the configured offset. Every time
+    /// check (assertion window, secret and certificate expiry, token expiry) uses it.
+    pub fn now(&self) -> OffsetDateTime {
+        let offset = self.clock_offset_secs.load(Ordering::Relaxed);
+        OffsetDateTime::now_utc() + time::Duration::seconds(offset)
+    }
+
+    pub fn set_clock_offset(&self, seconds: i64) {
+        self.clock_offset_secs.store(seconds, Ordering::Relaxed);
+    }
+
+    pub fn config(&self) -> std::sync::RwLockReadGuard<'_, Config> {
+        self.config.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn update_config(&self, change: impl FnOnce(&mut Config)) {
+        change(&mut self.config.write().unwrap_or_else(|e| e.into_inner()));
+    }
+
+    pub fn add_fault(&self, rule: FaultRule) {
+        lock(&self.faults).push(rule);
+    }
+
+    pub fn clear_faults(&self) {
+        lock(&self.faults).clear();
+        *lock(&self.untrusted) = None;
+    }
+
+    pub fn take_fault(&self, path: &str) -> Option<Fault> {
+        crate::faults::take(&mut lock(&self.faults), path)
+    }
+
+    pub fn set_untrusted(&self, times: Times) {
+        *lock(&self.untrusted) = Some(times);
+    }
+
+    pub fn take_untrusted(&self) -> bool {
+        crate::faults::take_untrusted(&mut lock(&self.untrusted))
+    }
+
+    pub fn record(&self, record: RequestRecord) {
+        lock(&self.log).push(record);
+    }
+
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        lock(&self.log).clone()
+    }
+
+    pub fn clear_requests(&self) {
+        lock(&self.log).clear();
+    }
+
+    /// Issues an opaque bearer token for `grant`.
+    pub fn issue_token(&self, grant: Grant) -> String {
+        let token = format!("standin.{}", random_hex(32));
+        lock(&self.tokens).insert(token.clone(), grant);
+        token
+    }
+
+    pub fn grant(&self, token: &str) -> Option<Grant> {
+        lock(&self.tokens).get(token).cloned()
+    }
+
+    /// Records `jti`; false when it was seen before.
+    pub fn first_use_of_jti(&self, client_id: &str, jti: &str) -> bool {
+        lock(&self.seen_jti).insert(format!("{client_id}\n{jti}"))
+    }
+}
+
+/// `n` random bytes as lower-case hex.
+pub(crate) fn random_hex(n: usize) -> String {
+    let mut bytes = vec![0u8; n];
+    rand_bytes(&mut bytes).expect("OpenSSL random bytes");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A random version-4 GUID, as Entra and ARM send in trace and correlation ids.
+pub(crate) fn random_guid() -> String {
+    let mut b = [0u8; 16];
+    rand_bytes(&mut b).expect("OpenSSL random bytes");
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}

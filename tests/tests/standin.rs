@@ -1,0 +1,15 @@
+//! Tests of the Azure stand-in itself, with curl and the openssl crate as the clients
+//! (never certtool's code), so the stand-in is proven before certtool relies on it.
+
+#[path = "standin/arm.rs"]
+mod arm;
+#[path = "standin/asm.rs"]
+mod asm;
+#[path = "standin/binary.rs"]
+mod binary;
+#[path = "standin/entra.rs"]
+mod entra;
+#[path = "standin/faults.rs"]
+mod faults;
+#[path = "standin/support.rs"]
+mod support;
