@@ -249,6 +249,7 @@ fixture_tests! {
     fixture_rc2_128_2des: "rc2-128-2des.pfx", PASS;
     fixture_aes128_3des_sha512: "aes128-3des-sha512.pfx", PASS;
     fixture_aes192_sha384: "aes192-sha384.pfx", PASS;
+    fixture_nss_pk12util_ber: "nss-pk12util.p12", PASS;
 }
 
 #[test]

@@ -43,8 +43,8 @@ impl BagSummary {
     }
 }
 
-/// The result of [`strip`].
-#[derive(Debug)]
+/// The result of [`strip`]. Its `Debug` leaves out the PFX bytes (for profile `none`
+/// they hold the private key in the clear).
 pub struct StripOutcome {
     /// The new PFX, DER.
     pub der: Zeroizing<Vec<u8>>,
@@ -54,6 +54,17 @@ pub struct StripOutcome {
     pub output_protection: Protection,
     /// The bags kept (all of them).
     pub bags: BagSummary,
+}
+
+impl std::fmt::Debug for StripOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StripOutcome")
+            .field("der_len", &self.der.len())
+            .field("input_protection", &self.input_protection)
+            .field("output_protection", &self.output_protection)
+            .field("bags", &self.bags)
+            .finish()
+    }
 }
 
 /// Reads the PFX `data` with `password` (`None`: the empty password, both forms) and
