@@ -250,6 +250,8 @@ fixture_tests! {
     fixture_aes128_3des_sha512: "aes128-3des-sha512.pfx", PASS;
     fixture_aes192_sha384: "aes192-sha384.pfx", PASS;
     fixture_nss_pk12util_ber: "nss-pk12util.p12", PASS;
+    fixture_python_noencryption: "python-noencryption.p12", "";
+    fixture_python_aes: "python-aes.p12", PASS;
 }
 
 #[test]
