@@ -388,3 +388,26 @@ proptest! {
         let _ = asn1::to_der(&data);
     }
 }
+
+#[test]
+fn read_back_check_catches_a_difference() {
+    let pfx = sample_pfx();
+    let (der, _) = write(&pfx, Profile::Compat, &pw("")).unwrap();
+    let mut other = pfx.clone();
+    other.containers[0].bags[0].attributes.pop();
+    let err = super::strip::verify_written(&other, &der, &pw(""), Profile::Compat).unwrap_err();
+    assert!(matches!(err, Error::SelfCheck(_)), "{err}");
+    assert!(
+        err.to_string()
+            .contains("bag 1 of container 1: the attributes differ"),
+        "{err}"
+    );
+    // and a file that is not protected as the profile says
+    let (plain, _) = write(&pfx, Profile::None, &pw("")).unwrap();
+    let err = super::strip::verify_written(&pfx, &plain, &pw(""), Profile::Compat).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("not protected as the profile asks"),
+        "{err}"
+    );
+}

@@ -69,8 +69,8 @@ impl std::fmt::Debug for StripOutcome {
 
 /// Reads the PFX `data` with `password` (`None`: the empty password, both forms) and
 /// writes the very same bags in `options.profile`, under the new password or the empty
-/// one. The output is read back and compared bag by bag with the input; any difference
-/// is an [`Error::SelfCheck`] and no bytes are returned.
+/// one. [`write`] reads the output back and compares it bag by bag with the input; any
+/// difference is an [`Error::SelfCheck`] and no bytes are returned.
 pub fn strip(
     data: &[u8],
     password: Option<&Secret>,
@@ -81,17 +81,34 @@ pub fn strip(
     let empty = Secret::empty();
     let new_password = options.new_password.unwrap_or(&empty);
     let (der, output_protection) = write(&opened.pfx, options.profile, new_password)?;
-    let reread = open(&der, Some(new_password), "the output").map_err(|e| {
+    Ok(StripOutcome {
+        der,
+        input_protection: opened.protection,
+        output_protection,
+        bags: BagSummary::of(&opened.pfx),
+    })
+}
+
+/// Reads `der` back with `password` and checks that it holds exactly the bags of `pfx`,
+/// protected as `profile` asks (every key shrouded and a MAC, unless `none`). Any
+/// difference is an [`Error::SelfCheck`].
+pub(crate) fn verify_written(
+    pfx: &Pfx,
+    der: &[u8],
+    password: &Secret,
+    profile: Profile,
+) -> Result<()> {
+    let reread = open(der, Some(password), "the output").map_err(|e| {
         Error::SelfCheck(format!(
             "certtool could not read back the PFX it wrote ({e})"
         ))
     })?;
-    if let Err(difference) = compare(&opened.pfx, &reread.pfx) {
+    if let Err(difference) = compare(pfx, &reread.pfx) {
         return Err(Error::SelfCheck(format!(
             "the PFX written does not hold the same bags as the input: {difference}"
         )));
     }
-    if options.profile != Profile::None {
+    if profile != Profile::None {
         let plain = reread.pfx.all_bags().into_iter().any(|b| {
             matches!(
                 b.value,
@@ -107,12 +124,7 @@ pub fn strip(
             ));
         }
     }
-    Ok(StripOutcome {
-        der,
-        input_protection: opened.protection,
-        output_protection,
-        bags: BagSummary::of(&opened.pfx),
-    })
+    Ok(())
 }
 
 /// Checks that two PFX hold the same containers with the same bags in the same order:

@@ -118,7 +118,9 @@ fn typed_value(id: &ObjectIdentifier, value: &[u8]) -> Vec<u8> {
 /// `00 00`, as OpenSSL, Java and Python write it). Containers keep their bags and order;
 /// in `compat` and `aes` every container holding anything but keys is an EncryptedData
 /// and every key is shrouded; in `none` nothing is encrypted and there is no MAC.
-/// Returns the DER and the protection written.
+/// Before returning, the output is read back and compared bag by bag with `pfx` (see
+/// `strip::verify_written`): a difference is an [`Error::SelfCheck`] and no bytes are
+/// returned. Returns the DER and the protection written.
 pub fn write(
     pfx: &Pfx,
     profile: Profile,
@@ -198,6 +200,7 @@ pub fn write(
         }
     };
     let der = Zeroizing::new(encode::write_pfx(&auth_safe, mac.as_ref()));
+    super::strip::verify_written(pfx, &der, password, profile)?;
     let password_form = match (profile, password.is_empty()) {
         (Profile::None, _) => PasswordForm::NotNeeded,
         (_, true) => PasswordForm::EmptyBmp,
