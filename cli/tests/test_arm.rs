@@ -1,122 +1,17 @@
-//! End-to-end tests of `certtool test arm` against the Azure stand-in: the real binary,
-//! a real TLS server, assertions verified for real.
+//! End-to-end tests of `certtool test arm`, signing in: the real binary against the Azure
+//! stand-in (real TLS, assertions verified for real). Roles and subscriptions:
+//! `test_arm_access.rs`.
 
+mod arm_common;
 mod common;
 
-use std::path::Path;
 use std::time::Duration;
 
+use arm_common::*;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
-use certtool_tests::{
-    App, Certificate, ClientSecret, Config, Fault, RoleAssignment, StandIn, Subscription, Tenant,
-    Times,
-};
+use certtool_tests::{App, ClientSecret, Fault, RoleAssignment, Times};
 use common::*;
-
-const TENANT: &str = "11111111-1111-1111-1111-111111111111";
-const CLIENT: &str = "22222222-2222-2222-2222-222222222222";
-const SUB: &str = "00000000-0000-0000-0000-000000000001";
-const SECRET: &str = "s3cr3t~Value.With-Marks_0123456789abcd";
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-fn registered(name: &str) -> Certificate {
-    Certificate::from_file(&fixture(name)).unwrap()
-}
-
-fn sub_scope(sub: &str) -> String {
-    format!("/subscriptions/{sub}")
-}
-
-/// The app with the fixture certificate and SECRET, Reader on SUB.
-fn reader_app() -> App {
-    App::new(CLIENT)
-        .certificate(registered("rsa2048.cer"))
-        .secret(ClientSecret::new(SECRET, None))
-        .role(RoleAssignment::reader(sub_scope(SUB)))
-}
-
-fn start(app: App) -> StandIn {
-    StandIn::start(
-        Config::new()
-            .subscription(Subscription::new(SUB, "Production"))
-            .tenant(Tenant::new(TENANT).app(app)),
-    )
-    .unwrap()
-}
-
-/// `test arm` pointed at the stand-in, with `extra` flags and environment.
-fn test_arm(standin: &StandIn, extra: &[&str], env: &[(&str, &str)]) -> Run {
-    let url = standin.url().to_string();
-    let arm = format!("{url}/");
-    let mut args = vec![
-        "test",
-        "arm",
-        "--authority-host",
-        &url,
-        "--arm-endpoint",
-        &arm,
-        "--ca-file",
-        s(standin.ca_pem_path()),
-    ];
-    args.extend_from_slice(extra);
-    certtool_with(&args, env, None)
-}
-
-fn ids() -> Vec<&'static str> {
-    vec![
-        "--tenant",
-        TENANT,
-        "--client-id",
-        CLIENT,
-        "--subscription",
-        SUB,
-    ]
-}
-
-fn with_ids<'a>(more: &[&'a str]) -> Vec<&'a str> {
-    let mut v = ids();
-    v.extend_from_slice(more);
-    v
-}
-
-/// The client assertions the stand-in received, decoded (header, claims).
-fn assertions(standin: &StandIn) -> Vec<(serde_json::Value, serde_json::Value)> {
-    standin
-        .requests()
-        .iter()
-        .filter(|r| r.matches("/*/oauth2"))
-        .filter_map(|r| {
-            let jwt = r
-                .body
-                .split('&')
-                .find_map(|kv| kv.strip_prefix("client_assertion="))?
-                .to_string();
-            let mut parts = jwt.split('.');
-            let mut part = || -> serde_json::Value {
-                serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts.next().unwrap()).unwrap())
-                    .unwrap()
-            };
-            Some((part(), part()))
-        })
-        .collect()
-}
-
-fn sha256_hex(path: &Path) -> String {
-    let der = openssl(&["x509", "-in", s(path), "-outform", "DER"]);
-    let out = openssl_with(&["dgst", "-sha256", "-r"], Some(&der));
-    String::from_utf8(out).unwrap()[..64].to_ascii_uppercase()
-}
-
-fn assert_no_secrets(run: &Run) {
-    let all = format!("{}{}", run.stdout_text(), run.stderr);
-    assert!(!all.contains(SECRET), "the secret was printed");
-    assert!(!all.contains("standin."), "a token was printed");
-    assert!(!all.contains("eyJ"), "an assertion was printed");
-}
 
 #[test]
 fn certificate_ps256_with_reader_required_is_ok() {
@@ -174,10 +69,6 @@ fn certificate_ps256_with_reader_required_is_ok() {
         "scope={}",
         urlencode(&format!("{}/.default", standin.url()))
     )));
-}
-
-fn urlencode(text: &str) -> String {
-    text.replace(':', "%3A").replace('/', "%2F")
 }
 
 #[test]
@@ -290,13 +181,6 @@ fn unregistered_certificate_is_700027_with_both_thumbprints() {
         .all(|r| !r.matches("/subscriptions")));
 }
 
-fn rejected(standin: &StandIn, args: &[&str], env: &[(&str, &str)], code: &str) -> Run {
-    let run = test_arm(standin, args, env);
-    run.assert_code(5).assert_stderr_contains(code);
-    assert_no_secrets(&run);
-    run
-}
-
 #[test]
 fn wrong_tenant_is_90002() {
     let standin = start(reader_app());
@@ -398,149 +282,6 @@ fn clock_skew_is_700024_with_the_local_clock() {
         .assert_stderr_contains("NTP");
     let (_, claims) = &assertions(&standin)[0];
     assert_eq!(claims["iat"], skewed.unix_timestamp());
-}
-
-#[test]
-fn custom_role_file_with_one_missing_action_exits_6_naming_it() {
-    let app = App::new(CLIENT)
-        .secret(ClientSecret::new(SECRET, None))
-        .role(RoleAssignment::new(
-            sub_scope(SUB),
-            [
-                "Microsoft.Compute/*/read",
-                "Microsoft.Network/*",
-                "Microsoft.Resources/subscriptions/read",
-            ],
-        ));
-    let standin = start(app);
-    let dir = tempfile::tempdir().unwrap();
-    let role = dir.path().join("spot-role.json");
-    std::fs::write(
-        &role,
-        r#"{"properties":{"roleName":"Spot","permissions":[{"actions":[
-            "Microsoft.Compute/virtualMachines/read",
-            "Microsoft.Network/virtualNetworks/write",
-            "Microsoft.Compute/virtualMachines/start/action"],"notActions":[]}]}}"#,
-    )
-    .unwrap();
-    let run = test_arm(
-        &standin,
-        &with_ids(&[
-            "--secret-env",
-            "S",
-            "--require-actions",
-            s(&role),
-            "--output",
-            "json",
-        ]),
-        &[("S", SECRET)],
-    );
-    run.assert_code(6)
-        .assert_stderr_contains("Microsoft.Compute/virtualMachines/start/action");
-    let json = run.json();
-    assert_eq!(
-        json["subscriptions"][0]["missing_actions"],
-        serde_json::json!(["Microsoft.Compute/virtualMachines/start/action"])
-    );
-    assert_eq!(json["subscriptions"][0]["verdict"], "permission_missing");
-    assert_eq!(json["exit_code"], 6);
-}
-
-#[test]
-fn role_only_on_a_resource_group_exits_6_with_the_scope() {
-    let rg_scope = format!("{}/resourceGroups/web", sub_scope(SUB));
-    let app = App::new(CLIENT)
-        .secret(ClientSecret::new(SECRET, None))
-        .role(RoleAssignment::reader(rg_scope.clone()));
-    let standin = start(app);
-    let run = test_arm(
-        &standin,
-        &with_ids(&[
-            "--secret-env",
-            "S",
-            "--require-role",
-            "Reader",
-            "--resource-group",
-            "web",
-            "--output",
-            "json",
-        ]),
-        &[("S", SECRET)],
-    );
-    run.assert_code(6)
-        .assert_stderr_contains("credential works")
-        .assert_stderr_contains(&format!("scope {}", sub_scope(SUB)))
-        .assert_stderr_contains("cannot be read");
-    let sub = &run.json()["subscriptions"][0];
-    assert_eq!(sub["verdict"], "not_visible");
-    assert_eq!(sub["problems"][0]["code"], "AuthorizationFailed");
-    assert_eq!(sub["problems"][0]["status"], 403);
-    assert!(sub["problems"][0]["request_id"].is_string());
-    assert_eq!(
-        sub["permissions_scope"], rg_scope,
-        "fell back to the resource group"
-    );
-    assert_eq!(sub["missing_actions"], serde_json::json!([]));
-}
-
-#[test]
-fn one_token_for_ten_subscriptions() {
-    let subs: Vec<String> = (1..=10)
-        .map(|i| format!("00000000-0000-0000-0000-0000000000{i:02}"))
-        .collect();
-    let mut app = App::new(CLIENT).secret(ClientSecret::new(SECRET, None));
-    let mut config = Config::new();
-    for (i, sub) in subs.iter().enumerate() {
-        config = config.subscription(Subscription::new(sub, format!("Team {i}")));
-        if i != 6 {
-            app = app.role(RoleAssignment::reader(sub_scope(sub)));
-        }
-    }
-    let standin = StandIn::start(config.tenant(Tenant::new(TENANT).app(app))).unwrap();
-    let list = subs.join(",");
-    let run = test_arm(
-        &standin,
-        &[
-            "--tenant",
-            TENANT,
-            "--client-id",
-            CLIENT,
-            "--subscription",
-            &list,
-            "--secret-env",
-            "S",
-            "--require-role",
-            "Reader",
-        ],
-        &[("S", SECRET)],
-    );
-    run.assert_code(6)
-        .assert_stderr_contains(&format!("1 of 10 subscription(s), first {}", subs[6]));
-    let tokens = standin
-        .requests()
-        .iter()
-        .filter(|r| r.matches("/*/oauth2"))
-        .count();
-    assert_eq!(tokens, 1, "one token for all subscriptions");
-    let gets = standin
-        .requests()
-        .iter()
-        .filter(|r| subs.iter().any(|s| r.path == sub_scope(s)))
-        .count();
-    assert_eq!(gets, 10);
-    let out = run.stdout_text();
-    let table = out.split("SUBSCRIPTION").nth(1).expect("summary table");
-    for (i, sub) in subs.iter().enumerate() {
-        let line = table.lines().find(|l| l.starts_with(sub.as_str())).unwrap();
-        if i == 6 {
-            assert!(line.contains("not_visible"), "{line}");
-        } else {
-            assert!(
-                line.contains(&format!("Team {i}")) && line.contains(" ok "),
-                "{line}"
-            );
-        }
-    }
 }
 
 #[test]
@@ -649,20 +390,6 @@ fn throttling_once_is_retried_but_always_exits_7() {
     test_arm(&standin, &args, &[("S", SECRET)])
         .assert_code(7)
         .assert_stderr_contains("HTTP 429 after 4 attempt(s)");
-}
-
-#[test]
-fn arm_unavailable_exits_7() {
-    let standin = start(reader_app());
-    standin.set_fault("/subscriptions", Fault::Status(503), Times::Always);
-    let run = test_arm(
-        &standin,
-        &with_ids(&["--secret-env", "S", "--output", "json"]),
-        &[("S", SECRET)],
-    );
-    run.assert_code(7)
-        .assert_stderr_contains("ARM could not be reached or failed");
-    assert_eq!(run.json()["subscriptions"][0]["verdict"], "unreachable");
 }
 
 #[test]

@@ -291,4 +291,47 @@ mod tests {
         assert_eq!(e.code_label(), "invalid_client");
         assert!(parse_error(500, b"<html>").is_none());
     }
+
+    /// Every AADSTS row of AZURE.md, as Entra would send it, reaches a diagnosis whose
+    /// words fit the row (decided on `error_codes` alone).
+    #[test]
+    fn every_aadsts_row_is_diagnosed_from_the_error_json() {
+        let rows: [(u32, &str); 15] = [
+            (90002, "tenant was not found"),
+            (900023, "malformed"),
+            (700016, "client (application) ID"),
+            (7000112, "disabled"),
+            (7000215, "Value, not the Secret ID"),
+            (7000222, "expired"),
+            (700027, "upload the certificate"),
+            (700024, "clock"),
+            (700021, "issuer or subject"),
+            (5002723, "x5t"),
+            (90014, "missing"),
+            (7000218, "neither a client assertion nor a client secret"),
+            (700025, "public client"),
+            (1000502, "validity period"),
+            (500011, "resource principal"),
+        ];
+        for (code, words) in rows {
+            let body = serde_json::json!({
+                "error": "invalid_client",
+                "error_description": format!("AADSTS{code}: text that is never read.\r\nTrace ID: t"),
+                "error_codes": [code],
+                "trace_id": "t",
+                "correlation_id": "c",
+            });
+            let e = parse_error(401, body.to_string().as_bytes()).unwrap();
+            assert!(e.has_code(code));
+            let d = e
+                .diagnosis()
+                .unwrap_or_else(|| panic!("{code}: no diagnosis"));
+            assert_eq!(d.code, format!("AADSTS{code}"));
+            let text = format!("{} {}", d.cause, d.fix);
+            assert!(
+                text.contains(words),
+                "AADSTS{code}: {text:?} lacks {words:?}"
+            );
+        }
+    }
 }

@@ -46,7 +46,28 @@ fn problem(out: &mut String, p: &Problem) {
     );
 }
 
-fn subscription(out: &mut String, c: &SubscriptionCheck, required: bool) {
+/// Which requirements list `action`, for the "missing" lines.
+fn required_by(r: &Report, action: &str) -> String {
+    let by: Vec<&str> = r
+        .requirements
+        .iter()
+        .filter(|q| {
+            q.actions
+                .iter()
+                .chain(&q.data_actions)
+                .any(|a| a.eq_ignore_ascii_case(action))
+        })
+        .map(|q| q.source.as_str())
+        .collect();
+    if by.is_empty() {
+        String::new()
+    } else {
+        format!(" (required by {})", by.join(", "))
+    }
+}
+
+fn subscription(out: &mut String, r: &Report, c: &SubscriptionCheck) {
+    let required = !r.requirements.is_empty();
     let _ = writeln!(out, "subscription {}", c.subscription_id);
     if let Some(name) = &c.display_name {
         let _ = writeln!(
@@ -75,7 +96,7 @@ fn subscription(out: &mut String, c: &SubscriptionCheck, required: bool) {
         Some(m) => {
             let _ = writeln!(out, "  [FAIL] required actions: {} missing", m.len());
             for a in m {
-                let _ = writeln!(out, "         missing: {a}");
+                let _ = writeln!(out, "         missing: {a}{}", required_by(r, a));
             }
         }
         None if required && c.verdict != Verdict::Unreachable => {
@@ -151,9 +172,8 @@ pub fn render(r: &Report) -> String {
             return out;
         }
     }
-    let required = !r.requirements.is_empty();
     for c in &r.subscriptions {
-        subscription(&mut out, c, required);
+        subscription(&mut out, r, c);
     }
     let _ = writeln!(
         out,
