@@ -408,3 +408,62 @@ fn a_slow_token_endpoint_times_out_with_exit_7() {
         .assert_stderr_contains("did not answer in time");
     assert!(started.elapsed() < Duration::from_secs(5));
 }
+
+#[test]
+fn a_key_that_is_not_the_certificates_or_not_rsa_is_refused_offline() {
+    let standin = start(reader_app());
+    test_arm(
+        &standin,
+        &with_ids(&["--cert", s(&fixture("mismatched-bundle.pem"))]),
+        &[],
+    )
+    .assert_code(3)
+    .assert_stderr_contains("does not match");
+    let dir = tempfile::tempdir().unwrap();
+    let ec = dir.path().join("ec.pem");
+    let mut data = std::fs::read(fixture("ec.key")).unwrap();
+    data.extend(std::fs::read(fixture("ec.crt")).unwrap());
+    std::fs::write(&ec, data).unwrap();
+    test_arm(&standin, &with_ids(&["--cert", s(&ec)]), &[])
+        .assert_code(3)
+        .assert_stderr_contains("not RSA");
+    test_arm(
+        &standin,
+        &with_ids(&["--cert", s(&fixture("rsa2048.cer"))]),
+        &[],
+    )
+    .assert_code(3)
+    .assert_stderr_contains("no private key");
+    assert!(standin.requests().is_empty(), "nothing is sent");
+}
+
+#[test]
+fn missing_values_name_the_flag_and_the_variables() {
+    let standin = start(reader_app());
+    test_arm(
+        &standin,
+        &["--client-id", CLIENT, "--subscription", SUB],
+        &[],
+    )
+    .assert_code(2)
+    .assert_stderr_contains("no tenant ID given")
+    .assert_stderr_contains("AZURE_TENANT_ID or ARM_TENANT_ID");
+    test_arm(&standin, &ids(), &[])
+        .assert_code(2)
+        .assert_stderr_contains("no credential given");
+    // The same subscription twice is checked once.
+    let run = test_arm(
+        &standin,
+        &with_ids(&[
+            "--subscription",
+            &SUB.to_uppercase(),
+            "--secret-env",
+            "S",
+            "--output",
+            "json",
+        ]),
+        &[("S", SECRET)],
+    );
+    run.assert_code(0);
+    assert_eq!(run.json()["subscriptions"].as_array().unwrap().len(), 1);
+}

@@ -76,7 +76,8 @@ pub struct SubscriptionCheck {
     pub problems: Vec<Problem>,
 }
 
-fn problem(step: &'static str, scope: &str, err: &ArmError) -> Problem {
+/// `endpoint` is the ARM base URL, named when the network failed.
+fn problem(step: &'static str, scope: &str, endpoint: &str, err: &ArmError) -> Problem {
     let from_fault = |f: &ArmFault, extra_cause: Option<String>| {
         let diag = diagnose::arm(&f.code);
         let mut cause = diag.as_ref().map_or_else(
@@ -123,7 +124,7 @@ fn problem(step: &'static str, scope: &str, err: &ArmError) -> Problem {
             p
         }
         ArmError::Network { failure, attempts } => {
-            let (cause, fix) = failure.explain(scope);
+            let (cause, fix) = failure.explain(endpoint);
             Problem {
                 step,
                 scope: scope.to_string(),
@@ -202,7 +203,7 @@ pub async fn check_subscription(
         Err(err) => {
             check
                 .problems
-                .push(problem("subscription", &sub_scope, &err));
+                .push(problem("subscription", &sub_scope, client.base(), &err));
             if !is_forbidden(&err) {
                 check.verdict = verdict_of(&err);
                 return check;
@@ -221,7 +222,7 @@ pub async fn check_subscription(
             let forbidden = is_forbidden(&err);
             check
                 .problems
-                .push(problem("permissions", &sub_scope, &err));
+                .push(problem("permissions", &sub_scope, client.base(), &err));
             if !forbidden {
                 check.verdict = verdict_of(&err);
                 return check;
@@ -234,7 +235,9 @@ pub async fn check_subscription(
                         entries = Some(list);
                     }
                     Err(err) => {
-                        check.problems.push(problem("permissions", &rg_scope, &err));
+                        check
+                            .problems
+                            .push(problem("permissions", &rg_scope, client.base(), &err));
                         if !is_forbidden(&err) {
                             check.verdict = verdict_of(&err);
                             return check;

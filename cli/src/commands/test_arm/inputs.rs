@@ -156,11 +156,13 @@ pub fn resolve(args: &TestArmArgs, now: OffsetDateTime) -> Result<Plan, CliError
             .map(|s| s.trim().to_string())
             .collect::<Vec<_>>()
     };
-    let mut subscriptions: Vec<String> = subscriptions
-        .into_iter()
-        .filter(|s| !s.is_empty())
-        .collect();
-    subscriptions.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+    let mut unique: Vec<String> = Vec::new();
+    for s in subscriptions.into_iter().filter(|s| !s.is_empty()) {
+        if !unique.iter().any(|u| u.eq_ignore_ascii_case(&s)) {
+            unique.push(s);
+        }
+    }
+    let subscriptions = unique;
     if subscriptions.is_empty() {
         return Err(CliError::usage("no subscription ID given"));
     }
@@ -206,7 +208,10 @@ fn resolve_cloud(
     sources: &mut Vec<(String, String)>,
 ) -> Result<Cloud, CliError> {
     let mut cloud = match (&args.network.cloud, env.first(&["ARM_ENVIRONMENT"])) {
-        (Some(name), _) => Cloud::by_name(name)?,
+        (Some(name), _) => {
+            note(sources, "cloud", Origin::Flag("--cloud").to_string());
+            Cloud::by_name(name)?
+        }
         (None, Some(found)) => {
             note(sources, "cloud", found.origin.to_string());
             Cloud::by_name(&found.value)?
@@ -226,6 +231,11 @@ fn resolve_cloud(
     }
     if let Some(url) = &args.arm_endpoint {
         check_https(url, "ARM endpoint")?;
+        note(
+            sources,
+            "ARM endpoint",
+            Origin::Flag("--arm-endpoint").to_string(),
+        );
         cloud = cloud.with_arm(url, false);
     }
     Ok(cloud)
