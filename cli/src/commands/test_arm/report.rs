@@ -34,7 +34,7 @@ pub struct Report {
 
 #[derive(Serialize)]
 pub struct SourceLine {
-    pub value: String,
+    pub what: String,
     pub from: String,
 }
 
@@ -127,7 +127,7 @@ impl Report {
                 .sources
                 .iter()
                 .map(|(v, f)| SourceLine {
-                    value: v.clone(),
+                    what: v.clone(),
                     from: f.clone(),
                 })
                 .collect(),
