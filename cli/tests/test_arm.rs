@@ -328,6 +328,30 @@ fn dotenv_file_with_terraform_names() {
         .assert_stderr_contains(&format!("ARM_TENANT_ID in {}", s(&env_file)));
     assert_no_secrets(&run);
     assert_eq!(run.json()["subscriptions"][0]["display_name"], "Production");
+
+    // A certificate and its password from the file too; the environment still wins.
+    std::fs::write(
+        &env_file,
+        format!(
+            "AZURE_TENANT_ID=99999999-9999-9999-9999-999999999999\nAZURE_CLIENT_ID={CLIENT}\n\
+             AZURE_SUBSCRIPTION_ID={SUB}\nAZURE_CLIENT_CERTIFICATE_PATH={}\n\
+             AZURE_CLIENT_CERTIFICATE_PASSWORD={FIXTURE_PASS}\n",
+            s(&fixture("rsa2048-legacy.pfx"))
+        ),
+    )
+    .unwrap();
+    let run = test_arm(
+        &standin,
+        &["--env-file", s(&env_file)],
+        &[("AZURE_TENANT_ID", TENANT)],
+    );
+    run.assert_code(0)
+        .assert_stderr_contains("tenant ID from environment variable AZURE_TENANT_ID")
+        .assert_stderr_contains(&format!(
+            "from AZURE_CLIENT_CERTIFICATE_PASSWORD in {}",
+            s(&env_file)
+        ));
+    assert!(!run.stderr.contains(FIXTURE_PASS));
 }
 
 #[test]
@@ -380,6 +404,14 @@ fn throttling_once_is_retried_but_always_exits_7() {
         Times::Once,
     );
     test_arm(&standin, &args, &[("S", SECRET)]).assert_code(0);
+    // A retried assertion is a new one: Entra refuses a jti it has seen.
+    standin.clear_requests();
+    standin.set_fault("/*/oauth2", Fault::Status(503), Times::Once);
+    let bundle = fixture("rsa2048-bundle.pem");
+    test_arm(&standin, &with_ids(&["--cert", s(&bundle)]), &[]).assert_code(0);
+    let sent = assertions(&standin);
+    assert_eq!(sent.len(), 2, "the 503 was retried");
+    assert_ne!(sent[0].1["jti"], sent[1].1["jti"]);
     standin.set_fault(
         "/*/oauth2",
         Fault::TooManyRequests {
