@@ -118,10 +118,12 @@ pub fn run(args: TestArmArgs) -> Result<(), CliError> {
     let mut report = Report::new(&plan, now);
     let policy = RetryPolicy::default();
     let url = token_url(&plan.cloud.login, &plan.tenant)?;
-    report.token.url = url.clone();
 
+    // Read the clock again: a password prompt may have taken minutes, and an assertion
+    // lives for five.
+    let signed_at = crate::clock::now()?;
     let assertions = match &plan.credential {
-        Credential::Certificate(cert) => sign_assertions(&plan, cert, &url, now, &policy)?,
+        Credential::Certificate(cert) => sign_assertions(&plan, cert, &url, signed_at, &policy)?,
         Credential::Secret(_) => Vec::new(),
     };
     let request = TokenRequest {
@@ -141,7 +143,7 @@ pub fn run(args: TestArmArgs) -> Result<(), CliError> {
             token
         }
         Err(err) => {
-            let cli_error = report.token_failed(&plan, &url, err, now);
+            let cli_error = report.token_failed(&plan, &url, err, signed_at);
             report.emit(args.output)?;
             return Err(cli_error);
         }

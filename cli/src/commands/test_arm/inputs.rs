@@ -311,7 +311,9 @@ fn resolve_credential(
             Ok((secret(found.value), format!("{origin} (value not shown)")))
         }
         "ARM_CLIENT_CERTIFICATE" => {
-            let compact: String = found.value.chars().filter(|c| !c.is_whitespace()).collect();
+            let compact: zeroize::Zeroizing<String> = zeroize::Zeroizing::new(
+                found.value.chars().filter(|c| !c.is_whitespace()).collect(),
+            );
             let data = zeroize::Zeroizing::new(
                 base64::engine::general_purpose::STANDARD
                     .decode(compact.as_bytes())
