@@ -375,3 +375,16 @@ fn a_key_that_is_not_the_certificates_or_not_rsa_is_refused_offline() {
     .assert_stderr_contains("no private key");
     assert!(standin.requests().is_empty(), "nothing is sent");
 }
+
+#[test]
+fn a_disabled_app_is_7000112() {
+    let standin = start(reader_app());
+    standin.update_config(|c| c.tenants[0].apps[0].enabled = false);
+    rejected(
+        &standin,
+        &with_ids(&["--secret-env", "S"]),
+        &[("S", SECRET)],
+        "AADSTS7000112",
+    )
+    .assert_stderr_contains("re-enable the service principal");
+}

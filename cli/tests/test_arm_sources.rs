@@ -132,3 +132,26 @@ fn missing_values_name_the_flag_and_the_variables() {
     run.assert_code(0);
     assert_eq!(run.json()["subscriptions"].as_array().unwrap().len(), 1);
 }
+
+#[test]
+fn arm_environment_names_the_cloud() {
+    let standin = start(reader_app());
+    let run = test_arm(
+        &standin,
+        &with_ids(&["--secret-env", "S", "--output", "json"]),
+        &[("S", SECRET), ("ARM_ENVIRONMENT", "usgovernment")],
+    );
+    run.assert_code(0)
+        .assert_stderr_contains("cloud from environment variable ARM_ENVIRONMENT");
+    let json = run.json();
+    assert_eq!(json["cloud"], "AzureUSGovernment");
+    // The flags still point at the stand-in: overrides win over the cloud's endpoints.
+    assert_eq!(json["authority_host"], standin.url());
+    test_arm(
+        &standin,
+        &with_ids(&["--secret-env", "S"]),
+        &[("S", SECRET), ("ARM_ENVIRONMENT", "german")],
+    )
+    .assert_code(2)
+    .assert_stderr_contains("closed in 2021");
+}
