@@ -6,6 +6,7 @@
 mod args;
 mod clock;
 mod commands;
+mod envfile;
 mod error;
 mod io;
 
@@ -28,6 +29,7 @@ enum Command {
     Generate(commands::generate::GenerateArgs),
     Export(commands::export::ExportArgs),
     Inspect(commands::inspect::InspectArgs),
+    Test(commands::test::TestArgs),
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
@@ -35,6 +37,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Generate(args) => commands::generate::run(args),
         Command::Export(args) => commands::export::run(args),
         Command::Inspect(args) => commands::inspect::run(args),
+        Command::Test(args) => commands::test::run(args),
     }
 }
 

@@ -96,6 +96,15 @@ pub enum Error {
     /// Building the certificate failed.
     #[error("could not build the certificate: {0}")]
     Certificate(String),
+    /// The credential is readable but cannot work (expired, not yet valid, wrong key
+    /// type), found by an offline check before anything is sent.
+    #[error("{input}: {detail}")]
+    Unfit {
+        /// Which input.
+        input: String,
+        /// Why it cannot work.
+        detail: String,
+    },
 }
 
 impl Error {
@@ -104,6 +113,7 @@ impl Error {
         match self {
             Error::Read { .. } | Error::Malformed { .. } => ErrorKind::Input,
             Error::MissingKey { .. } | Error::KeyMismatch { .. } => ErrorKind::Input,
+            Error::Unfit { .. } => ErrorKind::Input,
             Error::WrongPassword { .. } => ErrorKind::Password,
             Error::Refused(_) | Error::InvalidArgument(_) => ErrorKind::Usage,
             Error::Write { .. } | Error::Crypto { .. } | Error::Certificate(_) => ErrorKind::Other,
