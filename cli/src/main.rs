@@ -6,6 +6,7 @@
 mod args;
 mod clock;
 mod commands;
+mod envfile;
 mod error;
 mod io;
 
@@ -29,6 +30,7 @@ enum Command {
     Export(commands::export::ExportArgs),
     Inspect(commands::inspect::InspectArgs),
     StripPfx(commands::strip_pfx::StripPfxArgs),
+    Test(commands::test::TestArgs),
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
@@ -37,6 +39,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Export(args) => commands::export::run(args),
         Command::Inspect(args) => commands::inspect::run(args),
         Command::StripPfx(args) => commands::strip_pfx::run(args),
+        Command::Test(args) => commands::test::run(args),
     }
 }
 

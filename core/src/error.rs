@@ -100,6 +100,15 @@ pub enum Error {
     /// same): a bug in certtool, never the input's fault. Nothing was written.
     #[error("internal check failed: {0}; nothing was written")]
     SelfCheck(String),
+    /// The credential is readable but cannot work (expired, not yet valid, wrong key
+    /// type), found by an offline check before anything is sent.
+    #[error("{input}: {detail}")]
+    Unfit {
+        /// Which input.
+        input: String,
+        /// Why it cannot work.
+        detail: String,
+    },
 }
 
 impl Error {
@@ -108,6 +117,7 @@ impl Error {
         match self {
             Error::Read { .. } | Error::Malformed { .. } => ErrorKind::Input,
             Error::MissingKey { .. } | Error::KeyMismatch { .. } => ErrorKind::Input,
+            Error::Unfit { .. } => ErrorKind::Input,
             Error::WrongPassword { .. } => ErrorKind::Password,
             Error::Refused(_) | Error::InvalidArgument(_) => ErrorKind::Usage,
             Error::Write { .. }

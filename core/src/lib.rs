@@ -10,6 +10,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod aad;
+pub mod arm;
 pub mod bundle;
 pub mod cloud;
 pub mod diagnose;

@@ -5,3 +5,5 @@ pub mod export;
 pub mod generate;
 pub mod inspect;
 pub mod strip_pfx;
+pub mod test;
+pub mod test_arm;

@@ -1,0 +1,194 @@
+//! `certtool test arm`: prove that a service principal signs in (certificate or secret)
+//! and holds the role it needs on each subscription; name the cause and the fix when not.
+
+mod inputs;
+mod render;
+mod report;
+
+use std::path::PathBuf;
+
+use certtool_core::aad::{
+    request_token, sign_assertion, token_url, AssertionRequest, ClientAssertion, ClientCredential,
+    SigningAlg, TokenRequest,
+};
+use certtool_core::arm::{check_subscriptions, ArmClient, Verdict};
+use certtool_core::http::{client, RetryPolicy};
+use clap::{Args, ValueEnum};
+
+use crate::args::{NetworkArgs, OutputFormat, PasswordArgs};
+use crate::error::{CliError, ExitKind};
+use inputs::{CertificateCredential, Credential, Plan};
+use report::{Report, TokenReport};
+
+/// How many subscriptions are checked at once.
+const CONCURRENCY: usize = 8;
+
+/// `--alg`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AlgArg {
+    /// PS256 (RSASSA-PSS) with the `x5t#S256` header: what Microsoft recommends.
+    Ps256,
+    /// RS256 (PKCS#1 v1.5) with the SHA-1 `x5t` header: what older SDKs send.
+    Rs256,
+}
+
+impl From<AlgArg> for SigningAlg {
+    fn from(a: AlgArg) -> Self {
+        match a {
+            AlgArg::Ps256 => SigningAlg::Ps256,
+            AlgArg::Rs256 => SigningAlg::Rs256,
+        }
+    }
+}
+
+/// Sign in as a service principal (certificate or client secret), read each subscription
+/// and check the required role actions. Values fall back to AZURE_TENANT_ID,
+/// AZURE_CLIENT_ID, AZURE_SUBSCRIPTION_ID, AZURE_CLIENT_SECRET,
+/// AZURE_CLIENT_CERTIFICATE_PATH/PASSWORD, AZURE_AUTHORITY_HOST and Terraform's ARM_*
+/// (ARM_CLIENT_CERTIFICATE = base64 PKCS#12, ARM_ENVIRONMENT = cloud). Exit codes: 0 ok,
+/// 5 credential rejected, 6 permission missing or subscription not visible, 7 network.
+#[derive(Args, Debug)]
+pub struct TestArmArgs {
+    /// Tenant (directory) ID or verified domain [env: AZURE_TENANT_ID, ARM_TENANT_ID].
+    #[arg(long, value_name = "ID")]
+    pub tenant: Option<String>,
+    /// Application (client) ID [env: AZURE_CLIENT_ID, ARM_CLIENT_ID].
+    #[arg(long, value_name = "ID")]
+    pub client_id: Option<String>,
+    /// Subscription ID(s): comma-separated and/or repeated [env: AZURE_SUBSCRIPTION_ID,
+    /// ARM_SUBSCRIPTION_ID].
+    #[arg(long, value_name = "ID[,ID…]", value_delimiter = ',')]
+    pub subscription: Vec<String>,
+    /// The app's certificate: PFX, or PEM with key and certificate (a chain is fine)
+    /// [env: AZURE_CLIENT_CERTIFICATE_PATH, ARM_CLIENT_CERTIFICATE_PATH, ARM_CLIENT_CERTIFICATE].
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["secret_env", "secret_file"])]
+    pub cert: Option<PathBuf>,
+    /// Read the client secret from the environment variable VAR [env: AZURE_CLIENT_SECRET,
+    /// ARM_CLIENT_SECRET].
+    #[arg(long, value_name = "VAR", conflicts_with = "secret_file")]
+    pub secret_env: Option<String>,
+    /// Read the client secret from a file (`-` for stdin).
+    #[arg(long, value_name = "PATH")]
+    pub secret_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub password: PasswordArgs,
+    /// Require a built-in role's actions: Reader, Contributor or Owner (repeatable).
+    #[arg(long, value_name = "ROLE")]
+    pub require_role: Vec<String>,
+    /// Require the actions of a role definition JSON (`Actions`/`actions`,
+    /// `permissions[].actions`), e.g. a product's custom role (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub require_actions: Vec<PathBuf>,
+    /// Read permissions at this resource group when the subscription scope is refused.
+    #[arg(long, value_name = "NAME")]
+    pub resource_group: Option<String>,
+    #[command(flatten)]
+    pub network: NetworkArgs,
+    /// Entra ID authority host, e.g. https://login.microsoftonline.us [env: AZURE_AUTHORITY_HOST].
+    #[arg(long, value_name = "URL")]
+    pub authority_host: Option<String>,
+    /// Azure Resource Manager endpoint; the token scope follows it.
+    #[arg(long, value_name = "URL")]
+    pub arm_endpoint: Option<String>,
+    /// Client assertion signature algorithm.
+    #[arg(long, value_enum, default_value = "ps256")]
+    pub alg: AlgArg,
+    /// Send the certificate chain in the assertion's `x5c` header (subject name/issuer
+    /// authentication) [env: AZURE_CLIENT_SEND_CERTIFICATE_CHAIN].
+    #[arg(long)]
+    pub send_x5c: bool,
+    /// Also read the variables above from this .env file (the environment wins).
+    #[arg(long, value_name = "FILE")]
+    pub env_file: Option<PathBuf>,
+    /// Report format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub output: OutputFormat,
+}
+
+/// Runs `certtool test arm`.
+pub fn run(args: TestArmArgs) -> Result<(), CliError> {
+    let now = crate::clock::now()?;
+    let plan = inputs::resolve(&args, now)?;
+    let http_options = args.network.http_options()?;
+    let http = client(&http_options, None)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::new(ExitKind::Other, format!("cannot start the runtime: {e}")))?;
+    let mut report = Report::new(&plan, now);
+    let policy = RetryPolicy::default();
+    let url = token_url(&plan.cloud.login, &plan.tenant)?;
+
+    // Read the clock again: a password prompt may have taken minutes, and an assertion
+    // lives for five.
+    let signed_at = crate::clock::now()?;
+    let assertions = match &plan.credential {
+        Credential::Certificate(cert) => sign_assertions(&plan, cert, &url, signed_at, &policy)?,
+        Credential::Secret(_) => Vec::new(),
+    };
+    let request = TokenRequest {
+        token_url: &url,
+        client_id: &plan.client_id,
+        scope: &plan.cloud.arm_scope,
+        credential: match &plan.credential {
+            Credential::Secret(secret) => ClientCredential::Secret(secret),
+            Credential::Certificate(_) => ClientCredential::Assertions(&assertions),
+        },
+        correlation_id: uuid::Uuid::new_v4(),
+    };
+    let token = runtime.block_on(request_token(&http, &request, &policy));
+    let token = match token {
+        Ok(token) => {
+            report.token = TokenReport::issued(&url, &token);
+            token
+        }
+        Err(err) => {
+            let cli_error = report.token_failed(&plan, &url, err, signed_at);
+            report.emit(args.output)?;
+            return Err(cli_error);
+        }
+    };
+
+    let arm = ArmClient::new(http, &plan.cloud.arm, token, policy);
+    let checks = runtime.block_on(check_subscriptions(
+        &arm,
+        &plan.subscriptions,
+        args.resource_group.as_deref(),
+        &plan.requirements,
+        CONCURRENCY,
+    ));
+    report.subscriptions = checks;
+    let worst = report.worst();
+    report.emit(args.output)?;
+    match worst {
+        Verdict::Ok => Ok(()),
+        verdict => Err(report.failure(verdict)),
+    }
+}
+
+/// One assertion per attempt: Entra refuses a `jti` it has seen, and a retried request
+/// must not be refused for that.
+fn sign_assertions(
+    plan: &Plan,
+    cert: &CertificateCredential,
+    url: &str,
+    now: time::OffsetDateTime,
+    policy: &RetryPolicy,
+) -> Result<Vec<ClientAssertion>, CliError> {
+    (0..=policy.retries)
+        .map(|_| {
+            sign_assertion(&AssertionRequest {
+                client_id: &plan.client_id,
+                token_url: url,
+                certificate: &cert.leaf,
+                key: &cert.key,
+                chain: &cert.chain,
+                send_x5c: plan.send_x5c,
+                alg: plan.alg,
+                now,
+                jti: uuid::Uuid::new_v4(),
+            })
+            .map_err(CliError::from)
+        })
+        .collect()
+}

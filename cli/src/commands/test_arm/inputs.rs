@@ -1,0 +1,388 @@
+//! Turning flags, environment variables and a `.env` file into what `test arm` needs,
+//! saying on stderr where each value came from (never a secret's value). Everything
+//! that can be checked offline is checked here, before any request.
+
+use base64::Engine;
+use certtool_core::aad::{check_certificate, SigningAlg};
+use certtool_core::arm::{builtin_role, is_path_segment, parse_role_definition, Requirement};
+use certtool_core::cloud::Cloud;
+use certtool_core::export::{thumbprint_sha1, thumbprint_sha256};
+use certtool_core::inspect::{rfc3339, subject_string, validity};
+use certtool_core::secret::Secret;
+use certtool_core::Error as CoreError;
+use openssl::pkey::{PKey, Private};
+use openssl::x509::X509;
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use super::TestArmArgs;
+use crate::args::{load_credential_bytes, secret_from_path, Origin};
+use crate::envfile::EnvLookup;
+use crate::error::{CliError, ExitKind};
+use crate::io::Source;
+
+const TENANT_VARS: &[&str] = &["AZURE_TENANT_ID", "ARM_TENANT_ID"];
+const CLIENT_VARS: &[&str] = &["AZURE_CLIENT_ID", "ARM_CLIENT_ID"];
+const SUBSCRIPTION_VARS: &[&str] = &["AZURE_SUBSCRIPTION_ID", "ARM_SUBSCRIPTION_ID"];
+/// azure-identity's order within a family (secret, then certificate); AZURE_* before ARM_*.
+const CREDENTIAL_VARS: &[&str] = &[
+    "AZURE_CLIENT_SECRET",
+    "AZURE_CLIENT_CERTIFICATE_PATH",
+    "ARM_CLIENT_SECRET",
+    "ARM_CLIENT_CERTIFICATE_PATH",
+    "ARM_CLIENT_CERTIFICATE",
+];
+const PASSWORD_VARS: &[&str] = &[
+    "AZURE_CLIENT_CERTIFICATE_PASSWORD",
+    "ARM_CLIENT_CERTIFICATE_PASSWORD",
+];
+
+/// A certificate credential, checked offline.
+pub struct CertificateCredential {
+    /// The leaf (the certificate whose public key matches the key).
+    pub leaf: X509,
+    /// Its key.
+    pub key: PKey<Private>,
+    /// The other certificates, for `x5c`.
+    pub chain: Vec<X509>,
+    /// What certtool tells the user (and prints in JSON) about it.
+    pub facts: CertificateFacts,
+}
+
+/// The public facts of the certificate sent.
+#[derive(Debug, Clone, Serialize)]
+pub struct CertificateFacts {
+    /// The leaf's subject.
+    pub subject: String,
+    /// SHA-1 thumbprint, upper-case hex (what the portal shows).
+    pub thumbprint_sha1: String,
+    /// SHA-256 thumbprint, upper-case hex.
+    pub thumbprint_sha256: String,
+    /// notAfter, RFC 3339.
+    pub not_after: String,
+}
+
+/// The secret or the certificate.
+pub enum Credential {
+    /// A client secret.
+    Secret(Secret),
+    /// A certificate with its key.
+    Certificate(Box<CertificateCredential>),
+}
+
+/// Everything resolved.
+pub struct Plan {
+    pub tenant: String,
+    pub client_id: String,
+    pub subscriptions: Vec<String>,
+    pub cloud: Cloud,
+    pub credential: Credential,
+    pub credential_source: String,
+    pub requirements: Vec<Requirement>,
+    pub send_x5c: bool,
+    pub alg: SigningAlg,
+    /// (what, where from) for every value, in the order resolved.
+    pub sources: Vec<(String, String)>,
+}
+
+fn note(sources: &mut Vec<(String, String)>, what: &str, origin: String) {
+    eprintln!("certtool: {what} from {origin}");
+    sources.push((what.to_string(), origin));
+}
+
+fn required(
+    env: &EnvLookup,
+    flag: &Option<String>,
+    flag_name: &'static str,
+    vars: &[&'static str],
+    what: &str,
+    sources: &mut Vec<(String, String)>,
+) -> Result<String, CliError> {
+    let (value, origin) = match flag {
+        Some(v) => (v.trim().to_string(), Origin::Flag(flag_name)),
+        None => match env.first(vars) {
+            Some(found) => (found.value.trim().to_string(), found.origin),
+            None => {
+                return Err(CliError::usage(format!("no {what} given"))
+                    .fix(format!("pass {flag_name}, or set {}", vars.join(" or "))))
+            }
+        },
+    };
+    if value.is_empty() {
+        return Err(CliError::usage(format!("the {what} ({origin}) is empty")));
+    }
+    note(sources, what, origin.to_string());
+    Ok(value)
+}
+
+/// Resolves and checks everything before the first request.
+pub fn resolve(args: &TestArmArgs, now: OffsetDateTime) -> Result<Plan, CliError> {
+    let env = EnvLookup::load(args.env_file.as_deref())?;
+    let mut sources = Vec::new();
+    let tenant = required(
+        &env,
+        &args.tenant,
+        "--tenant",
+        TENANT_VARS,
+        "tenant ID",
+        &mut sources,
+    )?;
+    let client_id = required(
+        &env,
+        &args.client_id,
+        "--client-id",
+        CLIENT_VARS,
+        "client ID",
+        &mut sources,
+    )?;
+    let subscriptions = if args.subscription.is_empty() {
+        let joined = required(
+            &env,
+            &None,
+            "--subscription",
+            SUBSCRIPTION_VARS,
+            "subscription ID",
+            &mut sources,
+        )?;
+        joined.split(',').map(|s| s.trim().to_string()).collect()
+    } else {
+        note(
+            &mut sources,
+            "subscription ID",
+            Origin::Flag("--subscription").to_string(),
+        );
+        args.subscription
+            .iter()
+            .map(|s| s.trim().to_string())
+            .collect::<Vec<_>>()
+    };
+    let mut unique: Vec<String> = Vec::new();
+    for s in subscriptions.into_iter().filter(|s| !s.is_empty()) {
+        if !unique.iter().any(|u| u.eq_ignore_ascii_case(&s)) {
+            unique.push(s);
+        }
+    }
+    let subscriptions = unique;
+    if subscriptions.is_empty() {
+        return Err(CliError::usage("no subscription ID given"));
+    }
+    for s in &subscriptions {
+        if !is_path_segment(s) {
+            return Err(CliError::usage(format!("{s:?} is not a subscription ID")));
+        }
+    }
+    if let Some(rg) = &args.resource_group {
+        if !is_path_segment(rg) {
+            return Err(CliError::usage(format!(
+                "{rg:?} is not a resource group name"
+            )));
+        }
+    }
+
+    let cloud = resolve_cloud(args, &env, &mut sources)?;
+    let requirements = requirements(args)?;
+    let (credential, credential_source) = resolve_credential(args, &env, now)?;
+    eprintln!("certtool: credential from {credential_source}");
+    sources.push(("credential".into(), credential_source.clone()));
+    let send_x5c = args.send_x5c
+        || env
+            .first(&["AZURE_CLIENT_SEND_CERTIFICATE_CHAIN"])
+            .is_some_and(|f| matches!(f.value.trim(), "1" | "true" | "True" | "TRUE"));
+    Ok(Plan {
+        tenant,
+        client_id,
+        subscriptions,
+        cloud,
+        credential,
+        credential_source,
+        requirements,
+        send_x5c,
+        alg: args.alg.into(),
+        sources,
+    })
+}
+
+fn resolve_cloud(
+    args: &TestArmArgs,
+    env: &EnvLookup,
+    sources: &mut Vec<(String, String)>,
+) -> Result<Cloud, CliError> {
+    let mut cloud = match (&args.network.cloud, env.first(&["ARM_ENVIRONMENT"])) {
+        (Some(name), _) => {
+            note(sources, "cloud", Origin::Flag("--cloud").to_string());
+            Cloud::by_name(name)?
+        }
+        (None, Some(found)) => {
+            note(sources, "cloud", found.origin.to_string());
+            Cloud::by_name(&found.value)?
+        }
+        (None, None) => Cloud::by_name("AzureCloud")?,
+    };
+    let login = match &args.authority_host {
+        Some(url) => Some((url.clone(), Origin::Flag("--authority-host").to_string())),
+        None => env
+            .first(&["AZURE_AUTHORITY_HOST"])
+            .map(|f| (f.value.trim().to_string(), f.origin.to_string())),
+    };
+    if let Some((url, origin)) = login {
+        check_https(&url, "authority host")?;
+        note(sources, "authority host", origin);
+        cloud = cloud.with_login(&url);
+    }
+    if let Some(url) = &args.arm_endpoint {
+        check_https(url, "ARM endpoint")?;
+        note(
+            sources,
+            "ARM endpoint",
+            Origin::Flag("--arm-endpoint").to_string(),
+        );
+        cloud = cloud.with_arm(url, false);
+    }
+    Ok(cloud)
+}
+
+fn check_https(url: &str, what: &str) -> Result<(), CliError> {
+    if !url.starts_with("https://") {
+        return Err(CliError::usage(format!(
+            "the {what} {url} is not an https:// URL (tokens are never sent in clear text)"
+        )));
+    }
+    Ok(())
+}
+
+fn requirements(args: &TestArmArgs) -> Result<Vec<Requirement>, CliError> {
+    let mut out = Vec::new();
+    for role in &args.require_role {
+        out.push(builtin_role(role)?);
+    }
+    for path in &args.require_actions {
+        let source = Source::parse(path);
+        let data = source.read()?;
+        out.push(parse_role_definition(&data, &source.name())?);
+    }
+    Ok(out)
+}
+
+fn resolve_credential(
+    args: &TestArmArgs,
+    env: &EnvLookup,
+    now: OffsetDateTime,
+) -> Result<(Credential, String), CliError> {
+    if let Some(var) = &args.secret_env {
+        let (value, origin) = env.named(var).ok_or_else(|| {
+            CliError::usage(format!(
+                "the environment variable {var} is not set (--secret-env)"
+            ))
+        })?;
+        return Ok((
+            secret(value),
+            format!("{origin} (--secret-env; value not shown)"),
+        ));
+    }
+    if let Some(path) = &args.secret_file {
+        if path == std::path::Path::new("-") && args.password.uses_stdin() {
+            return Err(CliError::usage(
+                "the secret and the password cannot both come from stdin",
+            ));
+        }
+        let s = secret_from_path(path)?;
+        let name = Source::parse(path).name();
+        return Ok((
+            Credential::Secret(s),
+            format!("{name} (--secret-file; value not shown)"),
+        ));
+    }
+    if let Some(path) = &args.cert {
+        let source = Source::parse(path);
+        args.password.check_against(&source)?;
+        let data = zeroize::Zeroizing::new(source.read()?);
+        let cert = certificate(&data, &source.name(), args, env, now)?;
+        return Ok((cert, format!("{} (--cert)", source.name())));
+    }
+    let Some(found) = env.first(CREDENTIAL_VARS) else {
+        return Err(CliError::usage("no credential given").fix(
+            "pass --cert FILE, --secret-env VAR or --secret-file PATH, or set AZURE_CLIENT_SECRET / \
+             AZURE_CLIENT_CERTIFICATE_PATH (or Terraform's ARM_CLIENT_SECRET / ARM_CLIENT_CERTIFICATE_PATH / ARM_CLIENT_CERTIFICATE)",
+        ));
+    };
+    let origin = found.origin.to_string();
+    match found.name {
+        "AZURE_CLIENT_SECRET" | "ARM_CLIENT_SECRET" => {
+            Ok((secret(found.value), format!("{origin} (value not shown)")))
+        }
+        "ARM_CLIENT_CERTIFICATE" => {
+            let compact: zeroize::Zeroizing<String> = zeroize::Zeroizing::new(
+                found.value.chars().filter(|c| !c.is_whitespace()).collect(),
+            );
+            let data = zeroize::Zeroizing::new(
+                base64::engine::general_purpose::STANDARD
+                    .decode(compact.as_bytes())
+                    .map_err(|_| {
+                        CliError::new(
+                            ExitKind::Input,
+                            format!("{origin}: not base64 (ARM_CLIENT_CERTIFICATE holds a base64 PKCS#12)"),
+                        )
+                    })?,
+            );
+            let cert = certificate(&data, found.name, args, env, now)?;
+            Ok((cert, format!("{origin} (base64 PKCS#12)")))
+        }
+        _ => {
+            let path = std::path::PathBuf::from(found.value.trim());
+            let source = Source::parse(&path);
+            let data = zeroize::Zeroizing::new(source.read()?);
+            let cert = certificate(&data, &source.name(), args, env, now)?;
+            Ok((cert, format!("{} ({origin})", source.name())))
+        }
+    }
+}
+
+fn secret(value: zeroize::Zeroizing<String>) -> Credential {
+    Credential::Secret(Secret::new(value.to_string()))
+}
+
+/// Loads and checks a certificate credential: password from the flags, else
+/// AZURE_/ARM_CLIENT_CERTIFICATE_PASSWORD (environment or `.env`), else a prompt.
+fn certificate(
+    data: &[u8],
+    name: &str,
+    args: &TestArmArgs,
+    env: &EnvLookup,
+    now: OffsetDateTime,
+) -> Result<Credential, CliError> {
+    let flags_name_a_password = args.password.password_env.is_some()
+        || args.password.password_file.is_some()
+        || args.password.password_stdin;
+    let bundle = match (flags_name_a_password, env.first(PASSWORD_VARS)) {
+        (false, Some(found)) => match certtool_core::bundle::load(data, None, name) {
+            Err(CoreError::WrongPassword { .. }) => {
+                eprintln!("certtool: password for {name} from {}", found.origin);
+                let password = Secret::new(found.value.to_string());
+                certtool_core::bundle::load(data, Some(&password), name)?
+            }
+            other => other?,
+        },
+        _ => load_credential_bytes(data, name, &args.password, &[])?,
+    };
+    let (leaf, key) = bundle.leaf_with_key()?;
+    check_certificate(leaf, key, now, name).map_err(|e| {
+        CliError::from(e)
+            .fix("renew the certificate (certtool generate) and upload the new .cer to the app")
+    })?;
+    let der = leaf
+        .to_der()
+        .map_err(CoreError::crypto("encoding the certificate"))?;
+    let (_, not_after) = validity(&der)?;
+    let facts = CertificateFacts {
+        subject: subject_string(&der)?,
+        thumbprint_sha1: thumbprint_sha1(&der),
+        thumbprint_sha256: thumbprint_sha256(&der),
+        not_after: rfc3339(not_after),
+    };
+    Ok(Credential::Certificate(Box::new(CertificateCredential {
+        leaf: leaf.clone(),
+        key: key.clone(),
+        chain: bundle.chain(),
+        facts,
+    })))
+}

@@ -1,0 +1,15 @@
+//! Azure Resource Manager with a service principal's token: read the subscription, read
+//! the caller's permissions, and check required role actions with RBAC wildcard rules.
+
+mod check;
+mod client;
+mod rbac;
+mod roles;
+
+pub use check::{check_subscription, check_subscriptions, Problem, SubscriptionCheck, Verdict};
+pub use client::{
+    is_path_segment, ArmClient, ArmError, ArmFault, SubscriptionInfo, PERMISSIONS_API_VERSION,
+    SUBSCRIPTION_API_VERSION,
+};
+pub use rbac::{action_granted, covers, missing, overlaps, PermissionEntry, Requirement};
+pub use roles::{builtin_role, parse_role_definition};
