@@ -109,7 +109,7 @@ impl Opener<'_> {
             } else if is(t, oid::SHROUDED_KEY_BAG) {
                 self.shrouded_seen += 1;
                 let what = format!(
-                    "the shrouded key bag {} (container {container})",
+                    "the shrouded key bag {} of container {container}",
                     self.shrouded_seen
                 );
                 let (alg, ct) = asn1::parse_encrypted_key(&bag.value).map_err(bad)?;
