@@ -10,9 +10,12 @@
 
 mod asn1;
 mod bags;
+mod ber;
 mod crypto;
 mod encode;
 mod pbe;
+#[cfg(test)]
+mod pbe_tests;
 mod read;
 #[cfg(test)]
 mod roundtrip_tests;
