@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod asm;
 pub mod bundle;
 pub mod cloud;
 pub mod diagnose;
@@ -21,6 +22,7 @@ pub mod http;
 pub mod inspect;
 pub mod keys;
 pub mod pfx;
+pub mod publishsettings;
 pub mod secret;
 
 pub use error::{Error, ErrorKind, Result};
