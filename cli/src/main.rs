@@ -28,6 +28,8 @@ enum Command {
     Generate(commands::generate::GenerateArgs),
     Export(commands::export::ExportArgs),
     Inspect(commands::inspect::InspectArgs),
+    Test(commands::test::TestArgs),
+    Import(commands::import::ImportArgs),
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
@@ -35,6 +37,8 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Generate(args) => commands::generate::run(args),
         Command::Export(args) => commands::export::run(args),
         Command::Inspect(args) => commands::inspect::run(args),
+        Command::Test(args) => commands::test::run(args),
+        Command::Import(args) => commands::import::run(args),
     }
 }
 

@@ -3,4 +3,7 @@
 
 pub mod export;
 pub mod generate;
+pub mod import;
 pub mod inspect;
+pub mod test;
+pub mod test_asm;
