@@ -310,7 +310,8 @@ fn execute(
         let mut tasks = tokio::task::JoinSet::new();
         let mut index = 0usize;
         for identity in &identities {
-            let http = http::client(options, Some(&identity.client_identity))?;
+            let http = http::client(options, Some(&identity.client_identity))
+                .map_err(|e| client_setup_error(e, &identity.check))?;
             let client = Arc::new(AsmClient::new(
                 http,
                 &identity.check.thumbprint,
@@ -363,6 +364,23 @@ fn execute(
         subscriptions,
         summary,
     })
+}
+
+/// OpenSSL (security level 2 and up) refuses to present an RSA key under 2048 bits, so
+/// such a certificate cannot even be offered; say so instead of "builder error".
+fn client_setup_error(err: certtool_core::Error, check: &CertificateCheck) -> CliError {
+    if check.key_algorithm == "RSA" && check.key_bits < 2048 {
+        return CliError::new(
+            ExitKind::Input,
+            format!(
+                "{}: the {}-bit RSA key cannot be used as a TLS client certificate",
+                check.source, check.key_bits
+            ),
+        )
+        .cause("this system's OpenSSL refuses RSA keys under 2048 bits, and ASM requires at least 2048")
+        .fix("make a new management certificate with `certtool generate` and upload its .cer");
+    }
+    err.into()
 }
 
 /// The exit: 0 when every subscription is ok; 5 when any rejected the certificate (the
