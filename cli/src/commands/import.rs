@@ -164,7 +164,11 @@ fn publishsettings(args: PublishsettingsArgs) -> Result<(), CliError> {
         let friendly = cert
             .bundle
             .leaf_index()
-            .and_then(|i| cert.bundle.friendly_names.get(i).cloned().flatten());
+            .and_then(|i| cert.bundle.friendly_names.get(i).cloned().flatten())
+            // Windows writes the BMPString with a terminating NUL, which OpenSSL's
+            // builder cannot take (the openssl crate panics on an inner NUL).
+            .map(|n| n.trim_end_matches('\0').to_string())
+            .filter(|n| !n.is_empty() && !n.contains('\0'));
         let pfx_der = pfx::build(
             key,
             leaf,
