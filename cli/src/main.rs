@@ -8,6 +8,7 @@ mod clock;
 mod commands;
 mod error;
 mod io;
+mod tls;
 
 use std::process::ExitCode;
 

@@ -793,3 +793,47 @@ fn publishsettings_schema_1_with_endpoint_override() {
         "the override replaced the public URL"
     );
 }
+
+/// certtool may read the system roots from the hashed directory instead of the bundle
+/// (cli/src/tls.rs): a root found only by directory lookup must be trusted, and a
+/// directory without it must not be.
+#[test]
+fn roots_from_a_hashed_directory_are_trusted() {
+    let standin = standin();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(standin.ca_pem_path(), dir.path().join("standin-ca.pem")).unwrap();
+    let empty = tempfile::tempdir().unwrap();
+    openssl(&["rehash", s(dir.path())]);
+    let pem = fixture("rsa2048-bundle.pem");
+    let args = [
+        "test",
+        "asm",
+        "--endpoint",
+        standin.url(),
+        "--timeout",
+        "10",
+        "--cert",
+        s(&pem),
+        "--subscription",
+        SUB,
+    ];
+    let trusted = certtool_with(
+        &args,
+        &[
+            ("SSL_CERT_FILE", "/dev/null"),
+            ("SSL_CERT_DIR", s(dir.path())),
+        ],
+        None,
+    );
+    trusted.assert_code(0);
+    let untrusted = certtool_with(
+        &args,
+        &[
+            ("SSL_CERT_FILE", "/dev/null"),
+            ("SSL_CERT_DIR", s(empty.path())),
+        ],
+        None,
+    );
+    untrusted.assert_code(7);
+    untrusted.assert_stderr_contains("is not trusted");
+}
