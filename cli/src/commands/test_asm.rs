@@ -424,3 +424,80 @@ fn outcome(report: &Report) -> Result<(), CliError> {
     }
     Err(err)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: &str, verdict: Verdict) -> SubscriptionReport {
+        SubscriptionReport {
+            subscription_id: id.into(),
+            endpoint: "https://asm.example/".into(),
+            verdict,
+            subscription_name: None,
+            subscription_status: None,
+            hosted_service_count: None,
+            hosted_services: Vec::new(),
+            thumbprint: "AB".into(),
+            request_ids: Vec::new(),
+            requests: 1,
+            latency_ms: 5,
+            http_status: None,
+            error: None,
+            failure: None,
+            diagnosis: None,
+        }
+    }
+
+    fn report(verdicts: &[Verdict]) -> Report {
+        let subscriptions: Vec<_> = verdicts
+            .iter()
+            .enumerate()
+            .map(|(i, v)| row(&format!("s{i}"), *v))
+            .collect();
+        let count = |v| verdicts.iter().filter(|x| **x == v).count();
+        Report {
+            certificates: Vec::new(),
+            notes: Vec::new(),
+            summary: Summary {
+                total: verdicts.len(),
+                ok: count(Verdict::Ok),
+                rejected: count(Verdict::Rejected),
+                unreachable: count(Verdict::Unreachable),
+                error: count(Verdict::Error),
+            },
+            subscriptions,
+        }
+    }
+
+    #[test]
+    fn exit_kinds_rejection_wins() {
+        use Verdict::*;
+        assert!(outcome(&report(&[Ok, Ok])).is_ok());
+        let kind = |v: &[Verdict]| outcome(&report(v)).unwrap_err().kind;
+        assert_eq!(kind(&[Ok, Rejected]), ExitKind::Rejected);
+        assert_eq!(kind(&[Unreachable, Rejected, Error]), ExitKind::Rejected);
+        assert_eq!(kind(&[Ok, Unreachable]), ExitKind::Network);
+        assert_eq!(kind(&[Error]), ExitKind::Network);
+        let err = outcome(&report(&[Ok, Unreachable, Error])).unwrap_err();
+        assert_eq!(err.message, "3 subscriptions: 1 ok, 1 unreachable, 1 error");
+    }
+
+    #[test]
+    fn text_table_is_aligned() {
+        let mut r = report(&[Verdict::Ok, Verdict::Rejected]);
+        r.subscriptions[0].subscription_name = Some("Production".into());
+        r.subscriptions[0].hosted_service_count = Some(0);
+        let text = render::text(&r);
+        let lines: Vec<&str> = text.lines().collect();
+        let header = lines
+            .iter()
+            .position(|l| l.starts_with("SUBSCRIPTION"))
+            .unwrap();
+        let col = lines[header].find("VERDICT").unwrap();
+        assert_eq!(&lines[header + 1][col..col + 2], "ok");
+        assert_eq!(&lines[header + 2][col..col + 8], "rejected");
+        assert!(text.contains("s0 (https://asm.example/): ok, no hosted services"));
+        assert!(text.ends_with("2 subscriptions: 1 ok, 1 rejected\n"));
+    }
+}
