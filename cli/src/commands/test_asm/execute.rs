@@ -105,7 +105,11 @@ pub(super) fn execute(
             eprint!("\r{:width$}\r", "", width = 40);
         }
         Ok::<_, CliError>(done.into_iter().flatten().collect::<Vec<_>>())
-    })?;
+    });
+    // A name lookup that outlived its timeout runs on a blocking thread; do not wait
+    // for it on the way out.
+    runtime.shutdown_background();
+    let subscriptions = subscriptions?;
     let mut summary = Summary {
         total: subscriptions.len(),
         ..Summary::default()
