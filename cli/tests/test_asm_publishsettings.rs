@@ -137,3 +137,48 @@ fn publishsettings_schema_1_with_endpoint_override() {
         "the override replaced the public URL"
     );
 }
+
+/// The real Terraform sample (RC2 + 3DES, null-password MAC, expired in 2016): its
+/// certificate is presented and accepted, with the expiry warning.
+#[test]
+fn real_terraform_sample_is_tested_with_its_certificate() {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/vectors/asm/terraform-sample.publishsettings");
+    if !sample.exists() {
+        eprintln!("skipped: ../shared/vectors not found");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    certtool(&[
+        "import",
+        "publishsettings",
+        s(&sample),
+        "--out-dir",
+        s(dir.path()),
+        "--no-password",
+    ])
+    .assert_code(0);
+    let thumb = "6A7F31713273EBE91086040703CC857BB5ECC550";
+    let cer =
+        certtool_tests::Certificate::from_file(&dir.path().join(format!("{thumb}.cer"))).unwrap();
+    let id = "a65bf94f-26b3-4fb1-9d50-6e27c6096df1";
+    let standin = StandIn::start(
+        Config::new()
+            .subscription(Subscription::new(id, "terraform-testing").management_certificate(cer)),
+    )
+    .unwrap();
+    let run = test_asm(
+        &standin,
+        &["--publishsettings", s(&sample), "--output", "json"],
+        &[],
+    );
+    run.assert_code(0);
+    run.assert_stderr_contains("warning: the certificate expired on 2016-06-02T14:29:11Z");
+    let json = run.json();
+    assert_eq!(json["subscriptions"][0]["verdict"], "ok");
+    assert_eq!(json["subscriptions"][0]["thumbprint"], thumb);
+    assert_eq!(
+        standin.requests()[0].client_thumbprint.as_deref(),
+        Some(thumb)
+    );
+}
