@@ -9,6 +9,7 @@ mod commands;
 mod envfile;
 mod error;
 mod io;
+mod tls;
 
 use std::process::ExitCode;
 
@@ -30,6 +31,7 @@ enum Command {
     Export(commands::export::ExportArgs),
     Inspect(commands::inspect::InspectArgs),
     Test(commands::test::TestArgs),
+    Import(commands::import::ImportArgs),
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
@@ -38,6 +40,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Export(args) => commands::export::run(args),
         Command::Inspect(args) => commands::inspect::run(args),
         Command::Test(args) => commands::test::run(args),
+        Command::Import(args) => commands::import::run(args),
     }
 }
 

@@ -3,6 +3,8 @@
 
 pub mod export;
 pub mod generate;
+pub mod import;
 pub mod inspect;
 pub mod test;
 pub mod test_arm;
+pub mod test_asm;
