@@ -116,7 +116,6 @@ pub fn load_credential(
 }
 
 /// Flags every command that talks to Azure shares.
-#[allow(dead_code)] // used by the `test` commands, which land next
 #[derive(Args, Debug, Clone)]
 pub struct NetworkArgs {
     /// The Azure cloud: AzureCloud, AzureChinaCloud or AzureUSGovernment (env:
@@ -132,7 +131,6 @@ pub struct NetworkArgs {
     pub timeout: u64,
 }
 
-#[allow(dead_code)]
 impl NetworkArgs {
     /// The HTTP options these flags ask for.
     pub fn http_options(&self) -> Result<certtool_core::http::HttpOptions, CliError> {
@@ -151,7 +149,6 @@ impl NetworkArgs {
 }
 
 /// Where a value came from, for the "which source" lines commands print on stderr.
-#[allow(dead_code)] // used by the `test` commands, which land next
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {
     /// A command-line flag.

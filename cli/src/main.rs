@@ -9,6 +9,7 @@ mod commands;
 mod envfile;
 mod error;
 mod io;
+mod tls;
 
 use std::process::ExitCode;
 
@@ -31,6 +32,7 @@ enum Command {
     Inspect(commands::inspect::InspectArgs),
     StripPfx(commands::strip_pfx::StripPfxArgs),
     Test(commands::test::TestArgs),
+    Import(commands::import::ImportArgs),
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
@@ -40,6 +42,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Inspect(args) => commands::inspect::run(args),
         Command::StripPfx(args) => commands::strip_pfx::run(args),
         Command::Test(args) => commands::test::run(args),
+        Command::Import(args) => commands::import::run(args),
     }
 }
 

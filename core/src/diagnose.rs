@@ -50,6 +50,17 @@ pub fn aadsts(code: u32) -> Option<Diagnosis> {
 /// The diagnosis of an ASM `<Error><Code>` (AZURE.md "ASM"). `thumbprint` and
 /// `subscription` make the ForbiddenError fix concrete.
 pub fn asm(code: &str, thumbprint: &str, subscription: &str) -> Option<Diagnosis> {
+    asm_for_certificate(code, thumbprint, subscription, None)
+}
+
+/// [`asm`], naming the `.cer` file to upload (`cer_name`, e.g. `Octopus.cer`) in the
+/// ForbiddenError fix.
+pub fn asm_for_certificate(
+    code: &str,
+    thumbprint: &str,
+    subscription: &str,
+    cer_name: Option<&str>,
+) -> Option<Diagnosis> {
     let c = code.to_string();
     Some(match code {
         "ForbiddenError" | "AuthenticationFailed" => Diagnosis {
@@ -57,12 +68,30 @@ pub fn asm(code: &str, thumbprint: &str, subscription: &str) -> Option<Diagnosis
             cause: format!(
                 "the certificate {thumbprint} is not registered as a management certificate on subscription {subscription}, or the subscription ID is wrong"
             ),
-            fix: "upload the certificate's .cer under Subscriptions → Management certificates, and check the subscription ID".into(),
+            fix: format!(
+                "upload {} under Subscriptions → Management certificates (a co-administrator can), and check the subscription ID",
+                cer_name.unwrap_or("the certificate's .cer")
+            ),
         },
         "SubscriptionDisabled" => d(c, "the subscription is disabled", "re-enable the subscription (billing or administrator action) before testing again"),
         "MissingOrIncorrectVersionHeader" => d(c, "the request lacked a valid x-ms-version header", "report this as a certtool bug; certtool sends x-ms-version 2014-10-01"),
         "ResourceNotFound" => d(c, "the resource does not exist", "check the subscription ID and the endpoint (--cloud / --endpoint)"),
+        "BadRequest" | "InvalidXmlRequest" => d(c, "the Service Management API refused the request as malformed", "check --endpoint points at a Service Management API; report it as a certtool bug if it does"),
+        "TooManyRequests" => d(c, "the Service Management API is throttling requests", "lower --concurrency or try again later; certtool already retried"),
         "ServerBusy" | "InternalError" | "OperationTimedOut" => d(c, "the Service Management API failed on its side", "try again later; certtool already retried"),
+        _ => return None,
+    })
+}
+
+/// The diagnosis of an ASM answer that carried no `<Error>` code certtool knows, by HTTP
+/// status alone (a proxy's page, an empty body).
+pub fn asm_http_status(status: u16) -> Option<Diagnosis> {
+    let c = format!("HTTP {status}");
+    Some(match status {
+        401 | 403 => d(c, "the endpoint refused the request without saying why", "check the certificate is registered on the subscription and that --endpoint is a Service Management API"),
+        404 => d(c, "the endpoint does not know this path", "check the subscription ID and --endpoint / --cloud (the ASM endpoint, not ARM's)"),
+        429 => d(c, "the endpoint is throttling requests", "lower --concurrency or try again later; certtool already retried"),
+        500..=599 => d(c, "the endpoint failed on its side", "try again later; certtool already retried"),
         _ => return None,
     })
 }
@@ -108,6 +137,33 @@ mod tests {
         assert!(diag.fix.contains("Management certificates"));
         assert!(asm("SubscriptionDisabled", "", "").is_some());
         assert!(asm("Nope", "", "").is_none());
+        let named =
+            asm_for_certificate("ForbiddenError", "ABCD", "sub-1", Some("Prod.cer")).unwrap();
+        assert!(
+            named.fix.starts_with("upload Prod.cer under"),
+            "{}",
+            named.fix
+        );
+        for code in [
+            "ServerBusy",
+            "TooManyRequests",
+            "BadRequest",
+            "ResourceNotFound",
+            "MissingOrIncorrectVersionHeader",
+        ] {
+            assert!(asm(code, "", "").is_some(), "{code}");
+        }
+    }
+
+    #[test]
+    fn asm_statuses_without_a_code() {
+        assert!(asm_http_status(404).unwrap().fix.contains("--endpoint"));
+        assert!(asm_http_status(503)
+            .unwrap()
+            .cause
+            .contains("failed on its side"));
+        assert_eq!(asm_http_status(403).unwrap().code, "HTTP 403");
+        assert!(asm_http_status(418).is_none());
     }
 
     #[test]

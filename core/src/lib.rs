@@ -12,6 +12,7 @@
 
 pub mod aad;
 pub mod arm;
+pub mod asm;
 pub mod bundle;
 pub mod cloud;
 pub mod diagnose;
@@ -23,6 +24,7 @@ pub mod http;
 pub mod inspect;
 pub mod keys;
 pub mod pfx;
+pub mod publishsettings;
 pub mod secret;
 
 pub use error::{Error, ErrorKind, Result};

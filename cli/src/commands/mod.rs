@@ -3,7 +3,9 @@
 
 pub mod export;
 pub mod generate;
+pub mod import;
 pub mod inspect;
 pub mod strip_pfx;
 pub mod test;
 pub mod test_arm;
+pub mod test_asm;

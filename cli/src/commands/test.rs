@@ -1,19 +1,20 @@
-//! `certtool test …`: check credentials against Azure.
+//! `certtool test …`: check that a credential works against Azure, and say why not.
 
 use clap::{Args, Subcommand};
 
 use crate::error::CliError;
 
-/// Check that a credential works against Azure and says what it may do.
+/// Test a credential against Azure and explain any failure.
 #[derive(Args, Debug)]
 pub struct TestArgs {
     #[command(subcommand)]
     pub command: TestCommand,
 }
 
-/// The services `test` can check.
+/// The credentials `test` can check.
 #[derive(Subcommand, Debug)]
 pub enum TestCommand {
+    Asm(super::test_asm::TestAsmArgs),
     /// A service principal (certificate or secret) against Entra ID and Resource Manager.
     Arm(super::test_arm::TestArmArgs),
 }
@@ -21,6 +22,7 @@ pub enum TestCommand {
 /// Runs `certtool test …`.
 pub fn run(args: TestArgs) -> Result<(), CliError> {
     match args.command {
+        TestCommand::Asm(args) => super::test_asm::run(args),
         TestCommand::Arm(args) => super::test_arm::run(args),
     }
 }

@@ -1,0 +1,270 @@
+//! `certtool import publishsettings`: take a legacy `.publishsettings` file apart into one
+//! PFX (key, 0600) and one `.cer` per distinct management certificate, and list its
+//! subscriptions. Keys are never printed.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use certtool_core::asm::{cloud_of_endpoint, parse_endpoint};
+use certtool_core::fsutil::FileSecrecy;
+use certtool_core::pfx::{self, Profile};
+use certtool_core::publishsettings;
+use certtool_core::secret::{self, Secret};
+use certtool_core::Error as CoreError;
+use clap::{Args, Subcommand, ValueEnum};
+use serde::Serialize;
+
+use crate::args::{secret_from_env, secret_from_path, OutputFormat};
+use crate::error::CliError;
+use crate::io::{write_all, write_stdout, PlannedWrite, Sink, Source};
+
+/// Import credentials from files other tools wrote.
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    #[command(subcommand)]
+    pub command: ImportCommand,
+}
+
+/// What `import` reads.
+#[derive(Subcommand, Debug)]
+pub enum ImportCommand {
+    Publishsettings(PublishsettingsArgs),
+}
+
+/// How the written PFX files are protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImportProfile {
+    /// 3DES and a SHA-1 MAC: opens everywhere.
+    Compat,
+    /// AES-256 and a SHA-256 MAC: modern readers only.
+    Aes,
+    /// No encryption and no MAC.
+    None,
+}
+
+/// Write one PFX and one .cer per management certificate of a .publishsettings file
+/// (schema 1.0 or 2.0), and list its subscriptions.
+#[derive(Args, Debug)]
+pub struct PublishsettingsArgs {
+    /// The .publishsettings file (`-` for stdin).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Directory for THUMBPRINT.pfx and THUMBPRINT.cer (created if missing).
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub out_dir: PathBuf,
+    /// Protection of the PFX files written.
+    #[arg(long, value_enum, default_value = "compat")]
+    pub profile: ImportProfile,
+    /// PFX password from the environment variable VAR.
+    #[arg(long, value_name = "VAR", conflicts_with_all = ["password_file", "no_password"])]
+    pub password_env: Option<String>,
+    /// PFX password from a file (`-` for stdin); one trailing newline is ignored.
+    #[arg(long, value_name = "PATH", conflicts_with = "no_password")]
+    pub password_file: Option<PathBuf>,
+    /// Protect the PFX files with the empty password, as the publishsettings file did.
+    #[arg(long)]
+    pub no_password: bool,
+    /// Never prompt: fail when a password is needed and none was given.
+    #[arg(long)]
+    pub no_input: bool,
+    /// Replace existing files.
+    #[arg(long)]
+    pub force: bool,
+    /// Listing format (stdout).
+    #[arg(long, value_enum, default_value = "text")]
+    pub output: OutputFormat,
+}
+
+/// One subscription of the listing.
+#[derive(Debug, Serialize)]
+struct Listed {
+    id: String,
+    name: Option<String>,
+    management_url: String,
+    cloud: Option<&'static str>,
+    thumbprint: String,
+    pfx: String,
+    cer: String,
+}
+
+/// The listing printed after the files are written.
+#[derive(Debug, Serialize)]
+struct Listing {
+    schema_version: String,
+    certificates: Vec<ListedCertificate>,
+    subscriptions: Vec<Listed>,
+}
+
+#[derive(Debug, Serialize)]
+struct ListedCertificate {
+    thumbprint: String,
+    subject: String,
+    not_after: String,
+    pfx: String,
+    cer: String,
+}
+
+/// Runs `certtool import …`.
+pub fn run(args: ImportArgs) -> Result<(), CliError> {
+    match args.command {
+        ImportCommand::Publishsettings(args) => publishsettings(args),
+    }
+}
+
+fn password(args: &PublishsettingsArgs) -> Result<Secret, CliError> {
+    if args.no_password {
+        return Ok(Secret::empty());
+    }
+    if let Some(var) = &args.password_env {
+        return secret_from_env(var);
+    }
+    if let Some(path) = &args.password_file {
+        return secret_from_path(path);
+    }
+    if !args.no_input && std::io::stdin().is_terminal() {
+        return Ok(secret::prompt_new("New password for the PFX files: ")?);
+    }
+    Err(
+        CliError::usage("the PFX files need a password and none was given").fix(
+            "give --password-env VAR or --password-file PATH, or --no-password for an empty one",
+        ),
+    )
+}
+
+fn publishsettings(args: PublishsettingsArgs) -> Result<(), CliError> {
+    let profile = match args.profile {
+        ImportProfile::Compat => Profile::Compat,
+        ImportProfile::Aes => Profile::Aes,
+        ImportProfile::None => {
+            return Err(CliError::usage(
+                "--profile none is not available yet: writing an unencrypted PFX needs the bag-level PKCS#12 engine",
+            )
+            .fix("use --profile compat (or aes) with --no-password for a PFX with the empty password"))
+        }
+    };
+    let source = Source::parse(&args.file);
+    if source == Source::Stdin && args.password_file.as_deref() == Some(std::path::Path::new("-")) {
+        return Err(CliError::usage(
+            "the file and the password cannot both come from stdin",
+        ));
+    }
+    let data = zeroize::Zeroizing::new(source.read()?);
+    let settings = publishsettings::parse(&data, &source.name())?;
+    let password = password(&args)?;
+    if !args.out_dir.exists() {
+        std::fs::create_dir_all(&args.out_dir).map_err(|source| CoreError::Write {
+            path: args.out_dir.clone(),
+            source,
+        })?;
+    }
+    let mut blobs = Vec::new();
+    let mut certificates = Vec::new();
+    for cert in &settings.certificates {
+        let (leaf, key) = cert.bundle.leaf_with_key()?;
+        let friendly = cert
+            .bundle
+            .leaf_index()
+            .and_then(|i| cert.bundle.friendly_names.get(i).cloned().flatten())
+            // Windows writes the BMPString with a terminating NUL, which OpenSSL's
+            // builder cannot take (the openssl crate panics on an inner NUL).
+            .map(|n| n.trim_end_matches('\0').to_string())
+            .filter(|n| !n.is_empty() && !n.contains('\0'));
+        let pfx_der = pfx::build(
+            key,
+            leaf,
+            &cert.bundle.chain(),
+            friendly.as_deref(),
+            &password,
+            profile,
+        )?;
+        let der = leaf
+            .to_der()
+            .map_err(CoreError::crypto("encoding the certificate"))?;
+        let (_, not_after) = certtool_core::inspect::validity(&der)?;
+        let pfx_path = args.out_dir.join(format!("{}.pfx", cert.thumbprint));
+        let cer_path = args.out_dir.join(format!("{}.cer", cert.thumbprint));
+        certificates.push(ListedCertificate {
+            thumbprint: cert.thumbprint.clone(),
+            subject: certtool_core::inspect::subject_string(&der)?,
+            not_after: certtool_core::inspect::rfc3339(not_after),
+            pfx: pfx_path.display().to_string(),
+            cer: cer_path.display().to_string(),
+        });
+        blobs.push((pfx_path, pfx_der, cer_path, der));
+    }
+    let mut writes = Vec::new();
+    for (pfx_path, pfx_der, cer_path, der) in &blobs {
+        writes.push(PlannedWrite {
+            sink: Sink::File(pfx_path.clone()),
+            data: pfx_der,
+            binary: true,
+            secrecy: FileSecrecy::Private,
+        });
+        writes.push(PlannedWrite {
+            sink: Sink::File(cer_path.clone()),
+            data: der,
+            binary: true,
+            secrecy: FileSecrecy::Public,
+        });
+    }
+    write_all(&writes, args.force)?;
+
+    let subscriptions = settings
+        .subscriptions
+        .iter()
+        .map(|s| {
+            let c = &certificates[s.certificate];
+            Listed {
+                id: s.id.clone(),
+                name: s.name.clone(),
+                management_url: s.management_url.clone(),
+                cloud: parse_endpoint(&s.management_url)
+                    .ok()
+                    .and_then(|u| cloud_of_endpoint(&u)),
+                thumbprint: s.thumbprint.clone(),
+                pfx: c.pfx.clone(),
+                cer: c.cer.clone(),
+            }
+        })
+        .collect();
+    let listing = Listing {
+        schema_version: settings.schema_version.clone(),
+        certificates,
+        subscriptions,
+    };
+    let text = match args.output {
+        OutputFormat::Json => {
+            let mut s = serde_json::to_string_pretty(&listing).expect("serializable");
+            s.push('\n');
+            s
+        }
+        OutputFormat::Text => render(&listing),
+    };
+    write_stdout(text.as_bytes())
+}
+
+fn render(l: &Listing) -> String {
+    let mut out = format!(
+        "publishsettings schema {}: {} subscription(s), {} certificate(s)\n",
+        l.schema_version,
+        l.subscriptions.len(),
+        l.certificates.len()
+    );
+    for c in &l.certificates {
+        out.push_str(&format!(
+            "certificate {} {} (valid until {})\n  PFX (private key, keep safe): {}\n  certificate (.cer):           {}\n",
+            c.thumbprint, c.subject, c.not_after, c.pfx, c.cer
+        ));
+    }
+    for s in &l.subscriptions {
+        out.push_str(&format!(
+            "subscription {}  {}  {}  {}  certificate {}\n",
+            s.id,
+            s.name.as_deref().unwrap_or("-"),
+            s.management_url,
+            s.cloud.unwrap_or("custom endpoint"),
+            s.thumbprint
+        ));
+    }
+    out
+}

@@ -1,0 +1,253 @@
+//! `certtool test asm`: does ASM accept this management certificate for these
+//! subscriptions? Many subscriptions are tested concurrently over one HTTPS client per
+//! certificate, so connections are reused.
+
+mod execute;
+mod render;
+
+pub use execute::{Report, Summary};
+
+use std::path::PathBuf;
+
+use certtool_core::asm::{
+    check_certificate, check_subscription_id, parse_endpoint, CertificateCheck,
+};
+use certtool_core::bundle::CredentialBundle;
+use certtool_core::cloud::Cloud;
+use certtool_core::http::ClientIdentity;
+use certtool_core::publishsettings;
+use clap::Args;
+use reqwest::Url;
+
+use crate::args::{first_env, load_credential_with_env, NetworkArgs, OutputFormat, PasswordArgs};
+use crate::error::{CliError, ExitKind};
+use crate::io::{write_stdout, Source};
+
+/// Environment variables read when --subscription is not given, in order.
+const SUBSCRIPTION_ENV: &[&str] = &["AZURE_SUBSCRIPTION_ID", "AZURE_MANAGEMENT_SUBSCRIPTIONID"];
+/// Environment variables read when --cert is not given, in order.
+const CERT_ENV: &[&str] = &["AZURE_MANAGEMENT_CERTFILE", "AZURE_CLIENT_CERTIFICATE_PATH"];
+/// Environment variables read for the certificate's password when no flag names one.
+const PASSWORD_ENV: &[&str] = &["AZURE_CLIENT_CERTIFICATE_PASSWORD"];
+
+/// Call ASM (Get Subscription, List Hosted Services) with a management certificate and
+/// report, per subscription, whether it is accepted — and why not, with the fix.
+#[derive(Args, Debug)]
+pub struct TestAsmArgs {
+    /// Subscription id(s), repeated or comma-separated (env: AZURE_SUBSCRIPTION_ID,
+    /// AZURE_MANAGEMENT_SUBSCRIPTIONID). With --publishsettings: test only these.
+    #[arg(long, value_name = "ID", value_delimiter = ',')]
+    pub subscription: Vec<String>,
+    /// The management certificate: a PFX (any protection) or a PEM with key and
+    /// certificate (env: AZURE_MANAGEMENT_CERTFILE, AZURE_CLIENT_CERTIFICATE_PATH).
+    #[arg(long, value_name = "FILE", conflicts_with = "publishsettings")]
+    pub cert: Option<PathBuf>,
+    /// Test every subscription of a .publishsettings file with its own certificate and
+    /// management URL.
+    #[arg(long, value_name = "FILE")]
+    pub publishsettings: Option<PathBuf>,
+    /// The ASM endpoint, overriding --cloud and the publishsettings URLs (private
+    /// deployments, proxies, the local stand-in).
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+    /// Subscriptions tested at the same time.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub concurrency: usize,
+    /// Retries of a request answered 429/503 or cut off (Retry-After is honoured).
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub retries: u32,
+    /// Report format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub output: OutputFormat,
+    #[command(flatten)]
+    pub network: NetworkArgs,
+    #[command(flatten)]
+    pub password: PasswordArgs,
+}
+
+/// One certificate and the subscriptions to test with it.
+struct Identity {
+    check: CertificateCheck,
+    client_identity: ClientIdentity,
+    cer_name: String,
+    targets: Vec<(String, Url)>,
+}
+
+/// Runs `certtool test asm`.
+pub fn run(args: TestAsmArgs) -> Result<(), CliError> {
+    if args.concurrency == 0 {
+        return Err(CliError::usage("--concurrency must be at least 1"));
+    }
+    crate::tls::prefer_lazy_system_roots();
+    let now = crate::clock::now()?;
+    let options = args.network.http_options()?;
+    let endpoint_override = match (&args.endpoint, &args.network.cloud) {
+        (Some(url), _) => Some(parse_endpoint(url)?),
+        (None, Some(cloud)) => Some(parse_endpoint(&Cloud::by_name(cloud)?.asm)?),
+        (None, None) => None,
+    };
+    let identities = match &args.publishsettings {
+        Some(path) => from_publishsettings(&args, path, endpoint_override, now)?,
+        None => vec![from_certificate(&args, endpoint_override, now)?],
+    };
+    for identity in &identities {
+        for warning in &identity.check.warnings {
+            eprintln!("warning: {} ({})", warning, identity.check.source);
+        }
+    }
+    let report = execute::execute(&args, &options, identities)?;
+    let text = match args.output {
+        OutputFormat::Json => {
+            let mut s = serde_json::to_string_pretty(&report).expect("serializable");
+            s.push('\n');
+            s
+        }
+        OutputFormat::Text => render::text(&report),
+    };
+    write_stdout(text.as_bytes())?;
+    execute::outcome(&report)
+}
+
+fn subscriptions_from_flags_or_env(args: &TestAsmArgs) -> Result<Vec<String>, CliError> {
+    let mut ids: Vec<String> = args
+        .subscription
+        .iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if ids.is_empty() && args.publishsettings.is_none() {
+        if let Some((value, name)) = first_env(SUBSCRIPTION_ENV) {
+            eprintln!("certtool: using the subscription id(s) in {name}");
+            ids = value
+                .split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect();
+        }
+    }
+    for id in &ids {
+        check_subscription_id(id)?;
+    }
+    let mut seen = std::collections::HashSet::new();
+    ids.retain(|id| seen.insert(id.to_ascii_lowercase()));
+    Ok(ids)
+}
+
+fn from_certificate(
+    args: &TestAsmArgs,
+    endpoint: Option<Url>,
+    now: time::OffsetDateTime,
+) -> Result<Identity, CliError> {
+    let subscriptions = subscriptions_from_flags_or_env(args)?;
+    if subscriptions.is_empty() {
+        return Err(CliError::usage("no subscription to test").fix(
+            "give --subscription ID (or set AZURE_SUBSCRIPTION_ID), or --publishsettings FILE",
+        ));
+    }
+    let path = match &args.cert {
+        Some(path) => path.clone(),
+        None => match first_env(CERT_ENV) {
+            Some((value, name)) => {
+                eprintln!("certtool: using the certificate file in {name}");
+                PathBuf::from(value)
+            }
+            None => {
+                return Err(CliError::usage("no management certificate given").fix(
+                    "give --cert FILE (a PFX, or a PEM with key and certificate) or set AZURE_MANAGEMENT_CERTFILE",
+                ))
+            }
+        },
+    };
+    let source = Source::parse(&path);
+    let bundle = load_credential_with_env(&source, &args.password, PASSWORD_ENV)?;
+    let endpoint = match endpoint {
+        Some(url) => url,
+        None => parse_endpoint(&Cloud::by_name("AzureCloud")?.asm)?,
+    };
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .filter(|s| !s.is_empty() && source != Source::Stdin)
+        .unwrap_or_else(|| "the certificate".into());
+    identity(
+        &bundle,
+        now,
+        format!("{stem}.cer"),
+        subscriptions
+            .into_iter()
+            .map(|id| (id, endpoint.clone()))
+            .collect(),
+    )
+}
+
+fn identity(
+    bundle: &CredentialBundle,
+    now: time::OffsetDateTime,
+    cer_name: String,
+    targets: Vec<(String, Url)>,
+) -> Result<Identity, CliError> {
+    let (check, leaf, chain, key) = check_certificate(bundle, now)?;
+    Ok(Identity {
+        client_identity: ClientIdentity::new(leaf, &chain, key)?,
+        check,
+        cer_name,
+        targets,
+    })
+}
+
+fn from_publishsettings(
+    args: &TestAsmArgs,
+    path: &std::path::Path,
+    endpoint: Option<Url>,
+    now: time::OffsetDateTime,
+) -> Result<Vec<Identity>, CliError> {
+    let source = Source::parse(path);
+    let data = zeroize::Zeroizing::new(source.read()?);
+    let settings = publishsettings::parse(&data, &source.name())?;
+    let wanted = subscriptions_from_flags_or_env(args)?;
+    for id in &wanted {
+        if !settings
+            .subscriptions
+            .iter()
+            .any(|s| s.id.eq_ignore_ascii_case(id))
+        {
+            return Err(CliError::usage(format!(
+                "subscription {id} is not in {}",
+                source.name()
+            )));
+        }
+    }
+    let mut identities = Vec::new();
+    for (index, cert) in settings.certificates.iter().enumerate() {
+        let mut targets = Vec::new();
+        for sub in settings
+            .subscriptions
+            .iter()
+            .filter(|s| s.certificate == index)
+        {
+            if !wanted.is_empty() && !wanted.iter().any(|w| w.eq_ignore_ascii_case(&sub.id)) {
+                continue;
+            }
+            check_subscription_id(&sub.id)
+                .map_err(|e| CliError::new(ExitKind::Input, format!("{}: {e}", source.name())))?;
+            let url = match &endpoint {
+                Some(url) => url.clone(),
+                None => parse_endpoint(&sub.management_url).map_err(|e| {
+                    CliError::new(ExitKind::Input, format!("{}: {e}", source.name()))
+                })?,
+            };
+            targets.push((sub.id.clone(), url));
+        }
+        if !targets.is_empty() {
+            let mut id = identity(
+                &cert.bundle,
+                now,
+                format!("{}.cer", cert.thumbprint),
+                targets,
+            )?;
+            id.check.source = format!("{} (certificate {})", source.name(), cert.thumbprint);
+            identities.push(id);
+        }
+    }
+    Ok(identities)
+}

@@ -1,0 +1,270 @@
+//! The ASM client: GET requests with `x-ms-version`, the management certificate as TLS
+//! client certificate (set on the shared reqwest client), bounded retries, ASM's 307
+//! repeated with the same certificate, and `x-ms-continuation-token` paging.
+
+use reqwest::{StatusCode, Url};
+use serde::Serialize;
+
+use super::xml::{self, AsmError, HostedService, SubscriptionInfo};
+use crate::http::{send_with_retry, Failure, RetryPolicy};
+
+/// The `x-ms-version` certtool sends: what the Python and Go SDKs sent (AZURE.md).
+pub const API_VERSION: &str = "2014-10-01";
+
+/// Redirects followed per request before giving up (a loop is a service fault).
+const MAX_REDIRECTS: usize = 5;
+/// Pages of List Hosted Services followed before giving up.
+const MAX_PAGES: usize = 1000;
+
+/// Why an ASM call did not produce its result.
+#[derive(Debug, Clone)]
+pub enum AsmFailure {
+    /// No HTTP answer: DNS, connect, TLS, timeout, reset.
+    Unreachable {
+        /// The URL that was being requested.
+        url: String,
+        /// The classified failure.
+        failure: Failure,
+    },
+    /// An HTTP answer other than success (after retries).
+    Service {
+        /// The HTTP status.
+        status: u16,
+        /// The `<Error>` body, when there was one.
+        error: Option<AsmError>,
+    },
+    /// A success answer whose body could not be understood, or a redirect without a
+    /// usable `Location`, a redirect loop or endless paging.
+    Malformed {
+        /// What was wrong.
+        detail: String,
+    },
+}
+
+/// What the calls of one test left behind for support: request ids and attempts.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CallLog {
+    /// `x-ms-request-id` of every answer, in order.
+    pub request_ids: Vec<String>,
+    /// HTTP requests sent, retries and redirects included.
+    pub requests: u32,
+}
+
+/// An ASM client for one management certificate. Cheap to share: the reqwest client
+/// inside pools connections, so every subscription tested reuses them.
+#[derive(Debug, Clone)]
+pub struct AsmClient {
+    http: reqwest::Client,
+    thumbprint: String,
+    policy: RetryPolicy,
+}
+
+/// Validates a subscription id: a GUID (so it is safe as a path segment).
+pub fn check_subscription_id(id: &str) -> crate::Result<()> {
+    let parts: Vec<&str> = id.split('-').collect();
+    let lens = [8, 4, 4, 4, 12];
+    let ok = parts.len() == 5
+        && parts
+            .iter()
+            .zip(lens)
+            .all(|(p, n)| p.len() == n && p.bytes().all(|b| b.is_ascii_hexdigit()));
+    if ok {
+        Ok(())
+    } else {
+        Err(crate::Error::InvalidArgument(format!(
+            "subscription id {id:?} is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)"
+        )))
+    }
+}
+
+/// Parses an ASM endpoint: an `https` URL; a trailing slash is added.
+pub fn parse_endpoint(endpoint: &str) -> crate::Result<Url> {
+    let with_slash = if endpoint.ends_with('/') {
+        endpoint.to_string()
+    } else {
+        format!("{endpoint}/")
+    };
+    let url = Url::parse(&with_slash).map_err(|e| {
+        crate::Error::InvalidArgument(format!("the ASM endpoint {endpoint:?} is not a URL: {e}"))
+    })?;
+    if url.scheme() != "https" {
+        return Err(crate::Error::InvalidArgument(format!(
+            "the ASM endpoint {endpoint:?} must be https: management certificates authenticate with TLS"
+        )));
+    }
+    Ok(url)
+}
+
+impl AsmClient {
+    /// A client over `http` (built by [`crate::http::client`] with the management
+    /// certificate as identity); `thumbprint` is that certificate's SHA-1 thumbprint,
+    /// named in diagnoses.
+    pub fn new(http: reqwest::Client, thumbprint: impl Into<String>, policy: RetryPolicy) -> Self {
+        AsmClient {
+            http,
+            thumbprint: thumbprint.into(),
+            policy,
+        }
+    }
+
+    /// The SHA-1 thumbprint of the certificate this client presents.
+    pub fn thumbprint(&self) -> &str {
+        &self.thumbprint
+    }
+
+    /// `GET {endpoint}{subscription}`: Get Subscription.
+    pub async fn get_subscription(
+        &self,
+        endpoint: &Url,
+        subscription: &str,
+        log: &mut CallLog,
+    ) -> Result<SubscriptionInfo, AsmFailure> {
+        let url = join(endpoint, subscription)?;
+        let (body, _) = self.get(url, None, log).await?;
+        xml::parse_subscription(&body).map_err(|e| AsmFailure::Malformed {
+            detail: e.to_string(),
+        })
+    }
+
+    /// `GET {endpoint}{subscription}/services/hostedservices`: List Hosted Services,
+    /// every page.
+    pub async fn list_hosted_services(
+        &self,
+        endpoint: &Url,
+        subscription: &str,
+        log: &mut CallLog,
+    ) -> Result<Vec<HostedService>, AsmFailure> {
+        let url = join(endpoint, &format!("{subscription}/services/hostedservices"))?;
+        let mut services = Vec::new();
+        let mut token: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            let (body, next) = self.get(url.clone(), token.as_deref(), log).await?;
+            services.extend(xml::parse_hosted_services(&body).map_err(|e| {
+                AsmFailure::Malformed {
+                    detail: e.to_string(),
+                }
+            })?);
+            match next {
+                Some(t) if !t.is_empty() => token = Some(t),
+                _ => return Ok(services),
+            }
+        }
+        Err(AsmFailure::Malformed {
+            detail: format!("List Hosted Services was still paging after {MAX_PAGES} pages"),
+        })
+    }
+
+    /// One GET: retries (429/503/resets), 307 repeated at `Location` with the same
+    /// client. Returns the body and the `x-ms-continuation-token` response header.
+    async fn get(
+        &self,
+        mut url: Url,
+        continuation: Option<&str>,
+        log: &mut CallLog,
+    ) -> Result<(String, Option<String>), AsmFailure> {
+        for _ in 0..=MAX_REDIRECTS {
+            let make = || {
+                let mut request = self
+                    .http
+                    .get(url.clone())
+                    .header("x-ms-version", API_VERSION);
+                if let Some(token) = continuation {
+                    request = request.header("x-ms-continuation-token", token);
+                }
+                request
+            };
+            let answer = send_with_retry(make, &self.policy).await;
+            let answer = match answer {
+                Ok(a) => a,
+                Err((failure, attempts)) => {
+                    log.requests += attempts;
+                    return Err(AsmFailure::Unreachable {
+                        url: url.to_string(),
+                        failure,
+                    });
+                }
+            };
+            log.requests += answer.attempts;
+            let response = answer.response;
+            let headers = response.headers().clone();
+            if let Some(id) = header(&headers, "x-ms-request-id") {
+                log.request_ids.push(id);
+            }
+            let status = response.status();
+            if status.is_redirection() {
+                let location =
+                    header(&headers, "location").ok_or_else(|| AsmFailure::Malformed {
+                        detail: format!("{status} without a Location header from {url}"),
+                    })?;
+                url = url.join(&location).map_err(|e| AsmFailure::Malformed {
+                    detail: format!("{status} to an unusable Location {location:?}: {e}"),
+                })?;
+                continue;
+            }
+            let body = response.text().await.map_err(|e| AsmFailure::Unreachable {
+                url: url.to_string(),
+                failure: crate::http::classify(&e),
+            })?;
+            if status == StatusCode::OK {
+                return Ok((body, header(&headers, "x-ms-continuation-token")));
+            }
+            return Err(AsmFailure::Service {
+                status: status.as_u16(),
+                error: xml::parse_error(&body),
+            });
+        }
+        Err(AsmFailure::Malformed {
+            detail: format!("more than {MAX_REDIRECTS} redirects, last to {url}"),
+        })
+    }
+}
+
+fn header(headers: &reqwest::header::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().to_string())
+}
+
+fn join(endpoint: &Url, path: &str) -> Result<Url, AsmFailure> {
+    endpoint.join(path).map_err(|e| AsmFailure::Malformed {
+        detail: format!("cannot build the request URL from {endpoint}: {e}"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subscription_ids_must_be_guids() {
+        assert!(check_subscription_id("00000000-0000-0000-0000-000000000001").is_ok());
+        assert!(check_subscription_id("A65BF94F-26b3-4fb1-9d50-6e27c6096df1").is_ok());
+        for bad in [
+            "",
+            "sub-1",
+            "00000000-0000-0000-0000-00000000000",
+            "../x",
+            "00000000-0000-0000-0000-00000000000g",
+        ] {
+            assert!(check_subscription_id(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn endpoints() {
+        assert_eq!(
+            parse_endpoint("https://management.core.windows.net")
+                .unwrap()
+                .as_str(),
+            "https://management.core.windows.net/"
+        );
+        let u = parse_endpoint("https://127.0.0.1:8443/asm").unwrap();
+        assert_eq!(
+            u.join("sub").unwrap().as_str(),
+            "https://127.0.0.1:8443/asm/sub"
+        );
+        assert!(parse_endpoint("http://management.core.windows.net/").is_err());
+        assert!(parse_endpoint("not a url").is_err());
+    }
+}
