@@ -178,4 +178,50 @@ mod tests {
             .contains("another tenant"));
         assert!(arm("SubscriptionNotFound").is_some());
     }
+
+    /// docs/errors.md names every code that has a diagnosis, for every service.
+    #[test]
+    fn the_error_reference_names_every_diagnosis() {
+        let doc =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/errors.md"))
+                .unwrap();
+        for code in [
+            90002, 900023, 700016, 7000112, 7000215, 7000222, 700027, 700024, 700021, 5002723,
+            90014, 7000218, 700025, 1000502, 500011,
+        ] {
+            assert!(aadsts(code).is_some());
+            assert!(doc.contains(&format!("| AADSTS{code} |")), "AADSTS{code}");
+        }
+        for code in [
+            "AuthorizationFailed",
+            "InvalidAuthenticationTokenTenant",
+            "InvalidAuthenticationTokenAudience",
+            "InvalidAuthenticationToken",
+            "ExpiredAuthenticationToken",
+            "SubscriptionNotFound",
+        ] {
+            assert!(arm(code).is_some(), "{code}");
+            assert!(doc.contains(code), "{code}");
+        }
+        for code in [
+            "ForbiddenError",
+            "AuthenticationFailed",
+            "SubscriptionDisabled",
+            "MissingOrIncorrectVersionHeader",
+            "ResourceNotFound",
+            "ServerBusy",
+            "InternalError",
+            "OperationTimedOut",
+            "TooManyRequests",
+            "BadRequest",
+            "InvalidXmlRequest",
+        ] {
+            assert!(asm(code, "", "").is_some(), "{code}");
+            assert!(doc.contains(code), "{code}");
+        }
+        for status in [401, 403, 404, 429, 500, 503] {
+            assert!(asm_http_status(status).is_some());
+            assert!(doc.contains(&format!("HTTP {status}")), "HTTP {status}");
+        }
+    }
 }
