@@ -289,11 +289,11 @@ fn usage_errors() {
     let none = import(
         &file,
         dir.path(),
-        &["--profile", "none", "--no-password"],
-        &[],
+        &["--profile", "none", "--password-env", "PW"],
+        &[("PW", "x")],
     );
     none.assert_code(2);
-    none.assert_stderr_contains("--profile none is not available yet");
+    none.assert_stderr_contains("without any password");
     let no_pw = import(&file, dir.path(), &[], &[]);
     no_pw.assert_code(2);
     no_pw.assert_stderr_contains("--no-password");
@@ -305,4 +305,29 @@ fn usage_errors() {
         &[],
     )
     .assert_code(3);
+}
+
+#[test]
+fn profile_none_writes_unprotected_pfx_files_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let run = import(
+        &ps("schema-1.0.publishsettings"),
+        &out,
+        &["--profile", "none"],
+        &[],
+    );
+    run.assert_code(0).assert_stderr_contains("Java");
+    let pfxs: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "pfx"))
+        .collect();
+    assert!(!pfxs.is_empty());
+    for pfx in pfxs {
+        let opened = certtool_core::pfx::open(&std::fs::read(&pfx).unwrap(), None, "out").unwrap();
+        assert!(opened.protection.mac.is_none(), "{pfx:?}");
+        assert!(opened.protection.encryption.is_empty(), "{pfx:?}");
+        assert_eq!(opened.pfx.all_bags().len(), 2, "key + certificate");
+    }
 }

@@ -112,6 +112,15 @@ pub fn run(args: ImportArgs) -> Result<(), CliError> {
 }
 
 fn password(args: &PublishsettingsArgs) -> Result<Secret, CliError> {
+    if args.profile == ImportProfile::None {
+        if args.password_env.is_some() || args.password_file.is_some() {
+            return Err(CliError::usage(
+                "--profile none writes PFX files without any password; drop the password flag",
+            )
+            .fix("or keep the password with --profile compat"));
+        }
+        return Ok(Secret::empty());
+    }
     if args.no_password {
         return Ok(Secret::empty());
     }
@@ -136,10 +145,11 @@ fn publishsettings(args: PublishsettingsArgs) -> Result<(), CliError> {
         ImportProfile::Compat => Profile::Compat,
         ImportProfile::Aes => Profile::Aes,
         ImportProfile::None => {
-            return Err(CliError::usage(
-                "--profile none is not available yet: writing an unencrypted PFX needs the bag-level PKCS#12 engine",
-            )
-            .fix("use --profile compat (or aes) with --no-password for a PFX with the empty password"))
+            eprintln!(
+                "warning: --profile none stores the private keys unencrypted and without a MAC; \
+                 Java (keytool, JVM apps) silently drops keys stored this way"
+            );
+            Profile::None
         }
     };
     let source = Source::parse(&args.file);
@@ -165,8 +175,8 @@ fn publishsettings(args: PublishsettingsArgs) -> Result<(), CliError> {
             .bundle
             .leaf_index()
             .and_then(|i| cert.bundle.friendly_names.get(i).cloned().flatten())
-            // Windows writes the BMPString with a terminating NUL, which OpenSSL's
-            // builder cannot take (the openssl crate panics on an inner NUL).
+            // Windows writes the BMPString with a terminating NUL: keep the name, not
+            // the terminator.
             .map(|n| n.trim_end_matches('\0').to_string())
             .filter(|n| !n.is_empty() && !n.contains('\0'));
         let pfx_der = pfx::build(

@@ -183,11 +183,6 @@ pub fn build(
     password: &Secret,
     profile: Profile,
 ) -> Result<Zeroizing<Vec<u8>>> {
-    if profile == Profile::None {
-        return Err(Error::InvalidArgument(
-            "profile none is written by strip-pfx only".into(),
-        ));
-    }
     let cert_der = cert
         .to_der()
         .map_err(Error::crypto("encoding the certificate"))?;
