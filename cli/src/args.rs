@@ -231,3 +231,52 @@ pub fn load_credential_bytes(
         other => Ok(other?),
     }
 }
+
+/// Where the password of a PFX that certtool writes comes from (`generate`, `import`).
+/// Never from the command line itself.
+#[derive(Args, Debug, Clone, Default)]
+pub struct NewPasswordArgs {
+    /// PFX password from the environment variable VAR.
+    #[arg(long, value_name = "VAR", conflicts_with_all = ["password_file", "no_password"])]
+    pub password_env: Option<String>,
+    /// PFX password from a file (`-` for stdin); one trailing newline is ignored.
+    #[arg(long, value_name = "PATH", conflicts_with = "no_password")]
+    pub password_file: Option<PathBuf>,
+    /// Protect the PFX with the empty password (anyone holding the file has the key).
+    #[arg(long)]
+    pub no_password: bool,
+    /// Never prompt: fail when a password is needed and none was given.
+    #[arg(long)]
+    pub no_input: bool,
+}
+
+impl NewPasswordArgs {
+    /// True when a password source (not `--no-password`) was named.
+    pub fn given(&self) -> bool {
+        self.password_env.is_some() || self.password_file.is_some()
+    }
+
+    /// True when the password would be read from stdin.
+    pub fn uses_stdin(&self) -> bool {
+        self.password_file.as_deref() == Some(std::path::Path::new("-"))
+    }
+
+    /// The new password: the empty one with `--no-password`, else from the named source,
+    /// else asked twice on a terminal, else a usage error.
+    pub fn resolve(&self, what: &str) -> Result<Secret, CliError> {
+        if self.no_password {
+            return Ok(Secret::empty());
+        }
+        if let Some(var) = &self.password_env {
+            return secret_from_env(var);
+        }
+        if let Some(path) = &self.password_file {
+            return secret_from_path(path);
+        }
+        if !self.no_input && std::io::stdin().is_terminal() {
+            return Ok(secret::prompt_new(&format!("New password for {what}: "))?);
+        }
+        Err(CliError::usage(format!("{what} needs a password and none was given"))
+            .fix("give --password-env VAR or --password-file PATH, or --no-password for an empty one"))
+    }
+}

@@ -10,7 +10,7 @@ use certtool_core::generate::{
 };
 use certtool_core::inspect::rfc3339;
 use certtool_core::pfx::{self, Profile};
-use certtool_core::secret::{self, Secret};
+use certtool_core::secret;
 use certtool_core::{keys, Error as CoreError};
 use clap::{Args, ValueEnum};
 use serde::Serialize;
@@ -18,7 +18,7 @@ use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 use time::{Date, OffsetDateTime, Time};
 
-use crate::args::{secret_from_env, secret_from_path, OutputFormat};
+use crate::args::{secret_from_env, secret_from_path, NewPasswordArgs, OutputFormat};
 use crate::error::CliError;
 use crate::io::{check_destination, write_all, write_stdout, PlannedWrite, Sink, Source};
 
@@ -79,18 +79,8 @@ pub struct GenerateArgs {
     /// Path of the PEM instead of DIR/NAME.pem (implies --pem; `-` for stdout).
     #[arg(long, value_name = "FILE")]
     pub pem_file: Option<PathBuf>,
-    /// PFX password from the environment variable VAR.
-    #[arg(long, value_name = "VAR", conflicts_with_all = ["password_file", "no_password"])]
-    pub password_env: Option<String>,
-    /// PFX password from a file (`-` for stdin); one trailing newline is ignored.
-    #[arg(long, value_name = "PATH", conflicts_with = "no_password")]
-    pub password_file: Option<PathBuf>,
-    /// Protect the PFX with the empty password (anyone holding the file has the key).
-    #[arg(long)]
-    pub no_password: bool,
-    /// Never prompt: fail when a password is needed and none was given.
-    #[arg(long)]
-    pub no_input: bool,
+    #[command(flatten)]
+    pub password: NewPasswordArgs,
     /// PFX protection profile.
     #[arg(long, value_enum, default_value = "compat")]
     pub pfx_profile: PfxProfileArg,
@@ -143,26 +133,6 @@ fn parse_not_after(text: &str) -> Result<OffsetDateTime, CliError> {
         .assume_utc())
 }
 
-fn pfx_password(args: &GenerateArgs, name: &str) -> Result<Secret, CliError> {
-    if args.no_password {
-        return Ok(Secret::empty());
-    }
-    if let Some(var) = &args.password_env {
-        return secret_from_env(var);
-    }
-    if let Some(path) = &args.password_file {
-        return secret_from_path(path);
-    }
-    if !args.no_input && std::io::stdin().is_terminal() {
-        return Ok(secret::prompt_new(&format!("New password for {name}: "))?);
-    }
-    Err(
-        CliError::usage("the PFX needs a password and none was given").fix(
-            "give --password-env VAR or --password-file PATH, or --no-password for an empty one",
-        ),
-    )
-}
-
 fn load_key(
     args: &GenerateArgs,
     path: &std::path::Path,
@@ -176,7 +146,7 @@ fn load_key(
                 secret_from_env(var)?
             } else if let Some(p) = &args.key_password_file {
                 secret_from_path(p)?
-            } else if !args.no_input && std::io::stdin().is_terminal() {
+            } else if !args.password.no_input && std::io::stdin().is_terminal() {
                 secret::prompt(&format!("Password for the key {name}: "))?
             } else {
                 return Err(CliError::new(
@@ -247,7 +217,7 @@ pub fn run(args: GenerateArgs) -> Result<(), CliError> {
     if let Some(sink) = &pem_sink {
         check_destination(sink, false, args.force)?;
     }
-    let password = pfx_password(&args, &stem)?;
+    let password = args.password.resolve(&format!("{stem}.pfx"))?;
 
     let key = match &args.key {
         Some(path) => {

@@ -2,19 +2,18 @@
 //! PFX (key, 0600) and one `.cer` per distinct management certificate, and list its
 //! subscriptions. Keys are never printed.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use certtool_core::asm::{cloud_of_endpoint, parse_endpoint};
 use certtool_core::fsutil::FileSecrecy;
 use certtool_core::pfx::{self, Profile};
 use certtool_core::publishsettings;
-use certtool_core::secret::{self, Secret};
+use certtool_core::secret::Secret;
 use certtool_core::Error as CoreError;
 use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
 
-use crate::args::{secret_from_env, secret_from_path, OutputFormat};
+use crate::args::{NewPasswordArgs, OutputFormat};
 use crate::error::CliError;
 use crate::io::{write_all, write_stdout, PlannedWrite, Sink, Source};
 
@@ -55,18 +54,8 @@ pub struct PublishsettingsArgs {
     /// Protection of the PFX files written.
     #[arg(long, value_enum, default_value = "compat")]
     pub profile: ImportProfile,
-    /// PFX password from the environment variable VAR.
-    #[arg(long, value_name = "VAR", conflicts_with_all = ["password_file", "no_password"])]
-    pub password_env: Option<String>,
-    /// PFX password from a file (`-` for stdin); one trailing newline is ignored.
-    #[arg(long, value_name = "PATH", conflicts_with = "no_password")]
-    pub password_file: Option<PathBuf>,
-    /// Protect the PFX files with the empty password, as the publishsettings file did.
-    #[arg(long)]
-    pub no_password: bool,
-    /// Never prompt: fail when a password is needed and none was given.
-    #[arg(long)]
-    pub no_input: bool,
+    #[command(flatten)]
+    pub password: NewPasswordArgs,
     /// Replace existing files.
     #[arg(long)]
     pub force: bool,
@@ -113,7 +102,7 @@ pub fn run(args: ImportArgs) -> Result<(), CliError> {
 
 fn password(args: &PublishsettingsArgs) -> Result<Secret, CliError> {
     if args.profile == ImportProfile::None {
-        if args.password_env.is_some() || args.password_file.is_some() {
+        if args.password.given() {
             return Err(CliError::usage(
                 "--profile none writes PFX files without any password; drop the password flag",
             )
@@ -121,23 +110,7 @@ fn password(args: &PublishsettingsArgs) -> Result<Secret, CliError> {
         }
         return Ok(Secret::empty());
     }
-    if args.no_password {
-        return Ok(Secret::empty());
-    }
-    if let Some(var) = &args.password_env {
-        return secret_from_env(var);
-    }
-    if let Some(path) = &args.password_file {
-        return secret_from_path(path);
-    }
-    if !args.no_input && std::io::stdin().is_terminal() {
-        return Ok(secret::prompt_new("New password for the PFX files: ")?);
-    }
-    Err(
-        CliError::usage("the PFX files need a password and none was given").fix(
-            "give --password-env VAR or --password-file PATH, or --no-password for an empty one",
-        ),
-    )
+    args.password.resolve("the PFX files")
 }
 
 fn publishsettings(args: PublishsettingsArgs) -> Result<(), CliError> {
@@ -153,7 +126,7 @@ fn publishsettings(args: PublishsettingsArgs) -> Result<(), CliError> {
         }
     };
     let source = Source::parse(&args.file);
-    if source == Source::Stdin && args.password_file.as_deref() == Some(std::path::Path::new("-")) {
+    if source == Source::Stdin && args.password.uses_stdin() {
         return Err(CliError::usage(
             "the file and the password cannot both come from stdin",
         ));
