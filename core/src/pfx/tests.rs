@@ -253,7 +253,13 @@ fn build_writes_what_openssl_reads_with_attributes() {
         assert_eq!(ours.keys[0].local_key_id.as_ref().map(Vec::len), Some(20));
         assert_eq!(ours.certificates[1].friendly_name, None);
     }
-    assert!(build(&key, &cert, &[], None, &pw(""), Profile::None).is_err());
+    // Profile none (import --profile none): no MAC, no encryption, key and certificate kept.
+    let plain = build(&key, &cert, &[], Some("mgmt"), &pw(""), Profile::None).unwrap();
+    let opened = read(&plain, None, "t").unwrap();
+    assert!(opened.protection.mac.is_none());
+    assert!(opened.protection.encryption.is_empty());
+    assert!(opened.keys[0].key.public_eq(&key));
+    assert_eq!(opened.certificates[0].der, cert.to_der().unwrap());
 }
 
 #[test]
