@@ -132,8 +132,10 @@ pub struct NetworkArgs {
 }
 
 impl NetworkArgs {
-    /// The HTTP options these flags ask for.
+    /// The HTTP options these flags ask for. Call before any thread starts: it may point
+    /// OpenSSL at the lazily read system CA directory (see `crate::tls`).
     pub fn http_options(&self) -> Result<certtool_core::http::HttpOptions, CliError> {
+        crate::tls::prefer_lazy_system_roots();
         let extra_ca_pem = match &self.ca_file {
             Some(path) => Some(Source::parse(path).read()?),
             None => None,

@@ -273,3 +273,34 @@ fn unwritable_output_exits_1() {
     .assert_code(1)
     .assert_stderr_contains("/nonexistent-dir/x.pem");
 }
+
+#[test]
+fn binary_output_is_refused_on_a_terminal() {
+    // `script` (util-linux) gives certtool a pseudo-terminal as stdout; -e returns its code.
+    let on_terminal = |format: &str| {
+        let cmd = format!(
+            "{} export {} --format {format}",
+            env!("CARGO_BIN_EXE_certtool"),
+            s(&fixture("rsa2048.cer"))
+        );
+        let out = std::process::Command::new("script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("run script(1)");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, text) = on_terminal("cer");
+    assert_eq!(code, Some(2), "{text}");
+    assert!(
+        text.contains("refusing to write binary data to a terminal"),
+        "{text}"
+    );
+    assert!(!text.contains('\u{0}'), "no DER bytes reached the terminal");
+    // Text formats are fine on a terminal.
+    let (code, text) = on_terminal("thumbprint");
+    assert_eq!(code, Some(0), "{text}");
+}

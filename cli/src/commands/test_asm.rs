@@ -78,7 +78,6 @@ pub fn run(args: TestAsmArgs) -> Result<(), CliError> {
     if args.concurrency == 0 {
         return Err(CliError::usage("--concurrency must be at least 1"));
     }
-    crate::tls::prefer_lazy_system_roots();
     let now = crate::clock::now()?;
     let options = args.network.http_options()?;
     let endpoint_override = match (&args.endpoint, &args.network.cloud) {
