@@ -39,8 +39,25 @@ pub struct PasswordArgs {
     pub no_input: bool,
 }
 
-/// Reads a secret from a named environment variable (the CLI's job, not core's).
+/// True when `name` can be an environment variable's name. A value that is not is most
+/// likely the secret itself, passed by mistake (`--password-env "$PW"`).
+pub fn is_env_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Reads a secret from a named environment variable (the CLI's job, not core's). A name
+/// that cannot be a variable's is refused without echoing it: it is probably the secret.
 pub fn secret_from_env(var: &str) -> Result<Secret, CliError> {
+    if !is_env_name(var) {
+        return Err(CliError::usage(
+            "the value given to a --…-env flag is not an environment variable name (it is not shown: it may be the secret itself)",
+        )
+        .fix("pass the variable's NAME, e.g. --password-env PFX_PASSWORD, not its value"));
+    }
     match std::env::var(var) {
         Ok(value) => Ok(Secret::new(value)),
         Err(std::env::VarError::NotPresent) => Err(CliError::usage(format!(
@@ -52,13 +69,38 @@ pub fn secret_from_env(var: &str) -> Result<Secret, CliError> {
     }
 }
 
-/// Reads a secret from a file path, `-` meaning stdin.
+/// Reads a secret from a file path, `-` meaning stdin. When the file cannot be read the
+/// message does not repeat the path: a mistyped flag may have put the secret there.
 pub fn secret_from_path(path: &std::path::Path) -> Result<Secret, CliError> {
     if path == std::path::Path::new("-") {
-        Ok(secret::from_reader(std::io::stdin(), "stdin")?)
-    } else {
-        Ok(secret::from_file(path)?)
+        return Ok(secret::from_reader(std::io::stdin(), "stdin")?);
     }
+    if path.is_dir() {
+        return Err(CliError::new(
+            ExitKind::Input,
+            "the secret file given is a directory, not a file",
+        ));
+    }
+    secret::from_file(path).map_err(|e| match e {
+        CoreError::Read { source, .. } => CliError::new(
+            ExitKind::Input,
+            format!("cannot read the secret file given ({source}; the path is not shown: it may be the secret itself)"),
+        )
+        .fix("pass the path of a file that holds the secret"),
+        other => other.into(),
+    })
+}
+
+/// A secret for protecting something new: an empty value from a named source is refused,
+/// so an unset CI secret that arrives as "" cannot silently produce an unprotected file.
+pub fn nonempty_new_secret(secret: Secret, source: &str) -> Result<Secret, CliError> {
+    if secret.is_empty() {
+        return Err(CliError::usage(format!(
+            "the new password from {source} is empty; refusing to write a file without protection by accident"
+        ))
+        .fix("set the secret, or ask for no password explicitly (--no-password)"));
+    }
+    Ok(secret)
 }
 
 impl PasswordArgs {
@@ -270,13 +312,14 @@ impl NewPasswordArgs {
             return Ok(Secret::empty());
         }
         if let Some(var) = &self.password_env {
-            return secret_from_env(var);
+            return nonempty_new_secret(secret_from_env(var)?, &format!("--password-env {var}"));
         }
         if let Some(path) = &self.password_file {
-            return secret_from_path(path);
+            return nonempty_new_secret(secret_from_path(path)?, "--password-file");
         }
         if !self.no_input && std::io::stdin().is_terminal() {
-            return Ok(secret::prompt_new(&format!("New password for {what}: "))?);
+            let typed = secret::prompt_new(&format!("New password for {what}: "))?;
+            return nonempty_new_secret(typed, "the prompt");
         }
         Err(CliError::usage(format!("{what} needs a password and none was given"))
             .fix("give --password-env VAR or --password-file PATH, or --no-password for an empty one"))

@@ -4,7 +4,7 @@
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
-use certtool_core::fsutil::{write_atomic, FileSecrecy};
+use certtool_core::fsutil::{stage, FileSecrecy};
 use certtool_core::Error as CoreError;
 
 use crate::error::{CliError, ExitKind};
@@ -139,29 +139,85 @@ pub fn check_destination(sink: &Sink, binary: bool, force: bool) -> Result<(), C
     Ok(())
 }
 
+/// True when `a` and `b` name the same existing file (links resolved).
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// The path a file sink will have, with its directory resolved, to tell two spellings of
+/// one destination apart from two destinations.
+fn resolved(path: &Path) -> PathBuf {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    match (std::fs::canonicalize(dir), path.file_name()) {
+        (Ok(dir), Some(name)) => dir.join(name),
+        _ => path.to_owned(),
+    }
+}
+
+/// Refuses an output that would replace `input` (the input is never modified).
+pub fn check_not_input(sink: &Sink, input: &Source) -> Result<(), CliError> {
+    if let (Sink::File(out), Source::File(inp)) = (sink, input) {
+        if same_file(out, inp) {
+            return Err(
+                CliError::usage(format!("{} is the input file", out.display()))
+                    .fix("write to another path; the input is never modified"),
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Writes several outputs as one step: every destination is checked first (existing
-/// files need `force`, binary may not go to a terminal), then each is written
-/// atomically; if one fails, the files already written by this call are removed.
+/// files need `force`, binary may not go to a terminal, no two outputs to one path), then
+/// every file is written in full under a temporary name, and only when all of them were
+/// written are they renamed into place. A failure before that point leaves every
+/// destination — including files `force` would have replaced — as it was.
 pub fn write_all(writes: &[PlannedWrite<'_>], force: bool) -> Result<(), CliError> {
+    let mut seen = Vec::new();
     for w in writes {
         check_destination(&w.sink, w.binary, force)?;
-    }
-    let mut written: Vec<&Path> = Vec::new();
-    for w in writes {
-        let result = match &w.sink {
-            Sink::Stdout => write_stdout(w.data),
-            Sink::File(path) => {
-                write_atomic(path, w.data, w.secrecy, force).map_err(CliError::from)
+        if let Sink::File(path) = &w.sink {
+            let key = resolved(path);
+            if seen.contains(&key) {
+                return Err(CliError::usage(format!(
+                    "two outputs would go to the same file {}",
+                    path.display()
+                ))
+                .fix("give each output its own path"));
             }
-        };
-        if let Err(e) = result {
-            for p in &written {
+            seen.push(key);
+        }
+    }
+    let mut staged = Vec::new();
+    for w in writes {
+        if let Sink::File(path) = &w.sink {
+            staged.push(stage(path, w.data, w.secrecy, force)?);
+        }
+    }
+    for w in writes {
+        if w.sink == Sink::Stdout {
+            write_stdout(w.data)?;
+        }
+    }
+    let mut committed: Vec<PathBuf> = Vec::new();
+    for file in staged {
+        let path = file.path().to_owned();
+        let existed = path.symlink_metadata().is_ok();
+        if let Err(e) = file.commit() {
+            // Only a rename can fail here; undo the new files this call created.
+            for p in &committed {
                 let _ = std::fs::remove_file(p);
             }
-            return Err(e);
+            return Err(e.into());
         }
-        if let Sink::File(path) = &w.sink {
-            written.push(path);
+        if !existed {
+            committed.push(path);
         }
     }
     Ok(())

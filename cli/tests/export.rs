@@ -304,3 +304,23 @@ fn binary_output_is_refused_on_a_terminal() {
     let (code, text) = on_terminal("thumbprint");
     assert_eq!(code, Some(0), "{text}");
 }
+
+#[test]
+fn export_never_writes_over_its_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("b.pem");
+    std::fs::copy(fixture("rsa2048-bundle.pem"), &bundle).unwrap();
+    let before = std::fs::read(&bundle).unwrap();
+    certtool(&[
+        "export",
+        s(&bundle),
+        "--format",
+        "pem",
+        "-o",
+        s(&bundle),
+        "--force",
+    ])
+    .assert_code(2)
+    .assert_stderr_contains("is the input file");
+    assert_eq!(std::fs::read(&bundle).unwrap(), before);
+}

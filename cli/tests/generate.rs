@@ -512,3 +512,83 @@ fn secrets_never_appear_in_output() {
     assert!(!run.stdout_text().contains("VerySecretValue123"));
     assert!(!run.stderr.contains("VerySecretValue123"));
 }
+
+#[test]
+fn a_failed_forced_run_keeps_the_files_it_would_have_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    generate(dir.path(), "keep", &["--no-password"], &[]).assert_code(0);
+    let pfx = dir.path().join("keep.pfx");
+    let before = std::fs::read(&pfx).unwrap();
+    let missing = dir.path().join("missing/keep.cer");
+    generate(
+        dir.path(),
+        "keep",
+        &["--no-password", "--force", "--cer", s(&missing)],
+        &[],
+    )
+    .assert_code(1);
+    assert_eq!(std::fs::read(&pfx).unwrap(), before, "the old key survives");
+}
+
+#[test]
+fn two_outputs_to_one_path_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let same = dir.path().join("same");
+    generate(
+        dir.path(),
+        "dup",
+        &[
+            "--no-password",
+            "--pfx",
+            s(&same),
+            "--cer",
+            s(&same),
+            "--force",
+        ],
+        &[],
+    )
+    .assert_code(2)
+    .assert_stderr_contains("same file");
+    assert!(!same.exists());
+}
+
+#[test]
+fn an_empty_password_from_a_named_source_is_refused() {
+    // An unset CI secret often arrives as an empty variable: never a silent unprotected PFX.
+    let dir = tempfile::tempdir().unwrap();
+    generate(
+        dir.path(),
+        "e",
+        &["--password-env", "EMPTY_PW"],
+        &[("EMPTY_PW", "")],
+    )
+    .assert_code(2)
+    .assert_stderr_contains("empty");
+    let empty = dir.path().join("empty.txt");
+    std::fs::write(&empty, "\n").unwrap();
+    generate(dir.path(), "f", &["--password-file", s(&empty)], &[])
+        .assert_code(2)
+        .assert_stderr_contains("--no-password");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "only empty.txt"
+    );
+}
+
+#[test]
+fn a_password_passed_where_a_variable_name_goes_is_not_echoed() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = generate(
+        dir.path(),
+        "g",
+        &["--password-env", "S3cr3t!Pass word"],
+        &[],
+    );
+    run.assert_code(2)
+        .assert_stderr_contains("not an environment variable name");
+    assert!(!run.stderr.contains("S3cr3t"), "{}", run.stderr);
+    let run = generate(dir.path(), "g", &["--password-file", "S3cr3t!Pass"], &[]);
+    run.assert_code(3);
+    assert!(!run.stderr.contains("S3cr3t"), "{}", run.stderr);
+}

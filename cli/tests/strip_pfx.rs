@@ -624,3 +624,46 @@ fn profile_none_warns_and_writes_no_mac() {
     assert!(opened.protection.encryption.is_empty());
     assert_eq!(mode(&out), 0o600);
 }
+
+#[test]
+fn a_password_free_file_opens_even_when_the_env_password_is_set() {
+    // Pipelines set AZURE_CLIENT_CERTIFICATE_PASSWORD for other tools: the empty password
+    // is tried first, the variable only when the file needs a password.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("o.pfx");
+    certtool_with(
+        &[
+            "strip-pfx",
+            pfx_fixture("empty-password.pfx").to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ],
+        &[("AZURE_CLIENT_CERTIFICATE_PASSWORD", "not-this-one")],
+        None,
+    )
+    .assert_code(0);
+    assert!(out.exists());
+}
+
+#[test]
+fn an_empty_new_password_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("o.pfx");
+    certtool_with(
+        &[
+            "strip-pfx",
+            pfx_fixture("aes-default.pfx").to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "--password-env",
+            "PW",
+            "--new-password-env",
+            "NEW_PW",
+        ],
+        &[("PW", PASS), ("NEW_PW", "")],
+        None,
+    )
+    .assert_code(2)
+    .assert_stderr_contains("empty");
+    assert!(!out.exists());
+}

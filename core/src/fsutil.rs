@@ -19,15 +19,36 @@ pub enum FileSecrecy {
 /// `overwrite` is set. On any failure the destination is untouched and no temporary
 /// file remains.
 pub fn write_atomic(path: &Path, data: &[u8], secrecy: FileSecrecy, overwrite: bool) -> Result<()> {
+    stage(path, data, secrecy, overwrite)?.commit()
+}
+
+/// A file written in full under a temporary name beside its destination, waiting to be
+/// renamed into place. Dropped without [`Staged::commit`], it is removed and the
+/// destination is untouched: several outputs can be staged first and committed only when
+/// every one of them was written.
+#[derive(Debug)]
+pub struct Staged {
+    tmp: tempfile::NamedTempFile,
+    path: std::path::PathBuf,
+    overwrite: bool,
+}
+
+fn refused_exists(path: &Path) -> Error {
+    Error::Refused(format!(
+        "{} already exists; pass --force to replace it",
+        path.display()
+    ))
+}
+
+/// Writes `data` under a temporary name in `path`'s directory (mode 0600, or 0644 for
+/// public material), synced to disk. See [`Staged`].
+pub fn stage(path: &Path, data: &[u8], secrecy: FileSecrecy, overwrite: bool) -> Result<Staged> {
     let write_err = |source| Error::Write {
         path: path.to_owned(),
         source,
     };
     if !overwrite && path.symlink_metadata().is_ok() {
-        return Err(Error::Refused(format!(
-            "{} already exists; pass --force to replace it",
-            path.display()
-        )));
+        return Err(refused_exists(path));
     }
     if path.is_dir() {
         return Err(Error::Refused(format!("{} is a directory", path.display())));
@@ -53,22 +74,41 @@ pub fn write_atomic(path: &Path, data: &[u8], secrecy: FileSecrecy, overwrite: b
     }
     #[cfg(not(unix))]
     let _ = secrecy;
-    if overwrite {
-        tmp.persist(path).map_err(|e| write_err(e.error))?;
-    } else {
-        // persist_noclobber closes the race between the existence check and the rename.
-        tmp.persist_noclobber(path).map_err(|e| {
-            if e.error.kind() == std::io::ErrorKind::AlreadyExists {
-                Error::Refused(format!(
-                    "{} already exists; pass --force to replace it",
-                    path.display()
-                ))
-            } else {
-                write_err(e.error)
-            }
-        })?;
+    Ok(Staged {
+        tmp,
+        path: path.to_owned(),
+        overwrite,
+    })
+}
+
+impl Staged {
+    /// The destination.
+    pub fn path(&self) -> &Path {
+        &self.path
     }
-    Ok(())
+
+    /// Renames the staged file into place (without replacing an existing file unless
+    /// the stage allowed it).
+    pub fn commit(self) -> Result<()> {
+        let path = self.path;
+        let write_err = |source| Error::Write {
+            path: path.clone(),
+            source,
+        };
+        if self.overwrite {
+            self.tmp.persist(&path).map_err(|e| write_err(e.error))?;
+        } else {
+            // persist_noclobber closes the race between the existence check and the rename.
+            self.tmp.persist_noclobber(&path).map_err(|e| {
+                if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+                    refused_exists(&path)
+                } else {
+                    write_err(e.error)
+                }
+            })?;
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -98,5 +138,22 @@ mod tests {
         let p = dir.path().join("missing-subdir").join("x.cer");
         assert!(write_atomic(&p, b"x", FileSecrecy::Public, false).is_err());
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_staged_file_left_uncommitted_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("k.pfx");
+        std::fs::write(&p, b"old").unwrap();
+        let staged = stage(&p, b"new", FileSecrecy::Private, true).unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"old");
+        drop(staged);
+        assert_eq!(std::fs::read(&p).unwrap(), b"old");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        stage(&p, b"new", FileSecrecy::Private, true)
+            .unwrap()
+            .commit()
+            .unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"new");
     }
 }

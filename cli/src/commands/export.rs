@@ -64,6 +64,7 @@ pub fn run(args: ExportArgs) -> Result<(), CliError> {
     let sink = args.out.as_deref().map(Sink::parse).unwrap_or(Sink::Stdout);
     let binary = args.format == ExportFormat::Cer;
     crate::io::check_destination(&sink, binary, args.force)?;
+    crate::io::check_not_input(&sink, &source)?;
     let bundle = load_credential(&source, &args.password)?;
     let leaf = bundle.leaf()?;
     let der = leaf

@@ -20,7 +20,9 @@ use time::{Date, OffsetDateTime, Time};
 
 use crate::args::{secret_from_env, secret_from_path, NewPasswordArgs, OutputFormat};
 use crate::error::CliError;
-use crate::io::{check_destination, write_all, write_stdout, PlannedWrite, Sink, Source};
+use crate::io::{
+    check_destination, check_not_input, write_all, write_stdout, PlannedWrite, Sink, Source,
+};
 
 /// How the PFX is protected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -211,6 +213,18 @@ pub fn run(args: GenerateArgs) -> Result<(), CliError> {
             path: args.out_dir.clone(),
             source,
         })?;
+    }
+    if let Some(key) = &args.key {
+        let key = Source::parse(key);
+        for sink in &sinks {
+            check_not_input(sink, &key)?;
+        }
+        if key == Source::Stdin && args.password.uses_stdin() {
+            return Err(CliError::usage(
+                "the key and the PFX password cannot both come from stdin",
+            )
+            .fix("use --password-env VAR"));
+        }
     }
     check_destination(&pfx_sink, true, args.force)?;
     check_destination(&cer_sink, true, args.force)?;

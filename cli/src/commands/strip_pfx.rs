@@ -11,9 +11,13 @@ use certtool_core::Error as CoreError;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
-use crate::args::{first_env, secret_from_env, secret_from_path, OutputFormat, PasswordArgs};
+use crate::args::{
+    first_env, nonempty_new_secret, secret_from_env, secret_from_path, OutputFormat, PasswordArgs,
+};
 use crate::error::{CliError, ExitKind};
-use crate::io::{check_destination, write_all, write_stdout, PlannedWrite, Sink, Source};
+use crate::io::{
+    check_destination, check_not_input, write_all, write_stdout, PlannedWrite, Sink, Source,
+};
 
 /// Environment variables that hold a PFX password by Azure SDK and Terraform convention,
 /// used when no password flag is given.
@@ -98,16 +102,10 @@ fn default_out(input: &Path) -> PathBuf {
     input.with_file_name(format!("{stem}-nopass.pfx"))
 }
 
-/// True when `a` and `b` name the same existing file.
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => false,
-    }
-}
-
-/// Opens the PFX with the password the flags name; else with a conventional
-/// environment variable; else with the empty password, then a prompt on a terminal.
+/// Opens the PFX with the password the flags name; else with the empty password (both
+/// forms); if that fails, with a conventional environment variable, then a prompt on a
+/// terminal. A password-free file therefore opens even where the variable is set for
+/// other tools.
 fn open_input(
     args: &StripPfxArgs,
     data: &[u8],
@@ -120,16 +118,16 @@ fn open_input(
             "flag".into(),
         ));
     }
-    if let Some((value, var)) = first_env(&CONVENTIONAL_PASSWORD_VARS) {
-        eprintln!("certtool: using the password in {var} for {name}");
-        let password = Secret::new(value);
-        return Ok((
-            pfx::strip(data, Some(&password), name, options)?,
-            format!("env {var}"),
-        ));
-    }
     match pfx::strip(data, None, name, options) {
         Err(CoreError::WrongPassword { detail, .. }) => {
+            if let Some((value, var)) = first_env(&CONVENTIONAL_PASSWORD_VARS) {
+                eprintln!("certtool: using the password in {var} for {name}");
+                let password = Secret::new(value);
+                return Ok((
+                    pfx::strip(data, Some(&password), name, options)?,
+                    format!("env {var}"),
+                ));
+            }
             if !args.password.no_input && std::io::stdin().is_terminal() {
                 let password = secret::prompt(&format!("Password for {name}: "))?;
                 return Ok((
@@ -169,19 +167,18 @@ pub fn run(args: StripPfxArgs) -> Result<(), CliError> {
             "--output json needs stdout; write the PFX to a file with -o PATH",
         ));
     }
-    if let (Source::File(i), Sink::File(o)) = (&source, &sink) {
-        if same_file(i, o) {
-            return Err(
-                CliError::usage(format!("OUT {} is the input file", o.display()))
-                    .fix("write to another path; the input is never modified"),
-            );
-        }
-    }
+    check_not_input(&sink, &source)?;
     check_destination(&sink, true, args.force)?;
 
     let new_password: Option<Secret> = match (&args.new_password_env, &args.new_password_file) {
-        (Some(var), _) => Some(secret_from_env(var)?),
-        (None, Some(path)) => Some(secret_from_path(path)?),
+        (Some(var), _) => Some(nonempty_new_secret(
+            secret_from_env(var)?,
+            &format!("--new-password-env {var}"),
+        )?),
+        (None, Some(path)) => Some(nonempty_new_secret(
+            secret_from_path(path)?,
+            "--new-password-file",
+        )?),
         (None, None) => None,
     };
     let profile = Profile::from(args.profile);

@@ -16,7 +16,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::TestArmArgs;
-use crate::args::{load_credential_bytes, secret_from_path, Origin};
+use crate::args::{is_env_name, load_credential_bytes, secret_from_path, Origin};
 use crate::envfile::EnvLookup;
 use crate::error::{CliError, ExitKind};
 use crate::io::Source;
@@ -269,6 +269,12 @@ fn resolve_credential(
     now: OffsetDateTime,
 ) -> Result<(Credential, String), CliError> {
     if let Some(var) = &args.secret_env {
+        if !is_env_name(var) {
+            return Err(CliError::usage(
+                "the value given to --secret-env is not an environment variable name (it is not shown: it may be the secret itself)",
+            )
+            .fix("pass the variable's NAME, e.g. --secret-env AZURE_CLIENT_SECRET, not its value"));
+        }
         let (value, origin) = env.named(var).ok_or_else(|| {
             CliError::usage(format!(
                 "the environment variable {var} is not set (--secret-env)"
