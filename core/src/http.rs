@@ -147,7 +147,24 @@ pub fn classify(err: &reqwest::Error) -> Failure {
         current = e.source();
     }
     let text = chain.join(": ");
-    let lower = text.to_ascii_lowercase();
+    // Classify on the causes only: the URL (part of reqwest's message) may itself contain
+    // words such as "tls" or "ssl".
+    let lower = match err.url() {
+        Some(url) => text.replace(url.as_str(), "<url>"),
+        None => text.clone(),
+    }
+    .to_ascii_lowercase();
+    let reset = matches!(
+        io_kind,
+        Some(
+            std::io::ErrorKind::ConnectionReset
+                | std::io::ErrorKind::UnexpectedEof
+                | std::io::ErrorKind::BrokenPipe
+        )
+    ) || lower.contains("connection closed")
+        || lower.contains("connection reset")
+        || lower.contains("incomplete message")
+        || lower.contains("unexpected eof");
     let kind = if err.is_timeout() || lower.contains("timed out") {
         FailureKind::Timeout
     } else if lower.contains("certificate verify failed")
@@ -165,20 +182,10 @@ pub fn classify(err: &reqwest::Error) -> Failure {
         || lower.contains("network is unreachable")
     {
         FailureKind::Connect
+    } else if reset {
+        FailureKind::ConnectionReset
     } else if lower.contains("ssl") || lower.contains("tls") || lower.contains("handshake") {
         FailureKind::TlsHandshake
-    } else if matches!(
-        io_kind,
-        Some(
-            std::io::ErrorKind::ConnectionReset
-                | std::io::ErrorKind::UnexpectedEof
-                | std::io::ErrorKind::BrokenPipe
-        )
-    ) || lower.contains("connection closed")
-        || lower.contains("connection reset")
-        || lower.contains("incomplete message")
-    {
-        FailureKind::ConnectionReset
     } else if err.is_connect() {
         FailureKind::Connect
     } else {

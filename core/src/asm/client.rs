@@ -191,14 +191,26 @@ impl AsmClient {
                 log.request_ids.push(id);
             }
             let status = response.status();
-            if status.is_redirection() {
+            // ASM redirects with 307 (AZURE.md); 308 is its permanent twin. Other 3xx are
+            // not redirects a Service Management client follows. The repeat keeps the
+            // client certificate, so it must stay on HTTPS.
+            if status == StatusCode::TEMPORARY_REDIRECT || status == StatusCode::PERMANENT_REDIRECT
+            {
                 let location =
                     header(&headers, "location").ok_or_else(|| AsmFailure::Malformed {
                         detail: format!("{status} without a Location header from {url}"),
                     })?;
-                url = url.join(&location).map_err(|e| AsmFailure::Malformed {
+                let next = url.join(&location).map_err(|e| AsmFailure::Malformed {
                     detail: format!("{status} to an unusable Location {location:?}: {e}"),
                 })?;
+                if next.scheme() != "https" {
+                    return Err(AsmFailure::Malformed {
+                        detail: format!(
+                            "{status} from {url} to a non-HTTPS Location {next}: refused"
+                        ),
+                    });
+                }
+                url = next;
                 continue;
             }
             let body = response.text().await.map_err(|e| AsmFailure::Unreachable {
