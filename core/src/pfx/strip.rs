@@ -118,7 +118,14 @@ pub(crate) fn verify_written(
                 }
             )
         });
-        if plain || reread.protection.mac.is_none() {
+        // As `write` promises: every container holding anything but keys is encrypted.
+        let exposed = reread.pfx.containers.iter().any(|c| {
+            !c.encrypted
+                && c.bags
+                    .iter()
+                    .any(|b| !matches!(b.value, BagValue::Key { .. }))
+        });
+        if plain || exposed || reread.protection.mac.is_none() {
             return Err(Error::SelfCheck(
                 "the PFX written is not protected as the profile asks".into(),
             ));
