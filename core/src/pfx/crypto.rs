@@ -12,7 +12,9 @@
 //!   provider, which is missing on many systems, and every Windows legacy export uses
 //!   RC2-40 for its certificates. certtool only ever decrypts RC2; it never writes it.
 //!
-//! Every secret intermediate (derived keys, plaintexts) is held in `Zeroizing`.
+//! The derived keys and plaintexts certtool holds are in `Zeroizing` buffers. Not wiped:
+//! the stretched password inside `pkcs12::kdf::derive_key` (a plain `Vec` in that crate)
+//! and OpenSSL's own temporaries.
 
 use openssl::hash::MessageDigest;
 use pkcs12::kdf::{derive_key, Pkcs12KeyType};
