@@ -27,6 +27,17 @@ use super::asn1::{is, oid};
 /// file (real tools write 1 to 100 000).
 pub const MAX_ITERATIONS: u64 = 10_000_000;
 
+/// The most iterations certtool will run for one whole file, all derivations and password
+/// forms together: a real file needs a handful of derivations, while a crafted one with
+/// thousands of bags at [`MAX_ITERATIONS`] would otherwise burn hours of CPU.
+pub const MAX_TOTAL_ITERATIONS: u64 = 64_000_000;
+
+/// Adds `n` iterations to `spent`; false once the file's budget would be exceeded.
+pub(crate) fn charge(spent: &mut u64, n: u64) -> bool {
+    *spent = spent.saturating_add(n);
+    *spent <= MAX_TOTAL_ITERATIONS
+}
+
 /// A hash used by PBKDF2's PRF, the PKCS#12 KDF or the MAC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Hash {
@@ -240,5 +251,15 @@ mod tests {
         );
         let hex: String = key.iter().map(|b| format!("{b:02X}")).collect();
         assert_eq!(hex, "8AAAE6297B6CB04642AB5B077851284EB7128F1A2A7FBCA3");
+    }
+
+    #[test]
+    fn the_whole_file_has_one_iteration_budget() {
+        let mut spent = 0;
+        assert!(charge(&mut spent, MAX_ITERATIONS));
+        assert!(charge(&mut spent, MAX_TOTAL_ITERATIONS - MAX_ITERATIONS));
+        assert!(!charge(&mut spent, 1), "one more is over the budget");
+        let mut spent = u64::MAX - 1;
+        assert!(!charge(&mut spent, 10), "no overflow");
     }
 }

@@ -47,9 +47,23 @@ struct Opener<'a> {
     preferred: Option<usize>,
     encryption: Vec<EncryptionInfo>,
     shrouded_seen: usize,
+    /// Key-derivation iterations run so far for this file.
+    spent: u64,
 }
 
 impl Opener<'_> {
+    /// Charges `n` iterations to the file's budget before they are run.
+    fn spend(&mut self, n: u64, what: &str) -> Result<()> {
+        if crypto::charge(&mut self.spent, n) {
+            Ok(())
+        } else {
+            Err(self.malformed(format!(
+                "{what}: the file asks for more than {} key-derivation iterations in all; refusing to run them",
+                crypto::MAX_TOTAL_ITERATIONS
+            )))
+        }
+    }
+
     fn malformed(&self, detail: impl Into<String>) -> Error {
         Error::malformed(self.input, detail)
     }
@@ -71,6 +85,7 @@ impl Opener<'_> {
             order.insert(0, p);
         }
         for i in order {
+            self.spend(pbe.iterations(), what)?;
             if let Some(plain) = pbe.decrypt(&self.passwords[i].1, ct) {
                 if asn1::is_sequence(&plain) {
                     self.preferred.get_or_insert(i);
@@ -183,6 +198,7 @@ pub fn open(data: &[u8], password: Option<&Secret>, input: &str) -> Result<Opene
         preferred: None,
         encryption: Vec::new(),
         shrouded_seen: 0,
+        spent: 0,
     };
     let mac = match &raw.mac {
         None => None,
@@ -203,6 +219,8 @@ pub fn open(data: &[u8], password: Option<&Secret>, input: &str) -> Result<Opene
                     crypto::MAX_ITERATIONS
                 )));
             }
+            let forms = opener.passwords.len() as u64;
+            opener.spend(m.iterations.saturating_mul(forms), "the MAC")?;
             let found = opener.passwords.iter().position(|(_, pw)| {
                 crypto::mac_matches(hash, pw, &m.salt, m.iterations, &raw.auth_safe, &m.digest)
             });
