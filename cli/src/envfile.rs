@@ -35,11 +35,13 @@ impl EnvLookup {
         let Some(path) = path else {
             return Ok(EnvLookup::default());
         };
-        let name = path.display().to_string();
-        let bytes = Zeroizing::new(std::fs::read(path).map_err(|e| {
-            CliError::new(ExitKind::Input, format!("cannot read {name}: {e}"))
-                .fix("check the --env-file path")
-        })?);
+        let source = crate::io::Source::parse(path);
+        let name = source.name();
+        let bytes = Zeroizing::new(
+            source
+                .read()
+                .map_err(|e| e.fix("check the --env-file path"))?,
+        );
         let text = std::str::from_utf8(&bytes)
             .map_err(|_| CliError::new(ExitKind::Input, format!("{name}: not UTF-8 text")))?;
         let pairs = parse(text).map_err(|line| {

@@ -69,6 +69,26 @@ impl Source {
     }
 }
 
+/// Refuses a command line on which more than one input reads stdin (`-`): the first
+/// reader would swallow what the second expects. `uses` pairs each flag with whether it
+/// reads stdin.
+pub fn at_most_one_stdin(uses: &[(&str, bool)]) -> Result<(), CliError> {
+    let readers: Vec<&str> = uses.iter().filter(|(_, on)| *on).map(|(f, _)| *f).collect();
+    if readers.len() > 1 {
+        return Err(CliError::usage(format!(
+            "only one input can come from stdin, but {} all ask for it",
+            readers.join(", ")
+        ))
+        .fix("give the others as files or environment variables"));
+    }
+    Ok(())
+}
+
+/// True when `path` is `-` (stdin or stdout).
+pub fn is_dash(path: Option<&Path>) -> bool {
+    path == Some(Path::new("-"))
+}
+
 /// Where an output goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Sink {

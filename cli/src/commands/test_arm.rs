@@ -107,6 +107,21 @@ pub struct TestArmArgs {
 
 /// Runs `certtool test arm`.
 pub fn run(args: TestArmArgs) -> Result<(), CliError> {
+    use crate::io::{at_most_one_stdin, is_dash};
+    at_most_one_stdin(&[
+        ("--cert", is_dash(args.cert.as_deref())),
+        ("--secret-file", is_dash(args.secret_file.as_deref())),
+        ("--env-file", is_dash(args.env_file.as_deref())),
+        ("--ca-file", is_dash(args.network.ca_file.as_deref())),
+        (
+            "--password-file/--password-stdin",
+            args.password.uses_stdin(),
+        ),
+        (
+            "--require-actions",
+            args.require_actions.iter().any(|p| is_dash(Some(p))),
+        ),
+    ])?;
     let now = crate::clock::now()?;
     let plan = inputs::resolve(&args, now)?;
     let http_options = args.network.http_options()?;

@@ -75,6 +75,19 @@ struct Identity {
 
 /// Runs `certtool test asm`.
 pub fn run(args: TestAsmArgs) -> Result<(), CliError> {
+    use crate::io::{at_most_one_stdin, is_dash};
+    at_most_one_stdin(&[
+        ("--cert", is_dash(args.cert.as_deref())),
+        (
+            "--publishsettings",
+            is_dash(args.publishsettings.as_deref()),
+        ),
+        ("--ca-file", is_dash(args.network.ca_file.as_deref())),
+        (
+            "--password-file/--password-stdin",
+            args.password.uses_stdin(),
+        ),
+    ])?;
     if args.concurrency == 0 {
         return Err(CliError::usage("--concurrency must be at least 1"));
     }
