@@ -194,11 +194,19 @@ pub fn classify(err: &reqwest::Error) -> Failure {
     Failure { kind, detail: text }
 }
 
-/// Parses a `Retry-After` header value given in seconds (the form Azure sends), capped.
+/// Parses a `Retry-After` header: delay-seconds (what Azure sends) or an HTTP-date (what
+/// some proxies send), capped at `cap`.
 pub fn retry_after(headers: &reqwest::header::HeaderMap, cap: Duration) -> Option<Duration> {
     let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
-    let secs: u64 = value.trim().parse().ok()?;
-    Some(Duration::from_secs(secs).min(cap))
+    retry_after_value(value.trim(), std::time::SystemTime::now()).map(|d| d.min(cap))
+}
+
+fn retry_after_value(value: &str, now: std::time::SystemTime) -> Option<Duration> {
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
 /// How often and how patiently to retry.
@@ -277,5 +285,32 @@ where
                 return Err((failure, attempt));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_in_seconds_or_as_a_date() {
+        let now = httpdate::parse_http_date("Mon, 23 Nov 2026 16:00:00 GMT").unwrap();
+        assert_eq!(retry_after_value("7", now), Some(Duration::from_secs(7)));
+        assert_eq!(
+            retry_after_value("Mon, 23 Nov 2026 16:00:30 GMT", now),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(
+            retry_after_value("Mon, 23 Nov 2026 15:00:00 GMT", now),
+            Some(Duration::ZERO),
+            "a date in the past means now"
+        );
+        assert_eq!(retry_after_value("soon", now), None);
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(reqwest::header::RETRY_AFTER, "3600".parse().unwrap());
+        assert_eq!(
+            retry_after(&headers, Duration::from_secs(30)),
+            Some(Duration::from_secs(30))
+        );
     }
 }
