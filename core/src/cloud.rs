@@ -97,11 +97,6 @@ impl Cloud {
         }
         self
     }
-
-    /// True when ASM requests go to the retired public endpoint.
-    pub fn asm_is_retired_public(&self) -> bool {
-        self.asm.contains(PUBLIC_ASM_HOST)
-    }
 }
 
 #[cfg(test)]
@@ -112,7 +107,6 @@ mod tests {
     fn names_and_aliases() {
         let c = Cloud::by_name("azurecloud").unwrap();
         assert_eq!(c.arm_scope, "https://management.azure.com/.default");
-        assert!(c.asm_is_retired_public());
         assert_eq!(
             Cloud::by_name("china").unwrap().login,
             "https://login.chinacloudapi.cn"
@@ -136,6 +130,5 @@ mod tests {
         assert_eq!(c.asm, "https://127.0.0.1:8443/");
         assert_eq!(c.login, "https://127.0.0.1:8443");
         assert_eq!(c.arm_scope, "https://management.azure.com/.default");
-        assert!(!c.asm_is_retired_public());
     }
 }
