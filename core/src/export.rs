@@ -62,11 +62,14 @@ pub fn pem_bundle(key: &PKey<Private>, leaf: &X509, chain: &[X509]) -> Result<Ze
         key.private_key_to_pem_pkcs8()
             .map_err(Error::crypto("encoding the private key"))?,
     );
-    let mut out = Zeroizing::new(String::from_utf8_lossy(&key_pem).into_owned());
-    out.push_str(&pem_certificate(leaf)?);
+    let mut certs = pem_certificate(leaf)?;
     for c in chain {
-        out.push_str(&pem_certificate(c)?);
+        certs.push_str(&pem_certificate(c)?);
     }
+    // Sized once, so no reallocation leaves a copy of the key behind unwiped.
+    let mut out = Zeroizing::new(String::with_capacity(key_pem.len() + certs.len()));
+    out.push_str(std::str::from_utf8(&key_pem).expect("PEM is ASCII"));
+    out.push_str(&certs);
     Ok(out)
 }
 
