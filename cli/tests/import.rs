@@ -201,12 +201,8 @@ fn run_openssl_info(pfx: &Path, pass: &str) -> String {
 
 #[test]
 fn real_terraform_sample() {
-    let sample = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/vectors/asm/terraform-sample.publishsettings");
-    if !sample.exists() {
-        eprintln!("skipped: ../shared/vectors not found");
-        return;
-    }
+    let Some(vectors) = vectors() else { return };
+    let sample = vectors.join("asm/terraform-sample.publishsettings");
     let dir = tempfile::tempdir().unwrap();
     let run = import(
         &sample,

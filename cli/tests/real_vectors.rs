@@ -4,17 +4,6 @@
 mod common;
 
 use common::*;
-use std::path::PathBuf;
-
-fn vectors() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/vectors");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipped: ../shared/vectors not found");
-        None
-    }
-}
 
 #[test]
 fn inspect_and_export_every_real_pkcs12_vector() {

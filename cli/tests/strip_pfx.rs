@@ -22,16 +22,6 @@ fn pfx_fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn vectors() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/vectors");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipped: ../shared/vectors not found");
-        None
-    }
-}
-
 /// Runs a tool, returning (exit code, stdout, stderr).
 fn tool(program: &str, args: &[&str], env: &[(&str, &str)]) -> (i32, Vec<u8>, String) {
     let mut cmd = Command::new(program);
@@ -115,11 +105,6 @@ fn openssl_bags(path: &Path, pass: &str, legacy: bool) -> Option<Vec<u8>> {
     args.push("-nodes");
     let (code, out, _) = tool("openssl", &args, &[("PW", pass)]);
     (code == 0).then_some(out)
-}
-
-fn mode(path: &Path) -> u32 {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
 
 /// Strips `input` in `profile` and checks the output with every reader.

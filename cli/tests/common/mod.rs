@@ -13,6 +13,18 @@ pub fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// `../shared/vectors` (real files from other tools), read in place; `None` with a
+/// "skipped" line where the directory is absent (a checkout without `shared/` beside it).
+pub fn vectors() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/vectors");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("skipped: ../shared/vectors not found");
+        None
+    }
+}
+
 /// The password of the protected fixtures (see fixtures/README.md).
 pub const FIXTURE_PASS: &str = "fixture-pass";
 
