@@ -208,6 +208,43 @@ impl Pbe {
         }
     }
 
+    /// Runs the schemes OpenSSL does in both directions (3DES, either key length, and
+    /// PBES2) in `mode`; `None` for RC2 or when the password does not fit (bad padding).
+    fn openssl_crypt(
+        &self,
+        mode: openssl::symm::Mode,
+        password: &PasswordBytes,
+        data: &[u8],
+    ) -> Option<Zeroizing<Vec<u8>>> {
+        match self {
+            Pbe::Legacy {
+                cipher: cipher @ (LegacyCipher::TripleDes | LegacyCipher::TwoKeyTripleDes),
+                salt,
+                iterations,
+            } => {
+                let (key, iv) = legacy_key_iv(*cipher, password, salt, *iterations);
+                openssl_crypt(Cipher::des_ede3_cbc(), mode, &key, &iv, data)
+            }
+            Pbe::Legacy { .. } => None,
+            Pbe::Pbes2 {
+                prf,
+                salt,
+                iterations,
+                cipher,
+                iv,
+            } => {
+                let key = pbkdf2(
+                    *prf,
+                    password,
+                    salt,
+                    *iterations,
+                    cipher.openssl().key_len(),
+                )?;
+                openssl_crypt(cipher.openssl(), mode, &key, iv, data)
+            }
+        }
+    }
+
     /// Decrypts; `None` when the password does not fit (bad padding).
     pub fn decrypt(
         &self,
@@ -216,90 +253,34 @@ impl Pbe {
     ) -> Option<Zeroizing<Vec<u8>>> {
         match self {
             Pbe::Legacy {
-                cipher,
+                cipher: cipher @ (LegacyCipher::Rc2_128 | LegacyCipher::Rc2_40),
                 salt,
                 iterations,
             } => {
                 let (key, iv) = legacy_key_iv(*cipher, password, salt, *iterations);
-                match cipher {
-                    LegacyCipher::TripleDes | LegacyCipher::TwoKeyTripleDes => openssl_crypt(
-                        Cipher::des_ede3_cbc(),
-                        openssl::symm::Mode::Decrypt,
-                        &key,
-                        &iv,
-                        ciphertext,
-                    ),
-                    LegacyCipher::Rc2_128 => rc2_decrypt(&key, 128, &iv, ciphertext),
-                    LegacyCipher::Rc2_40 => rc2_decrypt(&key, 40, &iv, ciphertext),
-                }
+                let bits = if *cipher == LegacyCipher::Rc2_128 {
+                    128
+                } else {
+                    40
+                };
+                rc2_decrypt(&key, bits, &iv, ciphertext)
             }
-            Pbe::Pbes2 {
-                prf,
-                salt,
-                iterations,
-                cipher,
-                iv,
-            } => {
-                let key = pbkdf2(
-                    *prf,
-                    password,
-                    salt,
-                    *iterations,
-                    cipher.openssl().key_len(),
-                )?;
-                openssl_crypt(
-                    cipher.openssl(),
-                    openssl::symm::Mode::Decrypt,
-                    &key,
-                    iv,
-                    ciphertext,
-                )
-            }
+            _ => self.openssl_crypt(openssl::symm::Mode::Decrypt, password, ciphertext),
         }
     }
 
-    /// Encrypts (3DES and PBES2 only: certtool never writes RC2).
+    /// Encrypts (3DES and PBES2 only: certtool never writes RC2 or two-key 3DES).
     pub fn encrypt(&self, password: &PasswordBytes, plaintext: &[u8]) -> Option<Vec<u8>> {
-        let out = match self {
+        match self {
             Pbe::Legacy {
                 cipher: LegacyCipher::TripleDes,
-                salt,
-                iterations,
-            } => {
-                let (key, iv) = legacy_key_iv(LegacyCipher::TripleDes, password, salt, *iterations);
-                openssl_crypt(
-                    Cipher::des_ede3_cbc(),
-                    openssl::symm::Mode::Encrypt,
-                    &key,
-                    &iv,
-                    plaintext,
-                )?
+                ..
             }
-            Pbe::Legacy { .. } => return None,
-            Pbe::Pbes2 {
-                prf,
-                salt,
-                iterations,
-                cipher,
-                iv,
-            } => {
-                let key = pbkdf2(
-                    *prf,
-                    password,
-                    salt,
-                    *iterations,
-                    cipher.openssl().key_len(),
-                )?;
-                openssl_crypt(
-                    cipher.openssl(),
-                    openssl::symm::Mode::Encrypt,
-                    &key,
-                    iv,
-                    plaintext,
-                )?
-            }
-        };
-        Some(out.to_vec())
+            | Pbe::Pbes2 { .. } => self
+                .openssl_crypt(openssl::symm::Mode::Encrypt, password, plaintext)
+                .map(|out| out.to_vec()),
+            Pbe::Legacy { .. } => None,
+        }
     }
 
     /// The AlgorithmIdentifier's DER.
