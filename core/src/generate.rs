@@ -122,7 +122,7 @@ pub fn self_signed(key: &PKey<Private>, request: &CertificateRequest) -> Result<
     if not_after <= request.now {
         return Err(Error::InvalidArgument(format!(
             "the expiry date {} is not in the future",
-            crate::inspect::rfc3339(not_after)
+            crate::x509::rfc3339(not_after)
         )));
     }
 

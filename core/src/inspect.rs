@@ -4,49 +4,14 @@
 //! a stable schema.
 
 use serde::Serialize;
-use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 use x509_parser::objects::{oid2sn, oid_registry};
-use x509_parser::prelude::{FromDer, X509Certificate};
 
 use crate::bundle::{CredentialBundle, InputFormat};
 use crate::error::{Error, Result};
-use crate::export::{thumbprint_sha1, thumbprint_sha256};
 use crate::keys::{self, MIN_RSA_BITS};
 use crate::pfx::Protection;
-
-/// Formats an instant as RFC 3339 in UTC with whole seconds, e.g. `2026-11-23T14:00:00Z`.
-pub fn rfc3339(when: OffsetDateTime) -> String {
-    let utc = when
-        .to_offset(time::UtcOffset::UTC)
-        .replace_nanosecond(0)
-        .expect("zero nanoseconds is valid");
-    utc.format(&Rfc3339)
-        .expect("RFC 3339 formatting of a UTC instant")
-}
-
-fn parse(der: &[u8]) -> Result<X509Certificate<'_>> {
-    X509Certificate::from_der(der)
-        .map(|(_, c)| c)
-        .map_err(|e| Error::malformed("certificate", format!("cannot parse X.509: {e}")))
-}
-
-/// The certificate's notBefore and notAfter.
-pub fn validity(der: &[u8]) -> Result<(OffsetDateTime, OffsetDateTime)> {
-    let cert = parse(der)?;
-    let v = cert.validity();
-    Ok((v.not_before.to_datetime(), v.not_after.to_datetime()))
-}
-
-/// The subject as `CN=…, O=…` text.
-pub fn subject_string(der: &[u8]) -> Result<String> {
-    Ok(parse(der)?.subject().to_string())
-}
-
-/// Whole days from `now` to `not_after`, rounded down (negative once expired).
-pub fn days_until(not_after: OffsetDateTime, now: OffsetDateTime) -> i64 {
-    (not_after - now).whole_seconds().div_euclid(86_400)
-}
+use crate::x509::{days_until, parse, rfc3339, thumbprint_sha1, thumbprint_sha256};
 
 /// The key inside a certificate.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -483,19 +448,5 @@ mod tests {
         let v = judge(&rsa(2048), "sha256WithRSAEncryption", 1, NB, NA, mid);
         assert_eq!(v.asm_management_cert.status, Status::Unfit);
         assert_eq!(v.entra_app_credential.status, Status::Ok);
-    }
-
-    #[test]
-    fn days_round_down() {
-        let now = datetime!(2026-01-01 12:00 UTC);
-        assert_eq!(days_until(datetime!(2026-01-31 11:00 UTC), now), 29);
-        assert_eq!(days_until(datetime!(2026-01-31 12:00 UTC), now), 30);
-        assert_eq!(days_until(datetime!(2026-01-01 11:00 UTC), now), -1);
-    }
-
-    #[test]
-    fn rfc3339_is_utc_whole_seconds() {
-        let t = datetime!(2026-01-01 12:00:00.5 +02:00);
-        assert_eq!(rfc3339(t), "2026-01-01T10:00:00Z");
     }
 }

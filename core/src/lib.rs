@@ -26,5 +26,6 @@ pub mod keys;
 pub mod pfx;
 pub mod publishsettings;
 pub mod secret;
+pub mod x509;
 
 pub use error::{Error, ErrorKind, Result};

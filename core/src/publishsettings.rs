@@ -16,7 +16,7 @@ use zeroize::Zeroizing;
 
 use crate::bundle::{self, CredentialBundle};
 use crate::error::{Error, Result};
-use crate::export::thumbprint_sha1;
+use crate::x509::thumbprint_sha1;
 
 /// A parsed `.publishsettings` file.
 #[derive(Debug)]

@@ -2,11 +2,9 @@
 
 use std::path::PathBuf;
 
-use certtool_core::export::{
-    base64_der, key_credential, pem_bundle, pem_certificate, thumbprint_sha1, thumbprint_sha256,
-    x5t, x5t_s256,
-};
+use certtool_core::export::{base64_der, key_credential, pem_bundle, pem_certificate};
 use certtool_core::fsutil::FileSecrecy;
+use certtool_core::x509::{thumbprint_sha1, thumbprint_sha256, x5t, x5t_s256};
 use certtool_core::Error as CoreError;
 use clap::{Args, ValueEnum};
 

@@ -3,14 +3,14 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use certtool_core::export::{pem_bundle, thumbprint_sha1, thumbprint_sha256};
+use certtool_core::export::pem_bundle;
 use certtool_core::fsutil::FileSecrecy;
 use certtool_core::generate::{
     random_serial, safe_file_stem, self_signed, CertificateRequest, Validity,
 };
-use certtool_core::inspect::rfc3339;
 use certtool_core::pfx::{self, Profile};
 use certtool_core::secret;
+use certtool_core::x509::{rfc3339, thumbprint_sha1, thumbprint_sha256};
 use certtool_core::{keys, Error as CoreError};
 use clap::{Args, ValueEnum};
 use serde::Serialize;
@@ -299,7 +299,7 @@ pub fn run(args: GenerateArgs) -> Result<(), CliError> {
     }
     write_all(&writes, args.force)?;
 
-    let (not_before, not_after) = certtool_core::inspect::validity(&der)?;
+    let (not_before, not_after) = certtool_core::x509::validity(&der)?;
     let cer_name = cer_sink.name();
     let summary = Summary {
         name: args.name.trim().to_string(),

@@ -163,13 +163,13 @@ fn publishsettings(args: PublishsettingsArgs) -> Result<(), CliError> {
         let der = leaf
             .to_der()
             .map_err(CoreError::crypto("encoding the certificate"))?;
-        let (_, not_after) = certtool_core::inspect::validity(&der)?;
+        let (_, not_after) = certtool_core::x509::validity(&der)?;
         let pfx_path = args.out_dir.join(format!("{}.pfx", cert.thumbprint));
         let cer_path = args.out_dir.join(format!("{}.cer", cert.thumbprint));
         certificates.push(ListedCertificate {
             thumbprint: cert.thumbprint.clone(),
-            subject: certtool_core::inspect::subject_string(&der)?,
-            not_after: certtool_core::inspect::rfc3339(not_after),
+            subject: certtool_core::x509::subject_string(&der)?,
+            not_after: certtool_core::x509::rfc3339(not_after),
             pfx: pfx_path.display().to_string(),
             cer: cer_path.display().to_string(),
         });

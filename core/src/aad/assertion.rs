@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
-use crate::export::{x5t, x5t_s256};
+use crate::x509::{x5t, x5t_s256};
 
 /// How long an assertion is valid: Entra accepts 5–10 minutes; shorter limits the harm
 /// of a leaked one.

@@ -18,7 +18,7 @@ use openssl::x509::X509;
 use time::OffsetDateTime;
 
 use crate::error::{Error, Result};
-use crate::inspect::{rfc3339, validity};
+use crate::x509::{rfc3339, validity};
 
 /// The v2 token URL of `tenant` under the `login` authority host (no trailing slash).
 /// The tenant must look like a GUID or a domain name: anything with `/`, `?`, `#` or

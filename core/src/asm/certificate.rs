@@ -8,9 +8,10 @@ use time::OffsetDateTime;
 
 use crate::bundle::CredentialBundle;
 use crate::error::{Error, Result};
-use crate::export::{thumbprint_sha1, thumbprint_sha256};
-use crate::inspect::{days_until, rfc3339, subject_string, validity};
 use crate::keys::{self, MIN_RSA_BITS};
+use crate::x509::{
+    days_until, rfc3339, subject_string, thumbprint_sha1, thumbprint_sha256, validity,
+};
 
 /// The management certificate about to be presented, and what is doubtful about it.
 #[derive(Debug, Clone, Serialize)]

@@ -4,7 +4,7 @@
 
 use certtool_core::aad::{AccessToken, SigningAlg, TokenError};
 use certtool_core::arm::{Requirement, SubscriptionCheck, Verdict};
-use certtool_core::inspect::rfc3339;
+use certtool_core::x509::rfc3339;
 use serde::Serialize;
 use time::OffsetDateTime;
 
