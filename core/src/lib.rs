@@ -23,6 +23,7 @@ pub mod generate;
 pub mod http;
 pub mod inspect;
 pub mod keys;
+pub mod limits;
 pub mod pfx;
 pub mod publishsettings;
 pub mod secret;

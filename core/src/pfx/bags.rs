@@ -4,7 +4,9 @@
 use yasna::models::ObjectIdentifier;
 use zeroize::Zeroizing;
 
-use super::{asn1, encode};
+use super::ber::{octet_string, parse};
+use super::encode;
+use super::oids::{self, is};
 
 /// One attribute of a SafeBag, kept as found: its OID and the DER of each value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,26 +20,27 @@ pub struct Attribute {
 impl Attribute {
     /// The attribute's DER encoding (`SEQUENCE { oid, SET OF value }`).
     pub fn to_der(&self) -> Vec<u8> {
-        yasna::construct_der(|w| encode::write_attribute(w, self))
+        yasna::construct_der(|w| encode::write_attribute(w, &self.oid, &self.values))
     }
 
     /// A short name for well-known attributes (`friendlyName`, `localKeyID`,
     /// `MS-CSP-Name`, `MS-Local-Key-Set`), else the dotted OID.
     pub fn name(&self) -> String {
-        let arcs = self.oid.components().as_slice();
-        match arcs {
-            [1, 2, 840, 113549, 1, 9, 20] => "friendlyName".into(),
-            [1, 2, 840, 113549, 1, 9, 21] => "localKeyID".into(),
-            [1, 3, 6, 1, 4, 1, 311, 17, 1] => "MS-CSP-Name".into(),
-            [1, 3, 6, 1, 4, 1, 311, 17, 2] => "MS-Local-Key-Set".into(),
-            _ => self.oid.to_string(),
-        }
+        [
+            (oids::FRIENDLY_NAME, "friendlyName"),
+            (oids::LOCAL_KEY_ID, "localKeyID"),
+            (oids::MS_CSP_NAME, "MS-CSP-Name"),
+            (oids::MS_LOCAL_KEY_SET, "MS-Local-Key-Set"),
+        ]
+        .into_iter()
+        .find(|(arcs, _)| is(&self.oid, arcs))
+        .map_or_else(|| self.oid.to_string(), |(_, name)| name.to_owned())
     }
 
     /// A friendlyName attribute holding `name` as a BMPString.
     pub fn friendly_name(name: &str) -> Attribute {
         Attribute {
-            oid: ObjectIdentifier::from_slice(asn1::oid::FRIENDLY_NAME),
+            oid: ObjectIdentifier::from_slice(oids::FRIENDLY_NAME),
             values: vec![yasna::construct_der(|w| w.write_bmp_string(name))],
         }
     }
@@ -45,7 +48,7 @@ impl Attribute {
     /// A localKeyID attribute holding `id` as an OCTET STRING.
     pub fn local_key_id(id: &[u8]) -> Attribute {
         Attribute {
-            oid: ObjectIdentifier::from_slice(asn1::oid::LOCAL_KEY_ID),
+            oid: ObjectIdentifier::from_slice(oids::LOCAL_KEY_ID),
             values: vec![yasna::construct_der(|w| w.write_bytes(id))],
         }
     }
@@ -104,10 +107,8 @@ impl BagValue {
     /// For an X.509 certificate bag: the certificate's DER.
     pub fn x509_der(&self) -> Option<Vec<u8>> {
         match self {
-            BagValue::Certificate { cert_type, value }
-                if asn1::is(cert_type, asn1::oid::X509_CERTIFICATE) =>
-            {
-                asn1::octet_string(value).ok()
+            BagValue::Certificate { cert_type, value } if is(cert_type, oids::X509_CERTIFICATE) => {
+                octet_string(value).ok()
             }
             _ => None,
         }
@@ -157,22 +158,22 @@ impl SafeBag {
     fn attribute<T>(&self, arcs: &[u64], decode: impl Fn(&[u8]) -> Option<T>) -> Option<T> {
         self.attributes
             .iter()
-            .find(|a| asn1::is(&a.oid, arcs))
+            .find(|a| is(&a.oid, arcs))
             .and_then(|a| a.values.first())
             .and_then(|v| decode(v))
     }
 
     /// The friendlyName attribute, if any (without the NUL terminator Windows adds).
     pub fn friendly_name(&self) -> Option<String> {
-        self.attribute(asn1::oid::FRIENDLY_NAME, |v| {
-            let name = asn1::parse(v, |r| r.read_bmp_string()).ok()?;
+        self.attribute(oids::FRIENDLY_NAME, |v| {
+            let name = parse(v, |r| r.read_bmp_string()).ok()?;
             Some(name.trim_end_matches('\0').to_owned())
         })
     }
 
     /// The localKeyID attribute, if any.
     pub fn local_key_id(&self) -> Option<Vec<u8>> {
-        self.attribute(asn1::oid::LOCAL_KEY_ID, |v| asn1::octet_string(v).ok())
+        self.attribute(oids::LOCAL_KEY_ID, |v| octet_string(v).ok())
     }
 
     /// The attributes' DER encodings, in order.

@@ -94,6 +94,11 @@ pub(crate) fn to_der(ber: &[u8]) -> ASN1Result<Vec<u8>> {
     normalize(ber, 0)
 }
 
+/// The content of an OCTET STRING given as DER.
+pub(crate) fn octet_string(der: &[u8]) -> ASN1Result<Vec<u8>> {
+    parse(der, |r| r.read_bytes())
+}
+
 const MAX_DEPTH: usize = 48;
 
 fn normalize(ber: &[u8], depth: usize) -> ASN1Result<Vec<u8>> {

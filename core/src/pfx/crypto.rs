@@ -21,22 +21,7 @@ use pkcs12::kdf::{derive_key, Pkcs12KeyType};
 use yasna::models::ObjectIdentifier;
 use zeroize::Zeroizing;
 
-use super::asn1::{is, oid};
-
-/// The most iterations certtool will run for one derivation: more is a hostile or broken
-/// file (real tools write 1 to 100 000).
-pub const MAX_ITERATIONS: u64 = 10_000_000;
-
-/// The most iterations certtool will run for one whole file, all derivations and password
-/// forms together: a real file needs a handful of derivations, while a crafted one with
-/// thousands of bags at [`MAX_ITERATIONS`] would otherwise burn hours of CPU.
-pub const MAX_TOTAL_ITERATIONS: u64 = 64_000_000;
-
-/// Adds `n` iterations to `spent`; false once the file's budget would be exceeded.
-pub(crate) fn charge(spent: &mut u64, n: u64) -> bool {
-    *spent = spent.saturating_add(n);
-    *spent <= MAX_TOTAL_ITERATIONS
-}
+use super::oids::{self, is};
 
 /// A hash used by PBKDF2's PRF, the PKCS#12 KDF or the MAC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,11 +56,11 @@ impl Hash {
 
     pub fn from_digest_oid(o: &ObjectIdentifier) -> Option<Hash> {
         [
-            (oid::SHA1, Hash::Sha1),
-            (oid::SHA224, Hash::Sha224),
-            (oid::SHA256, Hash::Sha256),
-            (oid::SHA384, Hash::Sha384),
-            (oid::SHA512, Hash::Sha512),
+            (oids::SHA1, Hash::Sha1),
+            (oids::SHA224, Hash::Sha224),
+            (oids::SHA256, Hash::Sha256),
+            (oids::SHA384, Hash::Sha384),
+            (oids::SHA512, Hash::Sha512),
         ]
         .into_iter()
         .find(|(arcs, _)| is(o, arcs))
@@ -84,21 +69,21 @@ impl Hash {
 
     pub fn digest_oid(self) -> &'static [u64] {
         match self {
-            Hash::Sha1 => oid::SHA1,
-            Hash::Sha224 => oid::SHA224,
-            Hash::Sha256 => oid::SHA256,
-            Hash::Sha384 => oid::SHA384,
-            Hash::Sha512 => oid::SHA512,
+            Hash::Sha1 => oids::SHA1,
+            Hash::Sha224 => oids::SHA224,
+            Hash::Sha256 => oids::SHA256,
+            Hash::Sha384 => oids::SHA384,
+            Hash::Sha512 => oids::SHA512,
         }
     }
 
     pub(crate) fn from_hmac_oid(o: &ObjectIdentifier) -> Option<Hash> {
         [
-            (oid::HMAC_SHA1, Hash::Sha1),
-            (oid::HMAC_SHA224, Hash::Sha224),
-            (oid::HMAC_SHA256, Hash::Sha256),
-            (oid::HMAC_SHA384, Hash::Sha384),
-            (oid::HMAC_SHA512, Hash::Sha512),
+            (oids::HMAC_SHA1, Hash::Sha1),
+            (oids::HMAC_SHA224, Hash::Sha224),
+            (oids::HMAC_SHA256, Hash::Sha256),
+            (oids::HMAC_SHA384, Hash::Sha384),
+            (oids::HMAC_SHA512, Hash::Sha512),
         ]
         .into_iter()
         .find(|(arcs, _)| is(o, arcs))
@@ -118,8 +103,8 @@ impl Hash {
         iterations: u64,
         len: usize,
     ) -> Zeroizing<Vec<u8>> {
-        // The caller has capped `iterations` at MAX_ITERATIONS, which fits an i32.
-        let rounds = iterations.min(MAX_ITERATIONS) as i32;
+        let rounds = i32::try_from(iterations)
+            .expect("iteration counts pass limits::check_iterations before any derivation");
         Zeroizing::new(match self {
             Hash::Sha1 => derive_key::<sha1::Sha1>(password, salt, id, rounds, len),
             Hash::Sha224 => derive_key::<sha2::Sha224>(password, salt, id, rounds, len),
@@ -251,15 +236,5 @@ mod tests {
         );
         let hex: String = key.iter().map(|b| format!("{b:02X}")).collect();
         assert_eq!(hex, "8AAAE6297B6CB04642AB5B077851284EB7128F1A2A7FBCA3");
-    }
-
-    #[test]
-    fn the_whole_file_has_one_iteration_budget() {
-        let mut spent = 0;
-        assert!(charge(&mut spent, MAX_ITERATIONS));
-        assert!(charge(&mut spent, MAX_TOTAL_ITERATIONS - MAX_ITERATIONS));
-        assert!(!charge(&mut spent, 1), "one more is over the budget");
-        let mut spent = u64::MAX - 1;
-        assert!(!charge(&mut spent, 10), "no overflow");
     }
 }

@@ -5,8 +5,7 @@ use yasna::models::{ObjectIdentifier, TaggedDerValue};
 use yasna::tags::TAG_SET;
 use yasna::{DERWriter, PCBit, Tag};
 
-use super::asn1::oid;
-use super::Attribute;
+use super::oids;
 
 /// One ContentInfo to write.
 pub(crate) enum OutContainer {
@@ -49,7 +48,8 @@ pub(crate) fn write_pfx(auth_safe: &[u8], mac: Option<&OutMac>) -> Vec<u8> {
 
 fn write_data_content_info(w: DERWriter, data: &[u8]) {
     w.write_sequence(|w| {
-        w.next().write_oid(&ObjectIdentifier::from_slice(oid::DATA));
+        w.next()
+            .write_oid(&ObjectIdentifier::from_slice(oids::DATA));
         w.next()
             .write_tagged(Tag::context(0), |w| w.write_bytes(data));
     })
@@ -75,12 +75,13 @@ pub(crate) fn write_auth_safe(containers: &[OutContainer]) -> Vec<u8> {
                         ciphertext,
                     } => w.next().write_sequence(|w| {
                         w.next()
-                            .write_oid(&ObjectIdentifier::from_slice(oid::ENCRYPTED_DATA));
+                            .write_oid(&ObjectIdentifier::from_slice(oids::ENCRYPTED_DATA));
                         w.next().write_tagged(Tag::context(0), |w| {
                             w.write_sequence(|w| {
                                 w.next().write_u8(0);
                                 w.next().write_sequence(|w| {
-                                    w.next().write_oid(&ObjectIdentifier::from_slice(oid::DATA));
+                                    w.next()
+                                        .write_oid(&ObjectIdentifier::from_slice(oids::DATA));
                                     w.next().write_der(algorithm);
                                     w.next().write_tagged_implicit(Tag::context(0), |w| {
                                         w.write_bytes(ciphertext)
@@ -95,21 +96,32 @@ pub(crate) fn write_auth_safe(containers: &[OutContainer]) -> Vec<u8> {
     })
 }
 
-/// `SafeContents` in DER from (bag type, value DER, attributes).
-pub(crate) fn write_safe_contents(bags: &[(&ObjectIdentifier, &[u8], &[Attribute])]) -> Vec<u8> {
+/// One SafeBag to write.
+pub(crate) struct OutBag {
+    /// bagId.
+    pub bag_type: ObjectIdentifier,
+    /// The DER of bagValue.
+    pub value: zeroize::Zeroizing<Vec<u8>>,
+    /// The DER of each attribute, in order.
+    pub attributes: Vec<Vec<u8>>,
+}
+
+/// `SafeContents` in DER.
+pub(crate) fn write_safe_contents(bags: &[OutBag]) -> Vec<u8> {
     yasna::construct_der(|w| {
         w.write_sequence_of(|w| {
-            for (bag_type, value, attributes) in bags {
+            for OutBag {
+                bag_type,
+                value,
+                attributes,
+            } in bags
+            {
                 w.next().write_sequence(|w| {
                     w.next().write_oid(bag_type);
                     w.next()
                         .write_tagged(Tag::context(0), |w| w.write_der(value));
                     if !attributes.is_empty() {
-                        let encoded: Vec<Vec<u8>> = attributes
-                            .iter()
-                            .map(|a| yasna::construct_der(|w| write_attribute(w, a)))
-                            .collect();
-                        write_set_in_order(w.next(), &encoded);
+                        write_set_in_order(w.next(), attributes);
                     }
                 });
             }
@@ -117,11 +129,11 @@ pub(crate) fn write_safe_contents(bags: &[(&ObjectIdentifier, &[u8], &[Attribute
     })
 }
 
-/// One attribute in DER.
-pub(crate) fn write_attribute(w: DERWriter, a: &Attribute) {
+/// One attribute in DER: its type and the DER of each value.
+pub(crate) fn write_attribute(w: DERWriter, oid: &ObjectIdentifier, values: &[Vec<u8>]) {
     w.write_sequence(|w| {
-        w.next().write_oid(&a.oid);
-        write_set_in_order(w.next(), &a.values);
+        w.next().write_oid(oid);
+        write_set_in_order(w.next(), values);
     })
 }
 

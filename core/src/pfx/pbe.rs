@@ -7,9 +7,12 @@ use pkcs12::kdf::Pkcs12KeyType;
 use yasna::models::ObjectIdentifier;
 use zeroize::Zeroizing;
 
-use super::asn1::{self, is, oid};
-use super::crypto::{Hash, PasswordBytes, MAX_ITERATIONS};
+use super::ber::{octet_string, parse};
+use super::crypto::{Hash, PasswordBytes};
+use super::decode;
 use super::encode;
+use super::oids::{self, is};
+use crate::limits::{self, IterationLimit, MAX_ITERATIONS};
 
 /// The legacy PKCS#12 PBE ciphers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,78 +93,78 @@ impl std::fmt::Display for PbeError {
 }
 
 fn check_iterations(n: u64) -> Result<u64, PbeError> {
-    match n {
-        0 => Err(PbeError::Malformed("iteration count 0")),
-        n if n > MAX_ITERATIONS => Err(PbeError::TooManyIterations(n)),
-        n => Ok(n),
-    }
+    limits::check_iterations(n).map_err(|limit| match limit {
+        IterationLimit::Zero => PbeError::Malformed("iteration count 0"),
+        IterationLimit::TooMany(n) => PbeError::TooManyIterations(n),
+    })
 }
 
 impl Pbe {
     /// Parses an AlgorithmIdentifier's DER.
     pub fn parse(der: &[u8]) -> Result<Pbe, PbeError> {
-        let alg = asn1::parse_algorithm(der).map_err(|e| PbeError::Malformed(asn1::explain(e)))?;
+        let alg =
+            decode::parse_algorithm(der).map_err(|e| PbeError::Malformed(decode::explain(e)))?;
         let legacy = [
-            (oid::PBE_SHA1_3DES, LegacyCipher::TripleDes),
-            (oid::PBE_SHA1_2DES, LegacyCipher::TwoKeyTripleDes),
-            (oid::PBE_SHA1_RC2_128, LegacyCipher::Rc2_128),
-            (oid::PBE_SHA1_RC2_40, LegacyCipher::Rc2_40),
+            (oids::PBE_SHA1_3DES, LegacyCipher::TripleDes),
+            (oids::PBE_SHA1_2DES, LegacyCipher::TwoKeyTripleDes),
+            (oids::PBE_SHA1_RC2_128, LegacyCipher::Rc2_128),
+            (oids::PBE_SHA1_RC2_40, LegacyCipher::Rc2_40),
         ]
         .into_iter()
         .find(|(arcs, _)| is(&alg.oid, arcs));
         let params = alg.params.as_deref().unwrap_or_default();
         if let Some((_, cipher)) = legacy {
-            let (salt, iterations) = asn1::parse(params, |r| {
+            let (salt, iterations) = parse(params, |r| {
                 r.read_sequence(|r| Ok((r.next().read_bytes()?, r.next().read_u64()?)))
             })
-            .map_err(|e| PbeError::Malformed(asn1::explain(e)))?;
+            .map_err(|e| PbeError::Malformed(decode::explain(e)))?;
             return Ok(Pbe::Legacy {
                 cipher,
                 salt,
                 iterations: check_iterations(iterations)?,
             });
         }
-        if is(&alg.oid, oid::PBE_SHA1_RC4_128) || is(&alg.oid, oid::PBE_SHA1_RC4_40) {
+        if is(&alg.oid, oids::PBE_SHA1_RC4_128) || is(&alg.oid, oids::PBE_SHA1_RC4_40) {
             return Err(PbeError::Unsupported("pbeWithSHAAnd…BitRC4".into()));
         }
-        if !is(&alg.oid, oid::PBES2) {
+        if !is(&alg.oid, oids::PBES2) {
             return Err(PbeError::Unsupported(alg.oid.to_string()));
         }
-        let (kdf, scheme) = asn1::parse(params, |r| {
+        let (kdf, scheme) = parse(params, |r| {
             r.read_sequence(|r| {
-                let kdf = asn1::read_algorithm(r.next())?;
-                let scheme = asn1::read_algorithm(r.next())?;
+                let kdf = decode::read_algorithm(r.next())?;
+                let scheme = decode::read_algorithm(r.next())?;
                 Ok((kdf, scheme))
             })
         })
-        .map_err(|e| PbeError::Malformed(asn1::explain(e)))?;
-        if !is(&kdf.oid, oid::PBKDF2) {
+        .map_err(|e| PbeError::Malformed(decode::explain(e)))?;
+        if !is(&kdf.oid, oids::PBKDF2) {
             return Err(PbeError::Unsupported(format!(
                 "PBES2 key derivation {}",
                 kdf.oid
             )));
         }
         let (salt, iterations, key_len, prf) =
-            asn1::parse(kdf.params.as_deref().unwrap_or_default(), |r| {
+            parse(kdf.params.as_deref().unwrap_or_default(), |r| {
                 r.read_sequence(|r| {
                     let salt = r.next().read_bytes()?;
                     let iterations = r.next().read_u64()?;
                     let key_len = r.read_optional(|r| r.read_u64())?;
-                    let prf = r.read_optional(asn1::read_algorithm)?;
+                    let prf = r.read_optional(decode::read_algorithm)?;
                     Ok((salt, iterations, key_len, prf))
                 })
             })
-            .map_err(|e| PbeError::Malformed(asn1::explain(e)))?;
+            .map_err(|e| PbeError::Malformed(decode::explain(e)))?;
         let prf = match prf {
             None => Hash::Sha1,
             Some(p) => Hash::from_hmac_oid(&p.oid)
                 .ok_or_else(|| PbeError::Unsupported(format!("PBKDF2 PRF {}", p.oid)))?,
         };
         let cipher = [
-            (oid::AES128_CBC, Pbes2Cipher::Aes128),
-            (oid::AES192_CBC, Pbes2Cipher::Aes192),
-            (oid::AES256_CBC, Pbes2Cipher::Aes256),
-            (oid::DES_EDE3_CBC, Pbes2Cipher::DesEde3),
+            (oids::AES128_CBC, Pbes2Cipher::Aes128),
+            (oids::AES192_CBC, Pbes2Cipher::Aes192),
+            (oids::AES256_CBC, Pbes2Cipher::Aes256),
+            (oids::DES_EDE3_CBC, Pbes2Cipher::DesEde3),
         ]
         .into_iter()
         .find(|(arcs, _)| is(&scheme.oid, arcs))
@@ -172,7 +175,7 @@ impl Pbe {
                 "PBKDF2 key length does not fit the cipher",
             ));
         }
-        let iv = asn1::octet_string(scheme.params.as_deref().unwrap_or_default())
+        let iv = octet_string(scheme.params.as_deref().unwrap_or_default())
             .map_err(|_| PbeError::Malformed("the cipher's IV"))?;
         if Some(iv.len()) != cipher.openssl().iv_len() {
             return Err(PbeError::Malformed("the cipher's IV has the wrong length"));
@@ -293,10 +296,10 @@ impl Pbe {
                     iterations,
                 } => {
                     let arcs = match cipher {
-                        LegacyCipher::TripleDes => oid::PBE_SHA1_3DES,
-                        LegacyCipher::TwoKeyTripleDes => oid::PBE_SHA1_2DES,
-                        LegacyCipher::Rc2_128 => oid::PBE_SHA1_RC2_128,
-                        LegacyCipher::Rc2_40 => oid::PBE_SHA1_RC2_40,
+                        LegacyCipher::TripleDes => oids::PBE_SHA1_3DES,
+                        LegacyCipher::TwoKeyTripleDes => oids::PBE_SHA1_2DES,
+                        LegacyCipher::Rc2_128 => oids::PBE_SHA1_RC2_128,
+                        LegacyCipher::Rc2_40 => oids::PBE_SHA1_RC2_40,
                     };
                     w.next().write_oid(&ObjectIdentifier::from_slice(arcs));
                     w.next().write_sequence(|w| {
@@ -312,21 +315,21 @@ impl Pbe {
                     iv,
                 } => {
                     w.next()
-                        .write_oid(&ObjectIdentifier::from_slice(oid::PBES2));
+                        .write_oid(&ObjectIdentifier::from_slice(oids::PBES2));
                     w.next().write_sequence(|w| {
                         w.next().write_sequence(|w| {
                             w.next()
-                                .write_oid(&ObjectIdentifier::from_slice(oid::PBKDF2));
+                                .write_oid(&ObjectIdentifier::from_slice(oids::PBKDF2));
                             w.next().write_sequence(|w| {
                                 w.next().write_bytes(salt);
                                 w.next().write_u64(*iterations);
                                 if *prf != Hash::Sha1 {
                                     let arcs = match prf {
-                                        Hash::Sha1 => oid::HMAC_SHA1,
-                                        Hash::Sha224 => oid::HMAC_SHA224,
-                                        Hash::Sha256 => oid::HMAC_SHA256,
-                                        Hash::Sha384 => oid::HMAC_SHA384,
-                                        Hash::Sha512 => oid::HMAC_SHA512,
+                                        Hash::Sha1 => oids::HMAC_SHA1,
+                                        Hash::Sha224 => oids::HMAC_SHA224,
+                                        Hash::Sha256 => oids::HMAC_SHA256,
+                                        Hash::Sha384 => oids::HMAC_SHA384,
+                                        Hash::Sha512 => oids::HMAC_SHA512,
                                     };
                                     encode::write_algorithm_null(w.next(), arcs);
                                 }
@@ -334,10 +337,10 @@ impl Pbe {
                         });
                         w.next().write_sequence(|w| {
                             let arcs = match cipher {
-                                Pbes2Cipher::Aes128 => oid::AES128_CBC,
-                                Pbes2Cipher::Aes192 => oid::AES192_CBC,
-                                Pbes2Cipher::Aes256 => oid::AES256_CBC,
-                                Pbes2Cipher::DesEde3 => oid::DES_EDE3_CBC,
+                                Pbes2Cipher::Aes128 => oids::AES128_CBC,
+                                Pbes2Cipher::Aes192 => oids::AES192_CBC,
+                                Pbes2Cipher::Aes256 => oids::AES256_CBC,
+                                Pbes2Cipher::DesEde3 => oids::DES_EDE3_CBC,
                             };
                             w.next().write_oid(&ObjectIdentifier::from_slice(arcs));
                             w.next().write_bytes(iv);
@@ -385,7 +388,7 @@ fn pbkdf2(
     len: usize,
 ) -> Option<Zeroizing<Vec<u8>>> {
     let mut key = Zeroizing::new(vec![0u8; len]);
-    let iterations = usize::try_from(iterations.min(MAX_ITERATIONS)).ok()?;
+    let iterations = usize::try_from(iterations).ok()?;
     openssl::pkcs5::pbkdf2_hmac(&password.utf8, salt, iterations, prf.md(), &mut key).ok()?;
     Some(key)
 }

@@ -1,9 +1,10 @@
 //! Tests of password-based encryption: round trips, OpenSSL as the oracle for every
 //! PBES2 PRF and cipher, and the iteration cap.
 
-use super::crypto::{random, Hash, PasswordBytes, MAX_ITERATIONS};
+use super::crypto::{random, Hash, PasswordBytes};
 use super::encode;
 use super::pbe::*;
+use crate::limits::MAX_ITERATIONS;
 
 #[test]
 fn encrypt_then_decrypt_and_wrong_password_fails() {

@@ -1,20 +1,73 @@
 //! Opening a PFX: check the MAC, decrypt every container and shrouded key, keep every bag.
 
-use openssl::pkey::PKey;
+use openssl::pkey::{PKey, Private};
 
-use super::asn1::{self, is, oid, RawBag, RawContainer};
+use super::bags::{BagValue, Container, Pfx, SafeBag};
+use super::ber::{octet_string, to_der};
 use super::crypto::{self, Hash, PasswordBytes};
+use super::decode::{self, RawBag, RawContainer};
+use super::oids::{self, is};
 use super::pbe::{Pbe, PbeError};
-use super::{
-    BagValue, Container, EncryptionInfo, MacInfo, Opened, PasswordForm, Pfx, PfxCertificate,
-    PfxContents, PfxKey, Protection, SafeBag,
-};
+use super::protection::{EncryptionInfo, MacInfo, PasswordForm, Protection, Protects};
 use crate::error::{Error, Result};
+use crate::limits::{self, IterationBudget, MAX_ITERATIONS, MAX_TOTAL_ITERATIONS};
 use crate::secret::Secret;
+
+/// A private key found in a PFX.
+pub struct PfxKey {
+    /// The key itself.
+    pub key: PKey<Private>,
+    /// The bag's friendlyName attribute, if any.
+    pub friendly_name: Option<String>,
+    /// The bag's localKeyID attribute, if any.
+    pub local_key_id: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for PfxKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PfxKey")
+            .field("bits", &self.key.bits())
+            .field("friendly_name", &self.friendly_name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A certificate found in a PFX.
+#[derive(Debug, Clone)]
+pub struct PfxCertificate {
+    /// The certificate's DER bytes.
+    pub der: Vec<u8>,
+    /// The bag's friendlyName attribute, if any.
+    pub friendly_name: Option<String>,
+    /// The bag's localKeyID attribute, if any.
+    pub local_key_id: Option<Vec<u8>>,
+}
+
+/// A PFX opened with its password: its bags and how it was protected.
+#[derive(Debug)]
+pub struct Opened {
+    /// The bags.
+    pub pfx: Pfx,
+    /// How the file was protected, and which password form opened it.
+    pub protection: Protection,
+}
+
+/// What a PFX holds.
+#[derive(Debug)]
+pub struct PfxContents {
+    /// Private keys, in file order.
+    pub keys: Vec<PfxKey>,
+    /// Certificates, in file order.
+    pub certificates: Vec<PfxCertificate>,
+    /// How the file was protected.
+    pub protection: Protection,
+    /// Every bag, as found.
+    pub pfx: Pfx,
+}
 
 /// True when the bytes parse as the outer structure of a PFX.
 pub fn looks_like_pfx(data: &[u8]) -> bool {
-    asn1::parse_pfx(data).is_ok()
+    decode::parse_pfx(data).is_ok()
 }
 
 /// The password forms to try, in order.
@@ -48,20 +101,17 @@ struct Opener<'a> {
     encryption: Vec<EncryptionInfo>,
     shrouded_seen: usize,
     /// Key-derivation iterations run so far for this file.
-    spent: u64,
+    budget: IterationBudget,
 }
 
 impl Opener<'_> {
     /// Charges `n` iterations to the file's budget before they are run.
     fn spend(&mut self, n: u64, what: &str) -> Result<()> {
-        if crypto::charge(&mut self.spent, n) {
-            Ok(())
-        } else {
-            Err(self.malformed(format!(
-                "{what}: the file asks for more than {} key-derivation iterations in all; refusing to run them",
-                crypto::MAX_TOTAL_ITERATIONS
-            )))
-        }
+        self.budget.charge(n).map_err(|_| {
+            self.malformed(format!(
+                "{what}: the file asks for more than {MAX_TOTAL_ITERATIONS} key-derivation iterations in all; refusing to run them"
+            ))
+        })
     }
 
     fn malformed(&self, detail: impl Into<String>) -> Error {
@@ -87,7 +137,7 @@ impl Opener<'_> {
         for i in order {
             self.spend(pbe.iterations(), what)?;
             if let Some(plain) = pbe.decrypt(&self.passwords[i].1, ct) {
-                if asn1::is_sequence(&plain) {
+                if decode::is_sequence(&plain) {
                     self.preferred.get_or_insert(i);
                     return Ok(plain);
                 }
@@ -111,27 +161,27 @@ impl Opener<'_> {
         for (i, bag) in raw.into_iter().enumerate() {
             let at = format!("bag {} of container {container}", i + 1);
             let input = self.input;
-            let bad = |e| Error::malformed(input, format!("{at}: {}", asn1::explain(e)));
+            let bad = |e| Error::malformed(input, format!("{at}: {}", decode::explain(e)));
             let t = &bag.bag_type;
-            let value = if is(t, oid::KEY_BAG) {
-                if !asn1::is_sequence(&bag.value) {
+            let value = if is(t, oids::KEY_BAG) {
+                if !decode::is_sequence(&bag.value) {
                     return Err(self.malformed(format!("{at}: the keyBag holds no PrivateKeyInfo")));
                 }
                 BagValue::Key {
                     pkcs8: zeroize::Zeroizing::new(bag.value),
                     shrouded: false,
                 }
-            } else if is(t, oid::SHROUDED_KEY_BAG) {
+            } else if is(t, oids::SHROUDED_KEY_BAG) {
                 self.shrouded_seen += 1;
                 let what = format!(
                     "the shrouded key bag {} of container {container}",
                     self.shrouded_seen
                 );
-                let (alg, ct) = asn1::parse_encrypted_key(&bag.value).map_err(bad)?;
+                let (alg, ct) = decode::parse_encrypted_key(&bag.value).map_err(bad)?;
                 let pbe = self.pbe(&alg, &what)?;
                 let pkcs8 = self.decrypt(&pbe, &ct, &what)?;
                 self.encryption.push(EncryptionInfo {
-                    protects: "key".into(),
+                    protects: Protects::Key,
                     algorithm: pbe.name(),
                     iterations: pbe.iterations(),
                     location: format!(
@@ -140,33 +190,33 @@ impl Opener<'_> {
                     ),
                 });
                 // The DER plaintext is kept as is; BER inside would be re-encoded.
-                let pkcs8 = zeroize::Zeroizing::new(asn1::to_der(&pkcs8).map_err(bad)?);
+                let pkcs8 = zeroize::Zeroizing::new(to_der(&pkcs8).map_err(bad)?);
                 BagValue::Key {
                     pkcs8,
                     shrouded: true,
                 }
-            } else if is(t, oid::CERT_BAG) {
-                let (cert_type, value) = asn1::parse_typed_value(&bag.value).map_err(bad)?;
-                if is(&cert_type, oid::X509_CERTIFICATE) {
-                    asn1::octet_string(&value).map_err(|_| {
+            } else if is(t, oids::CERT_BAG) {
+                let (cert_type, value) = decode::parse_typed_value(&bag.value).map_err(bad)?;
+                if is(&cert_type, oids::X509_CERTIFICATE) {
+                    octet_string(&value).map_err(|_| {
                         self.malformed(format!(
                             "{at}: the certBag's X.509 value is not an OCTET STRING"
                         ))
                     })?;
                 }
                 BagValue::Certificate { cert_type, value }
-            } else if is(t, oid::CRL_BAG) {
-                let (crl_type, value) = asn1::parse_typed_value(&bag.value).map_err(bad)?;
+            } else if is(t, oids::CRL_BAG) {
+                let (crl_type, value) = decode::parse_typed_value(&bag.value).map_err(bad)?;
                 BagValue::Crl { crl_type, value }
-            } else if is(t, oid::SECRET_BAG) {
+            } else if is(t, oids::SECRET_BAG) {
                 BagValue::Secret(zeroize::Zeroizing::new(bag.value))
-            } else if is(t, oid::SAFE_CONTENTS_BAG) {
+            } else if is(t, oids::SAFE_CONTENTS_BAG) {
                 if depth > 8 {
                     return Err(
                         self.malformed(format!("{at}: safeContents bags nested too deeply"))
                     );
                 }
-                let inner = asn1::parse_safe_contents(&bag.value).map_err(bad)?;
+                let inner = decode::parse_safe_contents(&bag.value).map_err(bad)?;
                 BagValue::SafeContents(self.bags(inner, container, depth + 1)?)
             } else {
                 BagValue::Other {
@@ -191,20 +241,20 @@ pub fn open(data: &[u8], password: Option<&Secret>, input: &str) -> Result<Opene
     if data.is_empty() {
         return Err(Error::malformed(input, "the file is empty"));
     }
-    let raw = asn1::parse_pfx(data).map_err(|d| Error::malformed(input, d))?;
+    let raw = decode::parse_pfx(data).map_err(|d| Error::malformed(input, d))?;
     let mut opener = Opener {
         input,
         passwords: candidates(password),
         preferred: None,
         encryption: Vec::new(),
         shrouded_seen: 0,
-        spent: 0,
+        budget: IterationBudget::default(),
     };
     let mac = match &raw.mac {
         None => None,
         Some(m) => {
             let hash = Hash::from_digest_oid(&m.algorithm).ok_or_else(|| {
-                if is(&m.algorithm, oid::PBMAC1) {
+                if is(&m.algorithm, oids::PBMAC1) {
                     opener.malformed(
                         "the MAC uses PBMAC1 (RFC 9579), which certtool does not support yet",
                     )
@@ -212,13 +262,12 @@ pub fn open(data: &[u8], password: Option<&Secret>, input: &str) -> Result<Opene
                     opener.malformed(format!("the MAC uses an unknown digest {}", m.algorithm))
                 }
             })?;
-            if m.iterations == 0 || m.iterations > crypto::MAX_ITERATIONS {
-                return Err(opener.malformed(format!(
-                    "the MAC's iteration count {} is outside 1..={}: refusing to run it",
-                    m.iterations,
-                    crypto::MAX_ITERATIONS
-                )));
-            }
+            limits::check_iterations(m.iterations).map_err(|_| {
+                opener.malformed(format!(
+                    "the MAC's iteration count {} is outside 1..={MAX_ITERATIONS}: refusing to run it",
+                    m.iterations
+                ))
+            })?;
             let forms = opener.passwords.len() as u64;
             opener.spend(m.iterations.saturating_mul(forms), "the MAC")?;
             let found = opener.passwords.iter().position(|(_, pw)| {
@@ -245,26 +294,28 @@ pub fn open(data: &[u8], password: Option<&Secret>, input: &str) -> Result<Opene
             })
         }
     };
-    let raw_containers = asn1::parse_auth_safe(&raw.auth_safe)
-        .map_err(|e| opener.malformed(format!("the AuthenticatedSafe: {}", asn1::explain(e))))?;
+    let raw_containers = decode::parse_auth_safe(&raw.auth_safe)
+        .map_err(|e| opener.malformed(format!("the AuthenticatedSafe: {}", decode::explain(e))))?;
     let mut containers = Vec::with_capacity(raw_containers.len());
     for (i, c) in raw_containers.into_iter().enumerate() {
         let n = i + 1;
-        let (encrypted, bytes) = match c {
-            RawContainer::Data(bytes) => (false, zeroize::Zeroizing::new(bytes)),
+        // The index of this container's entry in `opener.encryption`, when encrypted.
+        let (entry, bytes) = match c {
+            RawContainer::Data(bytes) => (None, zeroize::Zeroizing::new(bytes)),
             RawContainer::Encrypted { algorithm, ciphertext } => {
                 let what = format!("container {n} (EncryptedData)");
                 let pbe = opener.pbe(&algorithm, &what)?;
                 let plain = opener.decrypt(&pbe, &ciphertext, &what)?;
+                // What it protects is known once its bags are read, below.
                 opener.encryption.push(EncryptionInfo {
-                    protects: String::new(),
+                    protects: Protects::Other,
                     algorithm: pbe.name(),
                     iterations: pbe.iterations(),
                     location: format!("container {n}"),
                 });
-                (true, plain)
+                (Some(opener.encryption.len() - 1), plain)
             }
-            RawContainer::Other(o) if is(&o, oid::ENVELOPED_DATA) => {
+            RawContainer::Other(o) if is(&o, oids::ENVELOPED_DATA) => {
                 return Err(opener.malformed(format!(
                     "container {n} is EnvelopedData (public-key privacy mode), which certtool cannot open"
                 )))
@@ -273,36 +324,32 @@ pub fn open(data: &[u8], password: Option<&Secret>, input: &str) -> Result<Opene
                 return Err(opener.malformed(format!("container {n} has an unknown content type {o}")))
             }
         };
-        let raw_bags = asn1::parse_safe_contents(&bytes).map_err(|e| {
+        let raw_bags = decode::parse_safe_contents(&bytes).map_err(|e| {
             opener.malformed(format!(
                 "the SafeContents of container {n}: {}",
-                asn1::explain(e)
+                decode::explain(e)
             ))
         })?;
         let bags = opener.bags(raw_bags, n, 0)?;
-        if encrypted {
-            let protects = if bags
+        if let Some(entry) = entry {
+            opener.encryption[entry].protects = if bags
                 .iter()
                 .all(|b| matches!(b.value, BagValue::Certificate { .. }))
                 && !bags.is_empty()
             {
-                "certificates"
+                Protects::Certificates
             } else if bags.iter().all(|b| matches!(b.value, BagValue::Key { .. }))
                 && !bags.is_empty()
             {
-                "key"
+                Protects::Key
             } else {
-                "other"
+                Protects::Other
             };
-            if let Some(info) = opener
-                .encryption
-                .iter_mut()
-                .find(|e| e.location == format!("container {n}"))
-            {
-                info.protects = protects.into();
-            }
         }
-        containers.push(Container { encrypted, bags });
+        containers.push(Container {
+            encrypted: entry.is_some(),
+            bags,
+        });
     }
     let password = match opener.preferred {
         Some(i) => opener.passwords[i].0,

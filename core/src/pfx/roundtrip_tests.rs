@@ -5,12 +5,14 @@ use proptest::prelude::*;
 use yasna::models::ObjectIdentifier;
 use zeroize::Zeroizing;
 
-use super::asn1::{self, oid};
+use super::ber;
 use super::crypto::{self, Hash, PasswordBytes};
+use super::decode;
 use super::encode::{self, OutContainer, OutMac};
+use super::oids;
 use super::tests::{pw, sample_key_and_cert};
 use super::*;
-use crate::error::ErrorKind;
+use crate::error::{Error, ErrorKind};
 
 fn sample_pfx() -> Pfx {
     let (key, cert) = sample_key_and_cert();
@@ -46,7 +48,7 @@ fn wrong_password_names_the_mac_or_the_bag() {
     assert_eq!(err.kind(), ErrorKind::Password);
     assert!(err.to_string().contains("MAC check failed"), "{err}");
     // Without a MAC the decryption itself must fail, and say which part.
-    let raw = asn1::parse_pfx(&der).unwrap();
+    let raw = decode::parse_pfx(&der).unwrap();
     let no_mac = encode::write_pfx(&raw.auth_safe, None);
     let err = open(&no_mac, Some(&pw("wrong")), "f.pfx").unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Password);
@@ -64,12 +66,12 @@ fn wrong_password_names_the_mac_or_the_bag() {
 fn null_form_mac_and_explicit_default_iterations() {
     let pfx = sample_pfx();
     let (der, _) = write(&pfx, Profile::None, &pw("")).unwrap();
-    let raw = asn1::parse_pfx(&der).unwrap();
+    let raw = decode::parse_pfx(&der).unwrap();
     let salt = vec![9u8; 20];
     let digest = crypto::mac(Hash::Sha1, &PasswordBytes::null(), &salt, 1, &raw.auth_safe).unwrap();
     // iterations written out as 1 (a DEFAULT value explicitly encoded, as Python does)
     let mac = OutMac {
-        algorithm: oid::SHA1,
+        algorithm: oids::SHA1,
         digest,
         salt,
         iterations: 1,
@@ -84,9 +86,9 @@ fn null_form_mac_and_explicit_default_iterations() {
 fn absurd_iteration_counts_are_refused_not_run() {
     let pfx = sample_pfx();
     let (der, _) = write(&pfx, Profile::None, &pw("")).unwrap();
-    let raw = asn1::parse_pfx(&der).unwrap();
+    let raw = decode::parse_pfx(&der).unwrap();
     let mac = OutMac {
-        algorithm: oid::SHA256,
+        algorithm: oids::SHA256,
         digest: vec![0; 32],
         salt: vec![1; 8],
         iterations: 4_000_000_000,
@@ -218,7 +220,7 @@ fn reads_ber_with_indefinite_lengths_and_constructed_octet_strings() {
     compare(&pfx, &opened.pfx).unwrap();
     // BER inside the AuthenticatedSafe too, MAC computed over the BER bytes as NSS does.
     let (plain, _) = write(&pfx, Profile::None, &pw("")).unwrap();
-    let raw = asn1::parse_pfx(&plain).unwrap();
+    let raw = decode::parse_pfx(&plain).unwrap();
     let auth_ber = berify(&raw.auth_safe);
     let salt = vec![3u8; 8];
     let digest = crypto::mac(
@@ -230,7 +232,7 @@ fn reads_ber_with_indefinite_lengths_and_constructed_octet_strings() {
     )
     .unwrap();
     let mac = OutMac {
-        algorithm: oid::SHA256,
+        algorithm: oids::SHA256,
         digest,
         salt,
         iterations: 5,
@@ -385,7 +387,7 @@ proptest! {
         let mut data = if indefinite { vec![0x30, 0x80] } else { vec![0x30, 0x82, 0x01, 0x90] };
         data.extend_from_slice(&body);
         let _ = open(&data, None, "t");
-        let _ = asn1::to_der(&data);
+        let _ = ber::to_der(&data);
     }
 }
 
@@ -395,7 +397,7 @@ fn read_back_check_catches_a_difference() {
     let (der, _) = write(&pfx, Profile::Compat, &pw("")).unwrap();
     let mut other = pfx.clone();
     other.containers[0].bags[0].attributes.pop();
-    let err = super::strip::verify_written(&other, &der, &pw(""), Profile::Compat).unwrap_err();
+    let err = super::verify::verify_written(&other, &der, &pw(""), Profile::Compat).unwrap_err();
     assert!(matches!(err, Error::SelfCheck(_)), "{err}");
     assert!(
         err.to_string()
@@ -404,7 +406,7 @@ fn read_back_check_catches_a_difference() {
     );
     // and a file that is not protected as the profile says
     let (plain, _) = write(&pfx, Profile::None, &pw("")).unwrap();
-    let err = super::strip::verify_written(&pfx, &plain, &pw(""), Profile::Compat).unwrap_err();
+    let err = super::verify::verify_written(&pfx, &plain, &pw(""), Profile::Compat).unwrap_err();
     assert!(
         err.to_string()
             .contains("not protected as the profile asks"),

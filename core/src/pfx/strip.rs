@@ -4,8 +4,11 @@
 use serde::Serialize;
 use zeroize::Zeroizing;
 
-use super::{open, write, BagValue, Pfx, Profile, Protection, SafeBag};
-use crate::error::{Error, Result};
+use super::bags::{BagValue, Pfx};
+use super::protection::{Profile, Protection};
+use super::read::open;
+use super::write::write;
+use crate::error::Result;
 use crate::secret::Secret;
 
 /// What [`strip`] is asked to do.
@@ -87,121 +90,4 @@ pub fn strip(
         output_protection,
         bags: BagSummary::of(&opened.pfx),
     })
-}
-
-/// Reads `der` back with `password` and checks that it holds exactly the bags of `pfx`,
-/// protected as `profile` asks (every key shrouded and a MAC, unless `none`). Any
-/// difference is an [`Error::SelfCheck`].
-pub(crate) fn verify_written(
-    pfx: &Pfx,
-    der: &[u8],
-    password: &Secret,
-    profile: Profile,
-) -> Result<()> {
-    let reread = open(der, Some(password), "the output").map_err(|e| {
-        Error::SelfCheck(format!(
-            "certtool could not read back the PFX it wrote ({e})"
-        ))
-    })?;
-    if let Err(difference) = compare(pfx, &reread.pfx) {
-        return Err(Error::SelfCheck(format!(
-            "the PFX written does not hold the same bags as the input: {difference}"
-        )));
-    }
-    if profile != Profile::None {
-        let plain = reread.pfx.all_bags().into_iter().any(|b| {
-            matches!(
-                b.value,
-                BagValue::Key {
-                    shrouded: false,
-                    ..
-                }
-            )
-        });
-        // As `write` promises: every container holding anything but keys is encrypted.
-        let exposed = reread.pfx.containers.iter().any(|c| {
-            !c.encrypted
-                && c.bags
-                    .iter()
-                    .any(|b| !matches!(b.value, BagValue::Key { .. }))
-        });
-        if plain || exposed || reread.protection.mac.is_none() {
-            return Err(Error::SelfCheck(
-                "the PFX written is not protected as the profile asks".into(),
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// Checks that two PFX hold the same containers with the same bags in the same order:
-/// same kind, same content bytes, same attributes byte for byte and in the same order. Whether a key is shrouded
-/// is protection, not content, and is not compared. The error says where they differ.
-pub fn compare(a: &Pfx, b: &Pfx) -> std::result::Result<(), String> {
-    if a.containers.len() != b.containers.len() {
-        return Err(format!(
-            "{} containers instead of {}",
-            b.containers.len(),
-            a.containers.len()
-        ));
-    }
-    for (i, (ca, cb)) in a.containers.iter().zip(&b.containers).enumerate() {
-        compare_bags(&ca.bags, &cb.bags, &format!("container {}", i + 1))?;
-    }
-    Ok(())
-}
-
-fn compare_bags(a: &[SafeBag], b: &[SafeBag], at: &str) -> std::result::Result<(), String> {
-    if a.len() != b.len() {
-        return Err(format!("{at}: {} bags instead of {}", b.len(), a.len()));
-    }
-    for (i, (x, y)) in a.iter().zip(b).enumerate() {
-        let here = format!("bag {} of {at}", i + 1);
-        let same = match (&x.value, &y.value) {
-            (BagValue::Key { pkcs8: p, .. }, BagValue::Key { pkcs8: q, .. }) => p == q,
-            (
-                BagValue::Certificate {
-                    cert_type: t,
-                    value: v,
-                },
-                BagValue::Certificate {
-                    cert_type: u,
-                    value: w,
-                },
-            )
-            | (
-                BagValue::Crl {
-                    crl_type: t,
-                    value: v,
-                },
-                BagValue::Crl {
-                    crl_type: u,
-                    value: w,
-                },
-            )
-            | (
-                BagValue::Other {
-                    bag_type: t,
-                    value: v,
-                },
-                BagValue::Other {
-                    bag_type: u,
-                    value: w,
-                },
-            ) => t == u && v == w,
-            (BagValue::Secret(v), BagValue::Secret(w)) => v == w,
-            (BagValue::SafeContents(p), BagValue::SafeContents(q)) => {
-                compare_bags(p, q, &here)?;
-                true
-            }
-            _ => false,
-        };
-        if !same {
-            return Err(format!("{here}: the {} differs", x.value.kind()));
-        }
-        if x.attributes_der() != y.attributes_der() {
-            return Err(format!("{here}: the attributes differ"));
-        }
-    }
-    Ok(())
 }

@@ -2,7 +2,8 @@
 //! place; skipped with a note when the directory is absent) and against OpenSSL.
 
 use super::*;
-use crate::error::ErrorKind;
+use crate::error::{Error, ErrorKind};
+use crate::secret::Secret;
 
 const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/vectors");
 

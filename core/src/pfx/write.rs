@@ -3,13 +3,15 @@
 use yasna::models::ObjectIdentifier;
 use zeroize::Zeroizing;
 
-use super::asn1::oid;
+use super::bags::{BagValue, Pfx, SafeBag};
 use super::crypto::{self, Hash, PasswordBytes};
-use super::encode::{self, OutContainer, OutMac};
+use super::encode::{self, OutBag, OutContainer, OutMac};
+use super::oids;
 use super::pbe::{LegacyCipher, Pbe, Pbes2Cipher};
-use super::{
-    BagValue, EncryptionInfo, MacInfo, PasswordForm, Pfx, Profile, Protection, SafeBag, ITERATIONS,
+use super::protection::{
+    EncryptionInfo, MacInfo, PasswordForm, Profile, Protection, Protects, ITERATIONS,
 };
+use super::verify::verify_written;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 
@@ -33,9 +35,6 @@ fn fresh_pbe(profile: Profile) -> Option<Pbe> {
     }
 }
 
-/// A bag ready to write: its type, its value's DER and its attributes.
-type EncodedBag<'b> = (ObjectIdentifier, Zeroizing<Vec<u8>>, &'b [super::Attribute]);
-
 struct Writer<'a> {
     profile: Profile,
     password: &'a PasswordBytes,
@@ -50,18 +49,18 @@ fn encrypt_failed() -> Error {
 impl Writer<'_> {
     /// The SafeContents DER for `bags`: keys shrouded (or plain for profile none).
     fn safe_contents(&mut self, bags: &[SafeBag], container: usize) -> Result<Zeroizing<Vec<u8>>> {
-        let mut encoded: Vec<EncodedBag<'_>> = Vec::new();
+        let mut encoded = Vec::with_capacity(bags.len());
         for bag in bags {
             let (bag_type, value): (&[u64], Zeroizing<Vec<u8>>) = match &bag.value {
                 BagValue::Key { pkcs8, .. } => match fresh_pbe(self.profile) {
-                    None => (oid::KEY_BAG, pkcs8.clone()),
+                    None => (oids::KEY_BAG, pkcs8.clone()),
                     Some(pbe) => {
                         self.keys_written += 1;
                         let ct = pbe
                             .encrypt(self.password, pkcs8)
                             .ok_or_else(encrypt_failed)?;
                         self.encryption.push(EncryptionInfo {
-                            protects: "key".into(),
+                            protects: Protects::Key,
                             algorithm: pbe.name(),
                             iterations: pbe.iterations(),
                             location: format!(
@@ -70,37 +69,34 @@ impl Writer<'_> {
                             ),
                         });
                         (
-                            oid::SHROUDED_KEY_BAG,
+                            oids::SHROUDED_KEY_BAG,
                             Zeroizing::new(encode::write_encrypted_key(&pbe.to_der(), &ct)),
                         )
                     }
                 },
-                BagValue::Certificate { cert_type, value } => {
-                    (oid::CERT_BAG, Zeroizing::new(typed_value(cert_type, value)))
-                }
+                BagValue::Certificate { cert_type, value } => (
+                    oids::CERT_BAG,
+                    Zeroizing::new(typed_value(cert_type, value)),
+                ),
                 BagValue::Crl { crl_type, value } => {
-                    (oid::CRL_BAG, Zeroizing::new(typed_value(crl_type, value)))
+                    (oids::CRL_BAG, Zeroizing::new(typed_value(crl_type, value)))
                 }
-                BagValue::Secret(v) => (oid::SECRET_BAG, v.clone()),
+                BagValue::Secret(v) => (oids::SECRET_BAG, v.clone()),
                 BagValue::SafeContents(inner) => (
-                    oid::SAFE_CONTENTS_BAG,
+                    oids::SAFE_CONTENTS_BAG,
                     self.safe_contents(inner, container)?,
                 ),
                 BagValue::Other { bag_type, value } => {
                     (bag_type.components(), Zeroizing::new(value.clone()))
                 }
             };
-            encoded.push((
-                ObjectIdentifier::from_slice(bag_type),
+            encoded.push(OutBag {
+                bag_type: ObjectIdentifier::from_slice(bag_type),
                 value,
-                &bag.attributes,
-            ));
+                attributes: bag.attributes_der(),
+            });
         }
-        let slices: Vec<(&ObjectIdentifier, &[u8], &[super::Attribute])> = encoded
-            .iter()
-            .map(|(t, v, a)| (t, v.as_slice(), *a))
-            .collect();
-        Ok(Zeroizing::new(encode::write_safe_contents(&slices)))
+        Ok(Zeroizing::new(encode::write_safe_contents(&encoded)))
     }
 }
 
@@ -119,7 +115,7 @@ fn typed_value(id: &ObjectIdentifier, value: &[u8]) -> Vec<u8> {
 /// in `compat` and `aes` every container holding anything but keys is an EncryptedData
 /// and every key is shrouded; in `none` nothing is encrypted and there is no MAC.
 /// Before returning, the output is read back and compared bag by bag with `pfx` (see
-/// `strip::verify_written`): a difference is an [`Error::SelfCheck`] and no bytes are
+/// `verify::verify_written`): a difference is an [`Error::SelfCheck`] and no bytes are
 /// returned. Returns the DER and the protection written.
 pub fn write(
     pfx: &Pfx,
@@ -154,12 +150,12 @@ pub fn write(
                     .iter()
                     .all(|b| matches!(b.value, BagValue::Certificate { .. }))
                 {
-                    "certificates"
+                    Protects::Certificates
                 } else {
-                    "other"
+                    Protects::Other
                 };
                 writer.encryption.push(EncryptionInfo {
-                    protects: protects.into(),
+                    protects,
                     algorithm: pbe.name(),
                     iterations: pbe.iterations(),
                     location: format!("container {n}"),
@@ -200,7 +196,7 @@ pub fn write(
         }
     };
     let der = Zeroizing::new(encode::write_pfx(&auth_safe, mac.as_ref()));
-    super::strip::verify_written(pfx, &der, password, profile)?;
+    verify_written(pfx, &der, password, profile)?;
     let password_form = match (profile, password.is_empty()) {
         (Profile::None, _) => PasswordForm::NotNeeded,
         (_, true) => PasswordForm::EmptyBmp,

@@ -1,6 +1,7 @@
-//! Reading the PKCS#12 structures from BER the way OpenSSL reads them (indefinite
-//! lengths, constructed OCTET STRINGs, explicitly encoded DEFAULT values); values kept
-//! from the input are re-encoded as DER by `ber::to_der`. Writing is in `encode`.
+//! The PKCS#12 decoder: reads the structures from BER the way OpenSSL reads them
+//! (indefinite lengths, constructed OCTET STRINGs, explicitly encoded DEFAULT values);
+//! values kept from the input are re-encoded as DER by `ber::to_der`. Writing is in
+//! `encode`.
 //!
 //! Reading goes through `yasna`, whose BER mode accepts everything NSS, Windows, Java and
 //! OpenSSL write. Strict DER readers (the `der` crate) reject real files, so they are not
@@ -9,53 +10,9 @@
 use yasna::models::ObjectIdentifier;
 use yasna::{ASN1Error, ASN1ErrorKind, ASN1Result, BERReader, Tag};
 
-use super::ber::invalid;
-pub(crate) use super::ber::{parse, to_der};
-use super::Attribute;
-
-/// Object identifiers used in PKCS#12 files, as arc lists.
-pub(crate) mod oid {
-    pub const DATA: &[u64] = &[1, 2, 840, 113549, 1, 7, 1];
-    pub const ENVELOPED_DATA: &[u64] = &[1, 2, 840, 113549, 1, 7, 3];
-    pub const ENCRYPTED_DATA: &[u64] = &[1, 2, 840, 113549, 1, 7, 6];
-    pub const KEY_BAG: &[u64] = &[1, 2, 840, 113549, 1, 12, 10, 1, 1];
-    pub const SHROUDED_KEY_BAG: &[u64] = &[1, 2, 840, 113549, 1, 12, 10, 1, 2];
-    pub const CERT_BAG: &[u64] = &[1, 2, 840, 113549, 1, 12, 10, 1, 3];
-    pub const CRL_BAG: &[u64] = &[1, 2, 840, 113549, 1, 12, 10, 1, 4];
-    pub const SECRET_BAG: &[u64] = &[1, 2, 840, 113549, 1, 12, 10, 1, 5];
-    pub const SAFE_CONTENTS_BAG: &[u64] = &[1, 2, 840, 113549, 1, 12, 10, 1, 6];
-    pub const X509_CERTIFICATE: &[u64] = &[1, 2, 840, 113549, 1, 9, 22, 1];
-    pub const FRIENDLY_NAME: &[u64] = &[1, 2, 840, 113549, 1, 9, 20];
-    pub const LOCAL_KEY_ID: &[u64] = &[1, 2, 840, 113549, 1, 9, 21];
-    pub const PBE_SHA1_RC4_128: &[u64] = &[1, 2, 840, 113549, 1, 12, 1, 1];
-    pub const PBE_SHA1_RC4_40: &[u64] = &[1, 2, 840, 113549, 1, 12, 1, 2];
-    pub const PBE_SHA1_3DES: &[u64] = &[1, 2, 840, 113549, 1, 12, 1, 3];
-    pub const PBE_SHA1_2DES: &[u64] = &[1, 2, 840, 113549, 1, 12, 1, 4];
-    pub const PBE_SHA1_RC2_128: &[u64] = &[1, 2, 840, 113549, 1, 12, 1, 5];
-    pub const PBE_SHA1_RC2_40: &[u64] = &[1, 2, 840, 113549, 1, 12, 1, 6];
-    pub const PBES2: &[u64] = &[1, 2, 840, 113549, 1, 5, 13];
-    pub const PBKDF2: &[u64] = &[1, 2, 840, 113549, 1, 5, 12];
-    pub const PBMAC1: &[u64] = &[1, 2, 840, 113549, 1, 5, 14];
-    pub const HMAC_SHA1: &[u64] = &[1, 2, 840, 113549, 2, 7];
-    pub const HMAC_SHA224: &[u64] = &[1, 2, 840, 113549, 2, 8];
-    pub const HMAC_SHA256: &[u64] = &[1, 2, 840, 113549, 2, 9];
-    pub const HMAC_SHA384: &[u64] = &[1, 2, 840, 113549, 2, 10];
-    pub const HMAC_SHA512: &[u64] = &[1, 2, 840, 113549, 2, 11];
-    pub const AES128_CBC: &[u64] = &[2, 16, 840, 1, 101, 3, 4, 1, 2];
-    pub const AES192_CBC: &[u64] = &[2, 16, 840, 1, 101, 3, 4, 1, 22];
-    pub const AES256_CBC: &[u64] = &[2, 16, 840, 1, 101, 3, 4, 1, 42];
-    pub const DES_EDE3_CBC: &[u64] = &[1, 2, 840, 113549, 3, 7];
-    pub const SHA1: &[u64] = &[1, 3, 14, 3, 2, 26];
-    pub const SHA224: &[u64] = &[2, 16, 840, 1, 101, 3, 4, 2, 4];
-    pub const SHA256: &[u64] = &[2, 16, 840, 1, 101, 3, 4, 2, 1];
-    pub const SHA384: &[u64] = &[2, 16, 840, 1, 101, 3, 4, 2, 2];
-    pub const SHA512: &[u64] = &[2, 16, 840, 1, 101, 3, 4, 2, 3];
-}
-
-/// `true` when `oid` is the arc list `arcs`.
-pub(crate) fn is(oid: &ObjectIdentifier, arcs: &[u64]) -> bool {
-    oid.components().as_slice() == arcs
-}
+use super::bags::Attribute;
+use super::ber::{invalid, parse, to_der};
+use super::oids::{self, is};
 
 /// Words for a yasna error, for messages that say what was wrong.
 pub(crate) fn explain(e: ASN1Error) -> &'static str {
@@ -114,7 +71,7 @@ pub(crate) fn parse_pfx(data: &[u8]) -> Result<RawPfx, String> {
             }
             let auth_safe = r.next().read_sequence(|r| {
                 let content_type = r.next().read_oid()?;
-                if !is(&content_type, oid::DATA) {
+                if !is(&content_type, oids::DATA) {
                     return Err(invalid());
                 }
                 r.next().read_tagged(Tag::context(0), |r| r.read_bytes())
@@ -157,11 +114,11 @@ pub(crate) fn parse_auth_safe(data: &[u8]) -> ASN1Result<Vec<RawContainer>> {
         r.collect_sequence_of(|r| {
             r.read_sequence(|r| {
                 let content_type = r.next().read_oid()?;
-                if is(&content_type, oid::DATA) {
+                if is(&content_type, oids::DATA) {
                     let data =
                         r.read_optional(|r| r.read_tagged(Tag::context(0), |r| r.read_bytes()))?;
                     Ok(RawContainer::Data(data.unwrap_or_default()))
-                } else if is(&content_type, oid::ENCRYPTED_DATA) {
+                } else if is(&content_type, oids::ENCRYPTED_DATA) {
                     r.next().read_tagged(Tag::context(0), read_encrypted_data)
                 } else {
                     r.read_optional(|r| r.read_der())?;
@@ -263,11 +220,6 @@ pub(crate) fn parse_typed_value(der: &[u8]) -> ASN1Result<(ObjectIdentifier, Vec
             Ok((id, value))
         })
     })
-}
-
-/// The content of an OCTET STRING given as DER.
-pub(crate) fn octet_string(der: &[u8]) -> ASN1Result<Vec<u8>> {
-    parse(der, |r| r.read_bytes())
 }
 
 /// Checks that `der` is one complete ASN.1 SEQUENCE (used to tell a good decryption of a

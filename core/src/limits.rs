@@ -1,0 +1,89 @@
+//! Every numeric limit of the core, in one place, with the one check that enforces each.
+//!
+//! Untrusted input can ask certtool to do unbounded work; each limit here bounds one kind
+//! of it. Callers check against these functions and never compare with the numbers
+//! themselves.
+
+/// The most key-derivation iterations certtool will run for one derivation (one MAC, one
+/// encrypted container or one shrouded key): more is a hostile or broken file (real tools
+/// write 1 to 100 000).
+pub const MAX_ITERATIONS: u64 = 10_000_000;
+
+/// The most key-derivation iterations certtool will run for one whole PFX, all
+/// derivations and password forms together: a real file needs a handful of derivations,
+/// while a crafted one with thousands of bags at [`MAX_ITERATIONS`] would otherwise burn
+/// hours of CPU.
+pub const MAX_TOTAL_ITERATIONS: u64 = 64_000_000;
+
+/// Why an iteration count is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IterationLimit {
+    /// An iteration count of 0, which no scheme allows.
+    Zero,
+    /// One derivation asks for more than [`MAX_ITERATIONS`].
+    TooMany(u64),
+}
+
+/// The file as a whole asks for more than [`MAX_TOTAL_ITERATIONS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OverBudget;
+
+/// Checks one derivation's iteration count: `1..=MAX_ITERATIONS`.
+pub fn check_iterations(n: u64) -> Result<u64, IterationLimit> {
+    match n {
+        0 => Err(IterationLimit::Zero),
+        n if n > MAX_ITERATIONS => Err(IterationLimit::TooMany(n)),
+        n => Ok(n),
+    }
+}
+
+/// The iterations one file has spent so far, against [`MAX_TOTAL_ITERATIONS`].
+#[derive(Debug, Default)]
+pub struct IterationBudget {
+    spent: u64,
+}
+
+impl IterationBudget {
+    /// Charges `n` iterations before they are run; an error once the file's budget would
+    /// be exceeded (and for every charge after that).
+    pub fn charge(&mut self, n: u64) -> Result<(), OverBudget> {
+        self.spent = self.spent.saturating_add(n);
+        if self.spent <= MAX_TOTAL_ITERATIONS {
+            Ok(())
+        } else {
+            Err(OverBudget)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_derivation_is_capped() {
+        assert_eq!(check_iterations(0), Err(IterationLimit::Zero));
+        assert_eq!(check_iterations(1), Ok(1));
+        assert_eq!(check_iterations(MAX_ITERATIONS), Ok(MAX_ITERATIONS));
+        assert_eq!(
+            check_iterations(MAX_ITERATIONS + 1),
+            Err(IterationLimit::TooMany(MAX_ITERATIONS + 1))
+        );
+    }
+
+    #[test]
+    fn the_whole_file_has_one_iteration_budget() {
+        let mut budget = IterationBudget::default();
+        assert!(budget.charge(MAX_ITERATIONS).is_ok());
+        assert!(budget.charge(MAX_TOTAL_ITERATIONS - MAX_ITERATIONS).is_ok());
+        assert_eq!(
+            budget.charge(1),
+            Err(OverBudget),
+            "one more is over the budget"
+        );
+        let mut budget = IterationBudget {
+            spent: u64::MAX - 1,
+        };
+        assert!(budget.charge(10).is_err(), "no overflow");
+    }
+}
