@@ -43,18 +43,18 @@ pub enum Status {
     Unfit,
 }
 
-/// A fitness verdict with its reasons (empty when ok).
+/// How fit a certificate is for one use, with the reasons (empty when ok).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct Verdict {
+pub struct Fitness {
     /// The overall status: the worst of the reasons.
     pub status: Status,
     /// One sentence per finding.
     pub reasons: Vec<String>,
 }
 
-impl Verdict {
+impl Fitness {
     fn new() -> Self {
-        Verdict {
+        Fitness {
             status: Status::Ok,
             reasons: Vec::new(),
         }
@@ -65,13 +65,13 @@ impl Verdict {
     }
 }
 
-/// The two verdicts certtool gives every certificate.
+/// A certificate's fitness for each of the two uses certtool judges.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct Verdicts {
+pub struct FitnessByUse {
     /// As a legacy ASM management certificate.
-    pub asm_management_cert: Verdict,
+    pub asm_management_cert: Fitness,
     /// As a certificate credential of an Entra ID app registration.
-    pub entra_app_credential: Verdict,
+    pub entra_app_credential: Fitness,
 }
 
 /// Everything certtool reports about one certificate.
@@ -115,8 +115,9 @@ pub struct CertificateReport {
     pub friendly_name: Option<String>,
     /// Whether the file holds this certificate's private key.
     pub private_key: PrivateKeyStatus,
-    /// Fitness for ASM and for Entra ID.
-    pub verdicts: Verdicts,
+    /// Fitness for ASM and for Entra ID (`verdicts` in JSON, a stable field name).
+    #[serde(rename = "verdicts")]
+    pub fitness: FitnessByUse,
     #[serde(skip)]
     not_after_instant: OffsetDateTime,
 }
@@ -252,7 +253,7 @@ pub fn certificate_report(der: &[u8], now: OffsetDateTime) -> Result<Certificate
     let issuer = cert.issuer().to_string();
     let version = cert.version().0 + 1;
 
-    let verdicts = judge(
+    let fitness = judge(
         &key,
         &signature_algorithm,
         version,
@@ -287,7 +288,7 @@ pub fn certificate_report(der: &[u8], now: OffsetDateTime) -> Result<Certificate
             present: false,
             matches: false,
         },
-        verdicts,
+        fitness,
         not_after_instant: not_after,
     })
 }
@@ -314,9 +315,9 @@ fn judge(
     not_before: OffsetDateTime,
     not_after: OffsetDateTime,
     now: OffsetDateTime,
-) -> Verdicts {
-    let mut asm = Verdict::new();
-    let mut entra = Verdict::new();
+) -> FitnessByUse {
+    let mut asm = Fitness::new();
+    let mut entra = Fitness::new();
     if key.algorithm != "RSA" {
         let why = format!(
             "the key is {}, but Azure accepts only RSA certificates here",
@@ -368,7 +369,7 @@ fn judge(
             format!("{why}: Entra ID refuses it until then (AADSTS1000502)"),
         );
     }
-    Verdicts {
+    FitnessByUse {
         asm_management_cert: asm,
         entra_app_credential: entra,
     }

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use certtool_core::inspect::{inspect, CertificateReport, FileReport, Status, Verdict};
+use certtool_core::inspect::{inspect, CertificateReport, FileReport, Fitness, Status};
 use certtool_core::pfx::Protection;
 use clap::Args;
 
@@ -152,11 +152,11 @@ fn render_certificate(c: &CertificateReport, total: usize) -> String {
     field("thumbprint SHA-256:", c.thumbprint_sha256.clone());
     field(
         "ASM management cert:",
-        verdict(&c.verdicts.asm_management_cert),
+        fitness(&c.fitness.asm_management_cert),
     );
     field(
         "Entra app credential:",
-        verdict(&c.verdicts.entra_app_credential),
+        fitness(&c.fitness.entra_app_credential),
     );
     out
 }
@@ -169,7 +169,7 @@ fn list(items: &[String]) -> String {
     }
 }
 
-fn verdict(v: &Verdict) -> String {
+fn fitness(v: &Fitness) -> String {
     let status = match v.status {
         Status::Ok => "ok",
         Status::Warning => "warning",

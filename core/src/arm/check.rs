@@ -12,9 +12,10 @@ use super::rbac::{missing, PermissionEntry, Requirement};
 use crate::diagnose;
 use crate::http::FailureKind;
 
-/// The outcome of one subscription, worst last.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
+/// The outcome of one subscription, worst last. Its one word (`ok`,
+/// `permission_missing`, `not_visible`, `rejected`, `unreachable`) is the same in text
+/// ([`Verdict::as_str`], Display) and JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Verdict {
     /// Visible, and every required action is granted.
     Ok,
@@ -27,6 +28,31 @@ pub enum Verdict {
     Rejected,
     /// ARM could not be reached or failed.
     Unreachable,
+}
+
+impl Verdict {
+    /// The word shown in reports and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Ok => "ok",
+            Verdict::PermissionMissing => "permission_missing",
+            Verdict::NotVisible => "not_visible",
+            Verdict::Rejected => "rejected",
+            Verdict::Unreachable => "unreachable",
+        }
+    }
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Verdict {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
 }
 
 /// One thing that went wrong, with ARM's words and certtool's.
@@ -316,4 +342,23 @@ pub async fn check_subscriptions(
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verdict_words_are_the_same_in_text_and_json() {
+        for (v, word) in [
+            (Verdict::Ok, "ok"),
+            (Verdict::PermissionMissing, "permission_missing"),
+            (Verdict::NotVisible, "not_visible"),
+            (Verdict::Rejected, "rejected"),
+            (Verdict::Unreachable, "unreachable"),
+        ] {
+            assert_eq!(v.to_string(), word);
+            assert_eq!(serde_json::to_value(v).unwrap(), word);
+        }
+    }
 }

@@ -1,11 +1,16 @@
 //! The ASM client: GET requests with `x-ms-version`, the management certificate as TLS
 //! client certificate (set on the shared reqwest client), bounded retries, ASM's 307
-//! repeated with the same certificate, and `x-ms-continuation-token` paging.
+//! repeated with the same certificate, and `x-ms-continuation-token` paging; and
+//! [`AsmClient::test`], which tests one subscription into a [`SubscriptionReport`].
+
+use std::time::Instant;
 
 use reqwest::{StatusCode, Url};
 use serde::Serialize;
 
+use super::report::{unreachable_diagnosis, SubscriptionReport, Verdict};
 use super::xml::{self, AsmError, HostedService, SubscriptionInfo};
+use crate::diagnose::{self, Diagnosis};
 use crate::http::{send_with_retry, Failure, RetryPolicy};
 
 /// The `x-ms-version` certtool sends: what the Python and Go SDKs sent (AZURE.md).
@@ -228,6 +233,96 @@ impl AsmClient {
         Err(AsmFailure::Malformed {
             detail: format!("more than {MAX_REDIRECTS} redirects, last to {url}"),
         })
+    }
+
+    /// Tests `subscription` at `endpoint`: Get Subscription, then List Hosted Services.
+    /// `cer_name` names the `.cer` to upload in the ForbiddenError fix.
+    pub async fn test(
+        &self,
+        endpoint: &Url,
+        subscription: &str,
+        cer_name: &str,
+    ) -> SubscriptionReport {
+        let started = Instant::now();
+        let mut log = CallLog::default();
+        let mut report = SubscriptionReport {
+            subscription_id: subscription.to_string(),
+            endpoint: endpoint.to_string(),
+            verdict: Verdict::Ok,
+            subscription_name: None,
+            subscription_status: None,
+            hosted_service_count: None,
+            hosted_services: Vec::new(),
+            thumbprint: self.thumbprint().to_string(),
+            request_ids: Vec::new(),
+            requests: 0,
+            latency_ms: 0,
+            http_status: None,
+            error: None,
+            failure: None,
+            diagnosis: None,
+        };
+        let outcome = match self
+            .get_subscription(endpoint, subscription, &mut log)
+            .await
+        {
+            Ok(info) => {
+                report.subscription_name = info.name;
+                report.subscription_status = info.status;
+                self.list_hosted_services(endpoint, subscription, &mut log)
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        match outcome {
+            Ok(services) => {
+                report.hosted_service_count = Some(services.len());
+                report.hosted_services = services;
+            }
+            Err(failure) => self.explain(&mut report, failure, cer_name),
+        }
+        report.request_ids = log.request_ids;
+        report.requests = log.requests;
+        report.latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        report
+    }
+
+    fn explain(&self, report: &mut SubscriptionReport, failure: AsmFailure, cer_name: &str) {
+        match failure {
+            AsmFailure::Unreachable { url, failure } => {
+                report.verdict = Verdict::Unreachable;
+                report.diagnosis = Some(unreachable_diagnosis(&failure, &url));
+                report.failure = Some(failure);
+            }
+            AsmFailure::Service { status, error } => {
+                report.verdict = if status == 401 || status == 403 {
+                    Verdict::Rejected
+                } else {
+                    Verdict::Error
+                };
+                report.http_status = Some(status);
+                report.diagnosis = error
+                    .as_ref()
+                    .and_then(|e| {
+                        diagnose::asm_for_certificate(
+                            &e.code,
+                            self.thumbprint(),
+                            &report.subscription_id,
+                            Some(cer_name),
+                        )
+                    })
+                    .or_else(|| diagnose::asm_http_status(status));
+                report.error = error;
+            }
+            AsmFailure::Malformed { detail } => {
+                report.verdict = Verdict::Error;
+                report.diagnosis = Some(Diagnosis {
+                    code: "UnexpectedResponse".into(),
+                    cause: format!("the endpoint's answer is not what ASM sends: {detail}"),
+                    fix: "check --endpoint / --cloud point at a Service Management API".into(),
+                });
+            }
+        }
     }
 }
 

@@ -1,19 +1,15 @@
-//! Testing one subscription: Get Subscription, then List Hosted Services, and a verdict
-//! with its diagnosis, request ids and latency.
+//! The report of testing one subscription (plain data): the verdict with its diagnosis,
+//! request ids and latency. [`AsmClient::test`](super::AsmClient::test) fills it in.
 
-use std::time::Instant;
-
-use reqwest::Url;
 use serde::Serialize;
 
-use super::client::{AsmClient, AsmFailure, CallLog};
 use super::xml::{AsmError, HostedService};
-use crate::diagnose::{self, Diagnosis};
+use crate::diagnose::Diagnosis;
 use crate::http::{Failure, FailureKind};
 
-/// The outcome of testing one subscription.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
+/// The outcome of testing one subscription. Its one word (`ok`, `rejected`,
+/// `unreachable`, `error`) is the same in text ([`Verdict::as_str`], Display) and JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Verdict {
     /// The certificate is accepted: the subscription and its services were read.
     Ok,
@@ -34,6 +30,18 @@ impl Verdict {
             Verdict::Unreachable => "unreachable",
             Verdict::Error => "error",
         }
+    }
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Verdict {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }
 
@@ -72,98 +80,6 @@ pub struct SubscriptionReport {
     pub diagnosis: Option<Diagnosis>,
 }
 
-impl AsmClient {
-    /// Tests `subscription` at `endpoint`: Get Subscription, then List Hosted Services.
-    /// `cer_name` names the `.cer` to upload in the ForbiddenError fix.
-    pub async fn test(
-        &self,
-        endpoint: &Url,
-        subscription: &str,
-        cer_name: &str,
-    ) -> SubscriptionReport {
-        let started = Instant::now();
-        let mut log = CallLog::default();
-        let mut report = SubscriptionReport {
-            subscription_id: subscription.to_string(),
-            endpoint: endpoint.to_string(),
-            verdict: Verdict::Ok,
-            subscription_name: None,
-            subscription_status: None,
-            hosted_service_count: None,
-            hosted_services: Vec::new(),
-            thumbprint: self.thumbprint().to_string(),
-            request_ids: Vec::new(),
-            requests: 0,
-            latency_ms: 0,
-            http_status: None,
-            error: None,
-            failure: None,
-            diagnosis: None,
-        };
-        let outcome = match self
-            .get_subscription(endpoint, subscription, &mut log)
-            .await
-        {
-            Ok(info) => {
-                report.subscription_name = info.name;
-                report.subscription_status = info.status;
-                self.list_hosted_services(endpoint, subscription, &mut log)
-                    .await
-            }
-            Err(e) => Err(e),
-        };
-        match outcome {
-            Ok(services) => {
-                report.hosted_service_count = Some(services.len());
-                report.hosted_services = services;
-            }
-            Err(failure) => self.explain(&mut report, failure, cer_name),
-        }
-        report.request_ids = log.request_ids;
-        report.requests = log.requests;
-        report.latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        report
-    }
-
-    fn explain(&self, report: &mut SubscriptionReport, failure: AsmFailure, cer_name: &str) {
-        match failure {
-            AsmFailure::Unreachable { url, failure } => {
-                report.verdict = Verdict::Unreachable;
-                report.diagnosis = Some(unreachable_diagnosis(&failure, &url));
-                report.failure = Some(failure);
-            }
-            AsmFailure::Service { status, error } => {
-                report.verdict = if status == 401 || status == 403 {
-                    Verdict::Rejected
-                } else {
-                    Verdict::Error
-                };
-                report.http_status = Some(status);
-                report.diagnosis = error
-                    .as_ref()
-                    .and_then(|e| {
-                        diagnose::asm_for_certificate(
-                            &e.code,
-                            self.thumbprint(),
-                            &report.subscription_id,
-                            Some(cer_name),
-                        )
-                    })
-                    .or_else(|| diagnose::asm_http_status(status));
-                report.error = error;
-            }
-            AsmFailure::Malformed { detail } => {
-                report.verdict = Verdict::Error;
-                report.diagnosis = Some(Diagnosis {
-                    code: "UnexpectedResponse".into(),
-                    cause: format!("the endpoint's answer is not what ASM sends: {detail}"),
-                    fix: "check --endpoint / --cloud point at a Service Management API".into(),
-                });
-            }
-        }
-    }
-}
-
 /// A diagnosis for a request that got no HTTP answer, one per failure class.
 pub fn unreachable_diagnosis(failure: &Failure, url: &str) -> Diagnosis {
     let (cause, fix) = failure.explain(url);
@@ -180,5 +96,23 @@ pub fn unreachable_diagnosis(failure: &Failure, url: &str) -> Diagnosis {
         code: code.into(),
         cause,
         fix,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verdict_words_are_the_same_in_text_and_json() {
+        for (v, word) in [
+            (Verdict::Ok, "ok"),
+            (Verdict::Rejected, "rejected"),
+            (Verdict::Unreachable, "unreachable"),
+            (Verdict::Error, "error"),
+        ] {
+            assert_eq!(v.to_string(), word);
+            assert_eq!(serde_json::to_value(v).unwrap(), word);
+        }
     }
 }
