@@ -10,6 +10,24 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+/// Implements `Display` and `Serialize` for an enum through its `as_str`, so that the
+/// word a value is shown as in text and in JSON has one source.
+macro_rules! one_word {
+    ($t:ty) => {
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+    };
+}
+
 pub mod aad;
 pub mod arm;
 pub mod asm;

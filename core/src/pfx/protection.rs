@@ -73,8 +73,7 @@ pub enum PasswordForm {
 
 /// What one encrypted part of a PFX protects. Shown as `key`, `certificates` or `other`,
 /// in text (Display) and JSON (serde) alike.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Protects {
     /// A private key (a shrouded key bag, or a container holding only keys).
     Key,
@@ -95,11 +94,7 @@ impl Protects {
     }
 }
 
-impl std::fmt::Display for Protects {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+one_word!(Protects);
 
 impl PasswordForm {
     /// Words for reports, e.g. `empty password (RFC 7292 form)`.
