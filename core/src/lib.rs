@@ -28,12 +28,12 @@ macro_rules! one_word {
     };
 }
 
-pub mod aad;
 pub mod arm;
 pub mod asm;
 pub mod bundle;
 pub mod cloud;
 pub mod diagnose;
+pub mod entra;
 pub mod error;
 pub mod export;
 pub mod fsutil;

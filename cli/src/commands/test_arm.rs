@@ -7,11 +7,11 @@ mod report;
 
 use std::path::PathBuf;
 
-use certtool_core::aad::{
+use certtool_core::arm::{check_subscriptions, ArmClient, Verdict};
+use certtool_core::entra::{
     request_token, sign_assertion, token_url, AssertionRequest, ClientAssertion, ClientCredential,
     SigningAlg, TokenRequest,
 };
-use certtool_core::arm::{check_subscriptions, ArmClient, Verdict};
 use certtool_core::http::{client, RetryPolicy};
 use clap::{Args, ValueEnum};
 

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::rbac::PermissionEntry;
-use crate::aad::AccessToken;
+use crate::entra::AccessToken;
 use crate::http::{classify, send_with_retry, Failure, RetryPolicy};
 
 /// api-version of Subscriptions - Get.

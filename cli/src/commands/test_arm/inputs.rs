@@ -3,9 +3,9 @@
 //! that can be checked offline is checked here, before any request.
 
 use base64::Engine;
-use certtool_core::aad::{check_certificate, SigningAlg};
 use certtool_core::arm::{builtin_role, is_path_segment, parse_role_definition, Requirement};
 use certtool_core::cloud::Cloud;
+use certtool_core::entra::{check_certificate, SigningAlg};
 use certtool_core::secret::Secret;
 use certtool_core::x509::{rfc3339, subject_string, thumbprint_sha1, thumbprint_sha256, validity};
 use certtool_core::Error as CoreError;

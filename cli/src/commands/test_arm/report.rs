@@ -2,8 +2,8 @@
 //! (exit code, cause, fix) it ends with. Never a secret or a token: the report holds
 //! verdicts, names, IDs, thumbprints, missing actions and support IDs only.
 
-use certtool_core::aad::{AccessToken, SigningAlg, TokenError};
 use certtool_core::arm::{Requirement, SubscriptionCheck, Verdict};
+use certtool_core::entra::{AccessToken, SigningAlg, TokenError};
 use certtool_core::x509::rfc3339;
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -204,7 +204,7 @@ impl Report {
             }
             TokenError::Service {
                 status,
-                aad,
+                error: aad,
                 attempts,
             } => {
                 let cause = format!(

@@ -9,7 +9,7 @@ pub use assertion::{
     sign_assertion, AssertionRequest, ClientAssertion, SigningAlg, ASSERTION_LIFETIME_SECS,
 };
 pub use token::{
-    parse_error, parse_token, request_token, AadError, AccessToken, ClientCredential, TokenError,
+    parse_error, parse_token, request_token, AccessToken, ClientCredential, EntraError, TokenError,
     TokenRequest,
 };
 

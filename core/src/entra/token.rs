@@ -66,7 +66,7 @@ impl AccessToken {
 
 /// An error answer of the token endpoint, as Entra ID shapes it.
 #[derive(Debug, Clone, Serialize)]
-pub struct AadError {
+pub struct EntraError {
     /// HTTP status.
     pub status: u16,
     /// OAuth `error`, e.g. `invalid_client`.
@@ -83,7 +83,7 @@ pub struct AadError {
     pub timestamp: Option<String>,
 }
 
-impl AadError {
+impl EntraError {
     /// `AADSTS{first code}`, or the OAuth `error` when no code came.
     pub fn code_label(&self) -> String {
         match self.error_codes.first() {
@@ -107,13 +107,13 @@ impl AadError {
 #[derive(Debug)]
 pub enum TokenError {
     /// Entra ID answered 4xx with an error: the credential or the request was refused.
-    Rejected(AadError),
+    Rejected(EntraError),
     /// Entra ID answered 429/5xx (after retries) or something that is not its JSON.
     Service {
         /// HTTP status.
         status: u16,
         /// The error body, when it was Entra's JSON.
-        aad: Option<AadError>,
+        error: Option<EntraError>,
         /// Attempts made.
         attempts: u32,
     },
@@ -138,7 +138,7 @@ struct ErrorBody {
 }
 
 /// Parses Entra ID's error JSON. `None` when the body is not that shape.
-pub fn parse_error(status: u16, body: &[u8]) -> Option<AadError> {
+pub fn parse_error(status: u16, body: &[u8]) -> Option<EntraError> {
     let parsed: ErrorBody = serde_json::from_slice(body).ok()?;
     let error = parsed.error?;
     let description = parsed
@@ -148,7 +148,7 @@ pub fn parse_error(status: u16, body: &[u8]) -> Option<AadError> {
         .unwrap_or_default()
         .trim()
         .to_string();
-    Some(AadError {
+    Some(EntraError {
         status,
         error,
         error_codes: parsed.error_codes,
@@ -229,18 +229,18 @@ pub async fn request_token(
     if status == 200 {
         return parse_token(&body).ok_or(TokenError::Service {
             status,
-            aad: None,
+            error: None,
             attempts: answer.attempts,
         });
     }
-    let aad = parse_error(status, &body);
-    match aad {
-        Some(aad) if (400..500).contains(&status) && status != 429 => {
-            Err(TokenError::Rejected(aad))
+    let error = parse_error(status, &body);
+    match error {
+        Some(error) if (400..500).contains(&status) && status != 429 => {
+            Err(TokenError::Rejected(error))
         }
-        aad => Err(TokenError::Service {
+        error => Err(TokenError::Service {
             status,
-            aad,
+            error,
             attempts: answer.attempts,
         }),
     }
