@@ -16,7 +16,7 @@ pub struct Diagnosis {
     pub fix: String,
 }
 
-fn d(code: String, cause: &str, fix: &str) -> Diagnosis {
+fn diagnosis(code: String, cause: &str, fix: &str) -> Diagnosis {
     Diagnosis {
         code,
         cause: cause.into(),
@@ -28,21 +28,21 @@ fn d(code: String, cause: &str, fix: &str) -> Diagnosis {
 pub fn aadsts(code: u32) -> Option<Diagnosis> {
     let c = format!("AADSTS{code}");
     Some(match code {
-        90002 => d(c, "the tenant was not found", "check the tenant (directory) ID and that --cloud names the cloud the tenant lives in"),
-        900023 => d(c, "the tenant ID is malformed", "use the tenant's GUID or one of its verified domain names"),
-        700016 => d(c, "no application with this client ID exists in the tenant", "check the client (application) ID, and that the app is registered in this tenant"),
-        7000112 => d(c, "the application is disabled", "re-enable the service principal (Enterprise applications → Properties → Enabled for users to sign-in)"),
-        7000215 => d(c, "the client secret is wrong", "use the secret's Value, not the Secret ID; a value is shown only once, when the secret is created"),
-        7000222 => d(c, "the client secret has expired", "create a new client secret under Certificates & secrets and update the tool"),
-        700027 => d(c, "Entra ID did not accept the certificate: it is not registered on the app, the key does not match it, or the signature did not verify", "upload the certificate's .cer under App registrations → Certificates & secrets and compare its thumbprint with the one certtool sent"),
-        700024 => d(c, "the client assertion is outside its valid time range", "check this machine's clock (NTP); the assertion is valid for a few minutes only"),
-        700021 => d(c, "the assertion's issuer or subject is not the client ID", "use the same application ID for --client-id as in the assertion"),
-        5002723 => d(c, "the assertion header has no x5t, x5t#S256 or kid", "sign the assertion with a certificate thumbprint in its header"),
-        90014 => d(c, "a required field or claim is missing from the request", "report this as a certtool bug with the trace ID"),
-        7000218 => d(c, "the request had neither a client assertion nor a client secret", "give a certificate (--cert) or a secret (--secret-env / --secret-file)"),
-        700025 => d(c, "the application is a public client and cannot use a secret or certificate", "set Authentication → Allow public client flows to No, or use a confidential app"),
-        1000502 => d(c, "the certificate is outside its validity period", "renew the certificate (certtool generate) and upload the new .cer to the app"),
-        500011 => d(c, "the resource principal was not found in the tenant", "check --cloud and the ARM endpoint: the scope names a resource this tenant does not know"),
+        90002 => diagnosis(c, "the tenant was not found", "check the tenant (directory) ID and that --cloud names the cloud the tenant lives in"),
+        900023 => diagnosis(c, "the tenant ID is malformed", "use the tenant's GUID or one of its verified domain names"),
+        700016 => diagnosis(c, "no application with this client ID exists in the tenant", "check the client (application) ID, and that the app is registered in this tenant"),
+        7000112 => diagnosis(c, "the application is disabled", "re-enable the service principal (Enterprise applications → Properties → Enabled for users to sign-in)"),
+        7000215 => diagnosis(c, "the client secret is wrong", "use the secret's Value, not the Secret ID; a value is shown only once, when the secret is created"),
+        7000222 => diagnosis(c, "the client secret has expired", "create a new client secret under Certificates & secrets and update the tool"),
+        700027 => diagnosis(c, "Entra ID did not accept the certificate: it is not registered on the app, the key does not match it, or the signature did not verify", "upload the certificate's .cer under App registrations → Certificates & secrets and compare its thumbprint with the one certtool sent"),
+        700024 => diagnosis(c, "the client assertion is outside its valid time range", "check this machine's clock (NTP); the assertion is valid for a few minutes only"),
+        700021 => diagnosis(c, "the assertion's issuer or subject is not the client ID", "use the same application ID for --client-id as in the assertion"),
+        5002723 => diagnosis(c, "the assertion header has no x5t, x5t#S256 or kid", "sign the assertion with a certificate thumbprint in its header"),
+        90014 => diagnosis(c, "a required field or claim is missing from the request", "report this as a certtool bug with the trace ID"),
+        7000218 => diagnosis(c, "the request had neither a client assertion nor a client secret", "give a certificate (--cert) or a secret (--secret-env / --secret-file)"),
+        700025 => diagnosis(c, "the application is a public client and cannot use a secret or certificate", "set Authentication → Allow public client flows to No, or use a confidential app"),
+        1000502 => diagnosis(c, "the certificate is outside its validity period", "renew the certificate (certtool generate) and upload the new .cer to the app"),
+        500011 => diagnosis(c, "the resource principal was not found in the tenant", "check --cloud and the ARM endpoint: the scope names a resource this tenant does not know"),
         _ => return None,
     })
 }
@@ -73,12 +73,12 @@ pub fn asm_for_certificate(
                 cer_name.unwrap_or("the certificate's .cer")
             ),
         },
-        "SubscriptionDisabled" => d(c, "the subscription is disabled", "re-enable the subscription (billing or administrator action) before testing again"),
-        "MissingOrIncorrectVersionHeader" => d(c, "the request lacked a valid x-ms-version header", "report this as a certtool bug; certtool sends x-ms-version 2014-10-01"),
-        "ResourceNotFound" => d(c, "the resource does not exist", "check the subscription ID and the endpoint (--cloud / --endpoint)"),
-        "BadRequest" | "InvalidXmlRequest" => d(c, "the Service Management API refused the request as malformed", "check --endpoint points at a Service Management API; report it as a certtool bug if it does"),
-        "TooManyRequests" => d(c, "the Service Management API is throttling requests", "lower --concurrency or try again later; certtool already retried"),
-        "ServerBusy" | "InternalError" | "OperationTimedOut" => d(c, "the Service Management API failed on its side", "try again later; certtool already retried"),
+        "SubscriptionDisabled" => diagnosis(c, "the subscription is disabled", "re-enable the subscription (billing or administrator action) before testing again"),
+        "MissingOrIncorrectVersionHeader" => diagnosis(c, "the request lacked a valid x-ms-version header", "report this as a certtool bug; certtool sends x-ms-version 2014-10-01"),
+        "ResourceNotFound" => diagnosis(c, "the resource does not exist", "check the subscription ID and the endpoint (--cloud / --endpoint)"),
+        "BadRequest" | "InvalidXmlRequest" => diagnosis(c, "the Service Management API refused the request as malformed", "check --endpoint points at a Service Management API; report it as a certtool bug if it does"),
+        "TooManyRequests" => diagnosis(c, "the Service Management API is throttling requests", "lower --concurrency or try again later; certtool already retried"),
+        "ServerBusy" | "InternalError" | "OperationTimedOut" => diagnosis(c, "the Service Management API failed on its side", "try again later; certtool already retried"),
         _ => return None,
     })
 }
@@ -88,10 +88,10 @@ pub fn asm_for_certificate(
 pub fn asm_http_status(status: u16) -> Option<Diagnosis> {
     let c = format!("HTTP {status}");
     Some(match status {
-        401 | 403 => d(c, "the endpoint refused the request without saying why", "check the certificate is registered on the subscription and that --endpoint is a Service Management API"),
-        404 => d(c, "the endpoint does not know this path", "check the subscription ID and --endpoint / --cloud (the ASM endpoint, not ARM's)"),
-        429 => d(c, "the endpoint is throttling requests", "lower --concurrency or try again later; certtool already retried"),
-        500..=599 => d(c, "the endpoint failed on its side", "try again later; certtool already retried"),
+        401 | 403 => diagnosis(c, "the endpoint refused the request without saying why", "check the certificate is registered on the subscription and that --endpoint is a Service Management API"),
+        404 => diagnosis(c, "the endpoint does not know this path", "check the subscription ID and --endpoint / --cloud (the ASM endpoint, not ARM's)"),
+        429 => diagnosis(c, "the endpoint is throttling requests", "lower --concurrency or try again later; certtool already retried"),
+        500..=599 => diagnosis(c, "the endpoint failed on its side", "try again later; certtool already retried"),
         _ => return None,
     })
 }
@@ -100,11 +100,11 @@ pub fn asm_http_status(status: u16) -> Option<Diagnosis> {
 pub fn arm(code: &str) -> Option<Diagnosis> {
     let c = code.to_string();
     Some(match code {
-        "AuthorizationFailed" => d(c, "the credential works, but the service principal has no role that allows this on the scope", "assign the role (e.g. Reader) on the subscription under Access control (IAM)"),
-        "InvalidAuthenticationTokenTenant" => d(c, "the subscription belongs to another tenant", "use the tenant ID that owns the subscription, or register the app in that tenant"),
-        "InvalidAuthenticationTokenAudience" => d(c, "the token was issued for another resource", "check --cloud and --arm-endpoint: the token scope must be the ARM endpoint of the same cloud"),
-        "InvalidAuthenticationToken" | "ExpiredAuthenticationToken" => d(c, "ARM did not accept the access token", "check --cloud; the token must come from the same cloud's login endpoint"),
-        "SubscriptionNotFound" => d(c, "the subscription was not found", "check the subscription ID, and that it is in this tenant"),
+        "AuthorizationFailed" => diagnosis(c, "the credential works, but the service principal has no role that allows this on the scope", "assign the role (e.g. Reader) on the subscription under Access control (IAM)"),
+        "InvalidAuthenticationTokenTenant" => diagnosis(c, "the subscription belongs to another tenant", "use the tenant ID that owns the subscription, or register the app in that tenant"),
+        "InvalidAuthenticationTokenAudience" => diagnosis(c, "the token was issued for another resource", "check --cloud and --arm-endpoint: the token scope must be the ARM endpoint of the same cloud"),
+        "InvalidAuthenticationToken" | "ExpiredAuthenticationToken" => diagnosis(c, "ARM did not accept the access token", "check --cloud; the token must come from the same cloud's login endpoint"),
+        "SubscriptionNotFound" => diagnosis(c, "the subscription was not found", "check the subscription ID, and that it is in this tenant"),
         _ => return None,
     })
 }

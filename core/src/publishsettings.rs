@@ -54,7 +54,7 @@ pub struct ManagementCertificate {
     pub bundle: CredentialBundle,
 }
 
-fn at(input: &str, doc: &Document<'_>, node: Node<'_, '_>, path: &str) -> String {
+fn element_location(input: &str, doc: &Document<'_>, node: Node<'_, '_>, path: &str) -> String {
     let pos = doc.text_pos_at(node.range().start);
     format!("{input}: {path} (line {})", pos.row)
 }
@@ -106,7 +106,7 @@ pub fn parse(data: &[u8], input: &str) -> Result<PublishSettings> {
         let profile_cert = attr(profile, "ManagementCertificate").map(Zeroizing::new);
         for (s, sub) in elements(profile, "Subscription").enumerate() {
             let path = format!("{profile_path}/Subscription[{}]", s + 1);
-            let here = at(input, &doc, sub, &path);
+            let here = element_location(input, &doc, sub, &path);
             let id = attr(sub, "Id")
                 .ok_or_else(|| Error::malformed(&here, "attribute Id is missing"))?;
             let management_url = attr(sub, "ServiceManagementUrl")

@@ -6,7 +6,7 @@ use zeroize::Zeroizing;
 
 use super::ber::{octet_string, parse};
 use super::encode;
-use super::oids::{self, is};
+use super::oids::{self, is_oid};
 
 /// One attribute of a SafeBag, kept as found: its OID and the DER of each value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,7 +33,7 @@ impl Attribute {
             (oids::MS_LOCAL_KEY_SET, "MS-Local-Key-Set"),
         ]
         .into_iter()
-        .find(|(arcs, _)| is(&self.oid, arcs))
+        .find(|(arcs, _)| is_oid(&self.oid, arcs))
         .map_or_else(|| self.oid.to_string(), |(_, name)| name.to_owned())
     }
 
@@ -107,7 +107,9 @@ impl BagValue {
     /// For an X.509 certificate bag: the certificate's DER.
     pub fn x509_der(&self) -> Option<Vec<u8>> {
         match self {
-            BagValue::Certificate { cert_type, value } if is(cert_type, oids::X509_CERTIFICATE) => {
+            BagValue::Certificate { cert_type, value }
+                if is_oid(cert_type, oids::X509_CERTIFICATE) =>
+            {
                 octet_string(value).ok()
             }
             _ => None,
@@ -158,7 +160,7 @@ impl SafeBag {
     fn attribute<T>(&self, arcs: &[u64], decode: impl Fn(&[u8]) -> Option<T>) -> Option<T> {
         self.attributes
             .iter()
-            .find(|a| is(&a.oid, arcs))
+            .find(|a| is_oid(&a.oid, arcs))
             .and_then(|a| a.values.first())
             .and_then(|v| decode(v))
     }

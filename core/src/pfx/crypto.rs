@@ -21,7 +21,7 @@ use pkcs12::kdf::{derive_key, Pkcs12KeyType};
 use yasna::models::ObjectIdentifier;
 use zeroize::Zeroizing;
 
-use super::oids::{self, is};
+use super::oids::{self, is_oid};
 
 /// A hash used by PBKDF2's PRF, the PKCS#12 KDF or the MAC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,7 +63,7 @@ impl Hash {
             (oids::SHA512, Hash::Sha512),
         ]
         .into_iter()
-        .find(|(arcs, _)| is(o, arcs))
+        .find(|(arcs, _)| is_oid(o, arcs))
         .map(|(_, h)| h)
     }
 
@@ -86,7 +86,7 @@ impl Hash {
             (oids::HMAC_SHA512, Hash::Sha512),
         ]
         .into_iter()
-        .find(|(arcs, _)| is(o, arcs))
+        .find(|(arcs, _)| is_oid(o, arcs))
         .map(|(_, h)| h)
     }
 

@@ -12,7 +12,7 @@ use yasna::{ASN1Error, ASN1ErrorKind, ASN1Result, BERReader, Tag};
 
 use super::bags::Attribute;
 use super::ber::{invalid, parse, to_der};
-use super::oids::{self, is};
+use super::oids::{self, is_oid};
 
 /// Words for a yasna error, for messages that say what was wrong.
 pub(crate) fn explain(e: ASN1Error) -> &'static str {
@@ -71,7 +71,7 @@ pub(crate) fn parse_pfx(data: &[u8]) -> Result<RawPfx, String> {
             }
             let auth_safe = r.next().read_sequence(|r| {
                 let content_type = r.next().read_oid()?;
-                if !is(&content_type, oids::DATA) {
+                if !is_oid(&content_type, oids::DATA) {
                     return Err(invalid());
                 }
                 r.next().read_tagged(Tag::context(0), |r| r.read_bytes())
@@ -114,11 +114,11 @@ pub(crate) fn parse_auth_safe(data: &[u8]) -> ASN1Result<Vec<RawContainer>> {
         r.collect_sequence_of(|r| {
             r.read_sequence(|r| {
                 let content_type = r.next().read_oid()?;
-                if is(&content_type, oids::DATA) {
+                if is_oid(&content_type, oids::DATA) {
                     let data =
                         r.read_optional(|r| r.read_tagged(Tag::context(0), |r| r.read_bytes()))?;
                     Ok(RawContainer::Data(data.unwrap_or_default()))
-                } else if is(&content_type, oids::ENCRYPTED_DATA) {
+                } else if is_oid(&content_type, oids::ENCRYPTED_DATA) {
                     r.next().read_tagged(Tag::context(0), read_encrypted_data)
                 } else {
                     r.read_optional(|r| r.read_der())?;

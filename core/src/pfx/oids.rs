@@ -43,6 +43,6 @@ pub(crate) const SHA384: &[u64] = &[2, 16, 840, 1, 101, 3, 4, 2, 2];
 pub(crate) const SHA512: &[u64] = &[2, 16, 840, 1, 101, 3, 4, 2, 3];
 
 /// `true` when `oid` is the arc list `arcs`.
-pub(crate) fn is(oid: &ObjectIdentifier, arcs: &[u64]) -> bool {
+pub(crate) fn is_oid(oid: &ObjectIdentifier, arcs: &[u64]) -> bool {
     oid.components().as_slice() == arcs
 }

@@ -11,7 +11,7 @@ use super::ber::{octet_string, parse};
 use super::crypto::{Hash, PasswordBytes};
 use super::decode;
 use super::encode;
-use super::oids::{self, is};
+use super::oids::{self, is_oid};
 use crate::limits::{self, IterationLimit, MAX_ITERATIONS};
 
 /// The legacy PKCS#12 PBE ciphers.
@@ -111,7 +111,7 @@ impl Pbe {
             (oids::PBE_SHA1_RC2_40, LegacyCipher::Rc2_40),
         ]
         .into_iter()
-        .find(|(arcs, _)| is(&alg.oid, arcs));
+        .find(|(arcs, _)| is_oid(&alg.oid, arcs));
         let params = alg.params.as_deref().unwrap_or_default();
         if let Some((_, cipher)) = legacy {
             let (salt, iterations) = parse(params, |r| {
@@ -124,10 +124,10 @@ impl Pbe {
                 iterations: check_iterations(iterations)?,
             });
         }
-        if is(&alg.oid, oids::PBE_SHA1_RC4_128) || is(&alg.oid, oids::PBE_SHA1_RC4_40) {
+        if is_oid(&alg.oid, oids::PBE_SHA1_RC4_128) || is_oid(&alg.oid, oids::PBE_SHA1_RC4_40) {
             return Err(PbeError::Unsupported("pbeWithSHAAnd…BitRC4".into()));
         }
-        if !is(&alg.oid, oids::PBES2) {
+        if !is_oid(&alg.oid, oids::PBES2) {
             return Err(PbeError::Unsupported(alg.oid.to_string()));
         }
         let (kdf, scheme) = parse(params, |r| {
@@ -138,7 +138,7 @@ impl Pbe {
             })
         })
         .map_err(|e| PbeError::Malformed(decode::explain(e)))?;
-        if !is(&kdf.oid, oids::PBKDF2) {
+        if !is_oid(&kdf.oid, oids::PBKDF2) {
             return Err(PbeError::Unsupported(format!(
                 "PBES2 key derivation {}",
                 kdf.oid
@@ -167,7 +167,7 @@ impl Pbe {
             (oids::DES_EDE3_CBC, Pbes2Cipher::DesEde3),
         ]
         .into_iter()
-        .find(|(arcs, _)| is(&scheme.oid, arcs))
+        .find(|(arcs, _)| is_oid(&scheme.oid, arcs))
         .map(|(_, c)| c)
         .ok_or_else(|| PbeError::Unsupported(format!("PBES2 cipher {}", scheme.oid)))?;
         if key_len.is_some_and(|n| n != cipher.openssl().key_len() as u64) {

@@ -6,7 +6,7 @@ use super::bags::{BagValue, Container, Pfx, SafeBag};
 use super::ber::{octet_string, to_der};
 use super::crypto::{self, Hash, PasswordBytes};
 use super::decode::{self, RawBag, RawContainer};
-use super::oids::{self, is};
+use super::oids::{self, is_oid};
 use super::pbe::{Pbe, PbeError};
 use super::protection::{EncryptionInfo, MacInfo, PasswordForm, Protection, Protects};
 use crate::error::{Error, Result};
@@ -163,7 +163,7 @@ impl Opener<'_> {
             let input = self.input;
             let bad = |e| Error::malformed(input, format!("{at}: {}", decode::explain(e)));
             let t = &bag.bag_type;
-            let value = if is(t, oids::KEY_BAG) {
+            let value = if is_oid(t, oids::KEY_BAG) {
                 if !decode::is_sequence(&bag.value) {
                     return Err(self.malformed(format!("{at}: the keyBag holds no PrivateKeyInfo")));
                 }
@@ -171,7 +171,7 @@ impl Opener<'_> {
                     pkcs8: zeroize::Zeroizing::new(bag.value),
                     shrouded: false,
                 }
-            } else if is(t, oids::SHROUDED_KEY_BAG) {
+            } else if is_oid(t, oids::SHROUDED_KEY_BAG) {
                 self.shrouded_seen += 1;
                 let what = format!(
                     "the shrouded key bag {} of container {container}",
@@ -195,9 +195,9 @@ impl Opener<'_> {
                     pkcs8,
                     shrouded: true,
                 }
-            } else if is(t, oids::CERT_BAG) {
+            } else if is_oid(t, oids::CERT_BAG) {
                 let (cert_type, value) = decode::parse_typed_value(&bag.value).map_err(bad)?;
-                if is(&cert_type, oids::X509_CERTIFICATE) {
+                if is_oid(&cert_type, oids::X509_CERTIFICATE) {
                     octet_string(&value).map_err(|_| {
                         self.malformed(format!(
                             "{at}: the certBag's X.509 value is not an OCTET STRING"
@@ -205,12 +205,12 @@ impl Opener<'_> {
                     })?;
                 }
                 BagValue::Certificate { cert_type, value }
-            } else if is(t, oids::CRL_BAG) {
+            } else if is_oid(t, oids::CRL_BAG) {
                 let (crl_type, value) = decode::parse_typed_value(&bag.value).map_err(bad)?;
                 BagValue::Crl { crl_type, value }
-            } else if is(t, oids::SECRET_BAG) {
+            } else if is_oid(t, oids::SECRET_BAG) {
                 BagValue::Secret(zeroize::Zeroizing::new(bag.value))
-            } else if is(t, oids::SAFE_CONTENTS_BAG) {
+            } else if is_oid(t, oids::SAFE_CONTENTS_BAG) {
                 if depth > 8 {
                     return Err(
                         self.malformed(format!("{at}: safeContents bags nested too deeply"))
@@ -254,7 +254,7 @@ pub fn open(data: &[u8], password: Option<&Secret>, input: &str) -> Result<Opene
         None => None,
         Some(m) => {
             let hash = Hash::from_digest_oid(&m.algorithm).ok_or_else(|| {
-                if is(&m.algorithm, oids::PBMAC1) {
+                if is_oid(&m.algorithm, oids::PBMAC1) {
                     opener.malformed(
                         "the MAC uses PBMAC1 (RFC 9579), which certtool does not support yet",
                     )
@@ -315,7 +315,7 @@ pub fn open(data: &[u8], password: Option<&Secret>, input: &str) -> Result<Opene
                 });
                 (Some(opener.encryption.len() - 1), plain)
             }
-            RawContainer::Other(o) if is(&o, oids::ENVELOPED_DATA) => {
+            RawContainer::Other(o) if is_oid(&o, oids::ENVELOPED_DATA) => {
                 return Err(opener.malformed(format!(
                     "container {n} is EnvelopedData (public-key privacy mode), which certtool cannot open"
                 )))

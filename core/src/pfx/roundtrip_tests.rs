@@ -10,7 +10,7 @@ use super::crypto::{self, Hash, PasswordBytes};
 use super::decode;
 use super::encode::{self, OutContainer, OutMac};
 use super::oids;
-use super::tests::{pw, sample_key_and_cert};
+use super::tests::{sample_key_and_cert, secret};
 use super::*;
 use crate::error::{Error, ErrorKind};
 
@@ -43,21 +43,21 @@ fn sample_pfx() -> Pfx {
 #[test]
 fn wrong_password_names_the_mac_or_the_bag() {
     let pfx = sample_pfx();
-    let (der, _) = write(&pfx, Profile::Compat, &pw("right")).unwrap();
-    let err = open(&der, Some(&pw("wrong")), "f.pfx").unwrap_err();
+    let (der, _) = write(&pfx, Profile::Compat, &secret("right")).unwrap();
+    let err = open(&der, Some(&secret("wrong")), "f.pfx").unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Password);
     assert!(err.to_string().contains("MAC check failed"), "{err}");
     // Without a MAC the decryption itself must fail, and say which part.
     let raw = decode::parse_pfx(&der).unwrap();
     let no_mac = encode::write_pfx(&raw.auth_safe, None);
-    let err = open(&no_mac, Some(&pw("wrong")), "f.pfx").unwrap_err();
+    let err = open(&no_mac, Some(&secret("wrong")), "f.pfx").unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Password);
     assert!(
         err.to_string()
             .contains("decrypting container 1 (EncryptedData)"),
         "{err}"
     );
-    let ok = open(&no_mac, Some(&pw("right")), "f.pfx").unwrap();
+    let ok = open(&no_mac, Some(&secret("right")), "f.pfx").unwrap();
     assert_eq!(ok.protection.mac, None);
     assert_eq!(ok.protection.password, PasswordForm::Given);
 }
@@ -65,7 +65,7 @@ fn wrong_password_names_the_mac_or_the_bag() {
 #[test]
 fn null_form_mac_and_explicit_default_iterations() {
     let pfx = sample_pfx();
-    let (der, _) = write(&pfx, Profile::None, &pw("")).unwrap();
+    let (der, _) = write(&pfx, Profile::None, &secret("")).unwrap();
     let raw = decode::parse_pfx(&der).unwrap();
     let salt = vec![9u8; 20];
     let digest = crypto::mac(Hash::Sha1, &PasswordBytes::null(), &salt, 1, &raw.auth_safe).unwrap();
@@ -85,7 +85,7 @@ fn null_form_mac_and_explicit_default_iterations() {
 #[test]
 fn absurd_iteration_counts_are_refused_not_run() {
     let pfx = sample_pfx();
-    let (der, _) = write(&pfx, Profile::None, &pw("")).unwrap();
+    let (der, _) = write(&pfx, Profile::None, &secret("")).unwrap();
     let raw = decode::parse_pfx(&der).unwrap();
     let mac = OutMac {
         algorithm: oids::SHA256,
@@ -157,7 +157,7 @@ fn unknown_bags_crl_and_secret_survive_in_order() {
         }],
     });
     for profile in [Profile::Compat, Profile::Aes, Profile::None] {
-        let (der, _) = write(&pfx, profile, &pw("")).unwrap();
+        let (der, _) = write(&pfx, profile, &secret("")).unwrap();
         let back = open(&der, None, "t").unwrap();
         compare(&pfx, &back.pfx).unwrap();
         let out = strip(
@@ -213,13 +213,13 @@ fn berify(der: &[u8]) -> Vec<u8> {
 #[test]
 fn reads_ber_with_indefinite_lengths_and_constructed_octet_strings() {
     let pfx = sample_pfx();
-    let (der, _) = write(&pfx, Profile::Compat, &pw("pw")).unwrap();
+    let (der, _) = write(&pfx, Profile::Compat, &secret("pw")).unwrap();
     let ber = berify(&der);
     assert_ne!(ber, der.to_vec());
-    let opened = open(&ber, Some(&pw("pw")), "t").unwrap();
+    let opened = open(&ber, Some(&secret("pw")), "t").unwrap();
     compare(&pfx, &opened.pfx).unwrap();
     // BER inside the AuthenticatedSafe too, MAC computed over the BER bytes as NSS does.
-    let (plain, _) = write(&pfx, Profile::None, &pw("")).unwrap();
+    let (plain, _) = write(&pfx, Profile::None, &secret("")).unwrap();
     let raw = decode::parse_pfx(&plain).unwrap();
     let auth_ber = berify(&raw.auth_safe);
     let salt = vec![3u8; 8];
@@ -238,11 +238,11 @@ fn reads_ber_with_indefinite_lengths_and_constructed_octet_strings() {
         iterations: 5,
     };
     let file = berify(&encode::write_pfx(&auth_ber, Some(&mac)));
-    let opened = open(&file, Some(&pw("x")), "t").unwrap();
+    let opened = open(&file, Some(&secret("x")), "t").unwrap();
     compare(&pfx, &opened.pfx).unwrap();
     let out = strip(
         &file,
-        Some(&pw("x")),
+        Some(&secret("x")),
         "t",
         &StripOptions {
             profile: Profile::Compat,
@@ -256,12 +256,12 @@ fn reads_ber_with_indefinite_lengths_and_constructed_octet_strings() {
 #[test]
 fn damaged_files_give_typed_errors_never_panics() {
     let pfx = sample_pfx();
-    let (der, _) = write(&pfx, Profile::Compat, &pw("")).unwrap();
+    let (der, _) = write(&pfx, Profile::Compat, &secret("")).unwrap();
     for len in 0..der.len() {
         let err = open(&der[..len], None, "t").unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Input, "truncated to {len}: {err}");
     }
-    let (plain, _) = write(&pfx, Profile::None, &pw("")).unwrap();
+    let (plain, _) = write(&pfx, Profile::None, &secret("")).unwrap();
     for i in 0..plain.len() {
         for flip in [0x01u8, 0x80, 0xff] {
             let mut bad = plain.clone();
@@ -345,10 +345,10 @@ proptest! {
         password in "[a-z0-9é€]{0,6}",
     ) {
         let password = if profile == Profile::None { String::new() } else { password };
-        let (der, _) = write(&pfx, profile, &pw(&password)).unwrap();
-        let back = open(&der, Some(&pw(&password)), "t").unwrap();
+        let (der, _) = write(&pfx, profile, &secret(&password)).unwrap();
+        let back = open(&der, Some(&secret(&password)), "t").unwrap();
         prop_assert!(compare(&pfx, &back.pfx).is_ok(), "{:?}", compare(&pfx, &back.pfx));
-        let out = strip(&der, Some(&pw(&password)), "t", &StripOptions { profile: Profile::Compat, new_password: None }).unwrap();
+        let out = strip(&der, Some(&secret(&password)), "t", &StripOptions { profile: Profile::Compat, new_password: None }).unwrap();
         let stripped = open(&out.der, None, "t").unwrap();
         prop_assert!(compare(&pfx, &stripped.pfx).is_ok());
         prop_assert_eq!(out.bags, BagSummary::of(&pfx));
@@ -394,10 +394,11 @@ proptest! {
 #[test]
 fn read_back_check_catches_a_difference() {
     let pfx = sample_pfx();
-    let (der, _) = write(&pfx, Profile::Compat, &pw("")).unwrap();
+    let (der, _) = write(&pfx, Profile::Compat, &secret("")).unwrap();
     let mut other = pfx.clone();
     other.containers[0].bags[0].attributes.pop();
-    let err = super::verify::verify_written(&other, &der, &pw(""), Profile::Compat).unwrap_err();
+    let err =
+        super::verify::verify_written(&other, &der, &secret(""), Profile::Compat).unwrap_err();
     assert!(matches!(err, Error::SelfCheck(_)), "{err}");
     assert!(
         err.to_string()
@@ -405,8 +406,9 @@ fn read_back_check_catches_a_difference() {
         "{err}"
     );
     // and a file that is not protected as the profile says
-    let (plain, _) = write(&pfx, Profile::None, &pw("")).unwrap();
-    let err = super::verify::verify_written(&pfx, &plain, &pw(""), Profile::Compat).unwrap_err();
+    let (plain, _) = write(&pfx, Profile::None, &secret("")).unwrap();
+    let err =
+        super::verify::verify_written(&pfx, &plain, &secret(""), Profile::Compat).unwrap_err();
     assert!(
         err.to_string()
             .contains("not protected as the profile asks"),

@@ -28,7 +28,7 @@ fn publishsettings_pfx() -> Option<Vec<u8>> {
     )
 }
 
-pub(super) fn pw(s: &str) -> Secret {
+pub(super) fn secret(s: &str) -> Secret {
     Secret::new(s.into())
 }
 
@@ -153,9 +153,9 @@ fn windows_aes256_sha256_export() {
     let err = open(&data, None, "t").unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Password);
     assert!(err.to_string().contains("MAC"), "{err}");
-    let wrong = open(&data, Some(&pw("passwore")), "t").unwrap_err();
+    let wrong = open(&data, Some(&secret("passwore")), "t").unwrap_err();
     assert!(wrong.to_string().contains("MAC check failed"), "{wrong}");
-    let opened = open(&data, Some(&pw("password")), "t").unwrap();
+    let opened = open(&data, Some(&secret("password")), "t").unwrap();
     assert_eq!(opened.protection.password, PasswordForm::Given);
     assert_eq!(
         opened.protection.mac,
@@ -169,7 +169,7 @@ fn windows_aes256_sha256_export() {
         .encryption
         .iter()
         .all(|e| e.algorithm == "PBES2 AES-256-CBC PBKDF2-HMAC-SHA-256" && e.iterations == 2000));
-    strip_all_profiles(&data, Some(&pw("password")));
+    strip_all_profiles(&data, Some(&secret("password")));
 }
 
 #[test]
@@ -233,7 +233,7 @@ fn build_writes_what_openssl_reads_with_attributes() {
             &cert,
             std::slice::from_ref(&cert),
             Some("mgmt"),
-            &pw("s3crét"),
+            &secret("s3crét"),
             profile,
         )
         .unwrap();
@@ -247,7 +247,7 @@ fn build_writes_what_openssl_reads_with_attributes() {
             cert.to_der().unwrap()
         );
         assert_eq!(parsed.ca.map(|c| c.len()), Some(1));
-        let ours = read(&der, Some(&pw("s3crét")), "t").unwrap();
+        let ours = read(&der, Some(&secret("s3crét")), "t").unwrap();
         assert_eq!(ours.keys[0].friendly_name.as_deref(), Some("mgmt"));
         assert_eq!(ours.certificates[0].friendly_name.as_deref(), Some("mgmt"));
         assert_eq!(ours.keys[0].local_key_id, ours.certificates[0].local_key_id);
@@ -255,7 +255,7 @@ fn build_writes_what_openssl_reads_with_attributes() {
         assert_eq!(ours.certificates[1].friendly_name, None);
     }
     // Profile none (import --profile none): no MAC, no encryption, key and certificate kept.
-    let plain = build(&key, &cert, &[], Some("mgmt"), &pw(""), Profile::None).unwrap();
+    let plain = build(&key, &cert, &[], Some("mgmt"), &secret(""), Profile::None).unwrap();
     let opened = read(&plain, None, "t").unwrap();
     assert!(opened.protection.mac.is_none());
     assert!(opened.protection.encryption.is_empty());
@@ -274,10 +274,10 @@ fn reads_openssl_output_and_reprotects_with_a_new_password() {
         .unwrap()
         .to_der()
         .unwrap();
-    let new = pw("néw");
+    let new = secret("néw");
     let out = strip(
         &p12,
-        Some(&pw("old")),
+        Some(&secret("old")),
         "t",
         &StripOptions {
             profile: Profile::Aes,
@@ -305,7 +305,7 @@ fn reads_openssl_output_and_reprotects_with_a_new_password() {
     );
     let none = strip(
         &p12,
-        Some(&pw("old")),
+        Some(&secret("old")),
         "t",
         &StripOptions {
             profile: Profile::None,
