@@ -1,4 +1,4 @@
-//! Azure clouds and their endpoints (AZURE.md "Clouds"); every endpoint can be overridden
+//! Azure clouds and their endpoints (`docs/azure.md` "Clouds"); every endpoint can be overridden
 //! (sovereign or private deployments, and the local stand-in in tests).
 
 use crate::error::{Error, Result};

@@ -1,7 +1,7 @@
 //! One table from an error code (AADSTS…, ASM's `ForbiddenError`…, ARM's
-//! `AuthorizationFailed`…) to a cause and a fix in plain words. Every command that talks
-//! to Azure explains failures from here. Decisions are made on codes, never on the
-//! description text (AZURE.md).
+//! `AuthorizationFailed`…) to a cause and a fix in plain words. Every command that talks to
+//! Azure explains failures from here. Decisions are made on codes, never on the description
+//! text (`docs/azure.md`).
 
 use serde::Serialize;
 
@@ -24,7 +24,7 @@ fn diagnosis(code: String, cause: &str, fix: &str) -> Diagnosis {
     }
 }
 
-/// The diagnosis of an Entra ID `error_codes` entry (AZURE.md "Entra ID").
+/// The diagnosis of an Entra ID `error_codes` entry (`docs/azure.md` "Entra ID sign-in").
 pub fn aadsts(code: u32) -> Option<Diagnosis> {
     let c = format!("AADSTS{code}");
     Some(match code {
@@ -47,8 +47,8 @@ pub fn aadsts(code: u32) -> Option<Diagnosis> {
     })
 }
 
-/// The diagnosis of an ASM `<Error><Code>` (AZURE.md "ASM"). `thumbprint` and
-/// `subscription` make the ForbiddenError fix concrete.
+/// The diagnosis of an ASM `<Error><Code>` (`docs/azure.md` "ASM (Service Management)").
+/// `thumbprint` and `subscription` make the ForbiddenError fix concrete.
 pub fn asm(code: &str, thumbprint: &str, subscription: &str) -> Option<Diagnosis> {
     asm_for_certificate(code, thumbprint, subscription, None)
 }
@@ -96,7 +96,7 @@ pub fn asm_http_status(status: u16) -> Option<Diagnosis> {
     })
 }
 
-/// The diagnosis of an ARM `error.code` (AZURE.md "ARM").
+/// The diagnosis of an ARM `error.code` (`docs/azure.md` "ARM").
 pub fn arm(code: &str) -> Option<Diagnosis> {
     let c = code.to_string();
     Some(match code {

@@ -305,9 +305,10 @@ fn key_algorithm_name(id: openssl::pkey::Id) -> &'static str {
     }
 }
 
-/// The fitness rules, from AZURE.md: ASM wants X.509 v3 with RSA ≥ 2048 and has been seen
-/// to accept expired certificates; Entra ID wants RSA ≥ 2048 within its validity window
-/// (AADSTS1000502 otherwise). SHA-1 signatures still work but are a warning.
+/// The fitness rules (`docs/azure.md` "ASM (Service Management)" and "Entra ID sign-in"):
+/// ASM wants X.509 v3 with RSA ≥ 2048 and has been seen to accept expired certificates;
+/// Entra ID wants RSA ≥ 2048 within its validity window (AADSTS1000502 otherwise). SHA-1
+/// signatures still work but are a warning.
 fn judge(
     key: &KeyInfo,
     signature_algorithm: &str,

@@ -1,9 +1,9 @@
-//! Legacy `.publishsettings` files (AZURE.md "ASM"): `<PublishData><PublishProfile>` in
-//! schema 1.0 (the profile carries `Url` and `ManagementCertificate`, children
-//! `<Subscription Id Name/>`) or 2.0 (each `<Subscription ServiceManagementUrl Id Name
-//! ManagementCertificate/>`). A subscription's own attributes win; the profile's are the
-//! fallback. `ManagementCertificate` is a base64 PKCS#12 with the empty password
-//! (RC2-40 certificate bag, 3DES key, SHA-1 MAC in real files).
+//! Legacy `.publishsettings` files (`docs/azure.md` "Publish settings files"):
+//! `<PublishData><PublishProfile>` in schema 1.0 (the profile carries `Url` and
+//! `ManagementCertificate`, children `<Subscription Id Name/>`) or 2.0 (each `<Subscription
+//! ServiceManagementUrl Id Name ManagementCertificate/>`). A subscription's own attributes
+//! win; the profile's are the fallback. `ManagementCertificate` is a base64 PKCS#12 with
+//! the empty password (RC2-40 certificate bag, 3DES key, SHA-1 MAC in real files).
 //!
 //! The file holds private keys: nothing here prints or logs, and the PKCS#12 bytes are
 //! zeroized when dropped.

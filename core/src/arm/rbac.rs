@@ -1,4 +1,4 @@
-//! Azure RBAC evaluation as ARM's permissions list reports it (AZURE.md "ARM"): an action
+//! Azure RBAC evaluation as ARM's permissions list reports it (`docs/azure.md` "ARM"): an action
 //! is granted when one entry's `actions` cover it and the *same* entry's `notActions` do
 //! not take it away. Patterns use `*` for any run of characters (slashes included) and
 //! compare case-insensitively.

@@ -13,7 +13,8 @@ use super::xml::{self, AsmError, HostedService, SubscriptionInfo};
 use crate::diagnose::{self, Diagnosis};
 use crate::http::{send_with_retry, Failure, RetryPolicy};
 
-/// The `x-ms-version` certtool sends: what the Python and Go SDKs sent (AZURE.md).
+/// The `x-ms-version` certtool sends: what the Python and Go SDKs sent (`docs/azure.md`
+/// "ASM (Service Management)").
 pub const API_VERSION: &str = "2014-10-01";
 
 /// Redirects followed per request before giving up (a loop is a service fault).
@@ -196,9 +197,9 @@ impl AsmClient {
                 log.request_ids.push(id);
             }
             let status = response.status();
-            // ASM redirects with 307 (AZURE.md); 308 is its permanent twin. Other 3xx are
-            // not redirects a Service Management client follows. The repeat keeps the
-            // client certificate, so it must stay on HTTPS.
+            // ASM redirects with 307 (`docs/azure.md` "ASM (Service Management)"); 308 is
+            // its permanent twin. Other 3xx are not redirects a Service Management client
+            // follows. The repeat keeps the client certificate, so it must stay on HTTPS.
             if status == StatusCode::TEMPORARY_REDIRECT || status == StatusCode::PERMANENT_REDIRECT
             {
                 let location =

@@ -1,7 +1,8 @@
-//! Legacy Azure Service Management (ASM): the API management certificates authenticate
-//! to with mutual TLS (AZURE.md "ASM"). [`AsmClient`] calls Get Subscription and List
-//! Hosted Services; [`AsmClient::test`] turns the answers into a [`SubscriptionReport`]
-//! with a [`Verdict`] and a diagnosis; [`check_certificate`] is the offline pre-flight.
+//! Legacy Azure Service Management (ASM): the API management certificates authenticate to
+//! with mutual TLS (`docs/azure.md` "ASM (Service Management)"). [`AsmClient`] calls Get
+//! Subscription and List Hosted Services; [`AsmClient::test`] turns the answers into a
+//! [`SubscriptionReport`] with a [`Verdict`] and a diagnosis; [`check_certificate`] is the
+//! offline pre-flight.
 
 mod certificate;
 mod client;
@@ -20,7 +21,7 @@ pub use xml::{
 
 use crate::cloud::PUBLIC_ASM_HOST;
 
-/// The date the public cloud's ASM was retired (AZURE.md).
+/// The date the public cloud's ASM was retired (`docs/azure.md` "ASM (Service Management)").
 pub const RETIRED_ON: &str = "2024-08-31";
 
 /// The note to print next to results from the public cloud's retired ASM endpoint, or

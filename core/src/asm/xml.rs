@@ -1,7 +1,7 @@
-//! Parsing ASM response bodies (AZURE.md "ASM"): `<Subscription>`, `<HostedServices>` and
-//! `<Error>`. Elements are matched on local names (the live bodies use the
-//! `windowsazure` namespace), unknown elements are ignored, and `i:nil="true"` reads as
-//! absent.
+//! Parsing ASM response bodies (`docs/azure.md` "ASM (Service Management)"):
+//! `<Subscription>`, `<HostedServices>` and `<Error>`. Elements are matched on local names
+//! (the live bodies use the `windowsazure` namespace), unknown elements are ignored, and
+//! `i:nil="true"` reads as absent.
 
 use std::collections::BTreeMap;
 
@@ -203,8 +203,8 @@ pub fn parse_error(body: &str) -> Option<AsmError> {
 mod tests {
     use super::*;
 
-    /// A real recorded body from `shared/vectors/asm/`, or `None` (with a note) when the
-    /// shared vectors are not checked out next to the repository.
+    /// A real recorded body from the test vectors' `asm/` directory, or `None` (with a
+    /// note) when the vectors are not checked out next to the repository.
     fn vector(name: &str) -> Option<String> {
         let path = format!(
             "{}/../../shared/vectors/asm/{name}",

@@ -1,5 +1,5 @@
 //! The client assertion: a JWS that proves possession of the app certificate's key
-//! (AZURE.md "Client assertion"). Built with OpenSSL, serde_json and base64 only.
+//! (`docs/azure.md` "Entra ID sign-in"). Built with OpenSSL, serde_json and base64 only.
 
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;

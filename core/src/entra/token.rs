@@ -1,5 +1,5 @@
 //! The token request (client credentials grant, v2 endpoint) and Entra ID's answers:
-//! an access token, or an error decided on `error_codes` (AZURE.md "Entra ID").
+//! an access token, or an error decided on `error_codes` (`docs/azure.md` "Entra ID sign-in").
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -292,8 +292,8 @@ mod tests {
         assert!(parse_error(500, b"<html>").is_none());
     }
 
-    /// Every AADSTS row of AZURE.md, as Entra would send it, reaches a diagnosis whose
-    /// words fit the row (decided on `error_codes` alone).
+    /// Every AADSTS row of `docs/azure.md` "Entra ID sign-in", as Entra would send it,
+    /// reaches a diagnosis whose words fit the row (decided on `error_codes` alone).
     #[test]
     fn every_aadsts_row_is_diagnosed_from_the_error_json() {
         let rows: [(u32, &str); 15] = [

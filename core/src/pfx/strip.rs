@@ -72,8 +72,8 @@ impl std::fmt::Debug for StripOutcome {
 
 /// Reads the PFX `data` with `password` (`None`: the empty password, both forms) and
 /// writes the very same bags in `options.profile`, under the new password or the empty
-/// one. [`write`] reads the output back and compares it bag by bag with the input; any
-/// difference is an [`Error::SelfCheck`] and no bytes are returned.
+/// one. [`write()`] reads the output back and compares it bag by bag with the input; any
+/// difference is an [`Error::SelfCheck`](crate::Error::SelfCheck) and no bytes are returned.
 pub fn strip(
     data: &[u8],
     password: Option<&Secret>,

@@ -1,4 +1,4 @@
-//! Tests of the PKCS#12 engine over the real vectors in `../shared/vectors` (read in
+//! Tests of the PKCS#12 engine over the real vectors in [`VECTORS`] (read in
 //! place; skipped with a note when the directory is absent) and against OpenSSL.
 
 use super::*;
