@@ -1,8 +1,8 @@
 //! Every numeric limit of the core, in one place, with the one check that enforces each.
 //!
-//! Untrusted input can ask certtool to do unbounded work; each limit here bounds one kind
-//! of it. Callers check against these functions and never compare with the numbers
-//! themselves.
+//! Untrusted input (a file, a server's answer) can ask certtool to do unbounded work; each
+//! limit here bounds one kind of it. Iteration counts are checked only through
+//! [`check_iterations`] and [`IterationBudget`].
 
 /// The most key-derivation iterations certtool will run for one derivation (one MAC, one
 /// encrypted container or one shrouded key): more is a hostile or broken file (real tools
@@ -14,6 +14,22 @@ pub const MAX_ITERATIONS: u64 = 10_000_000;
 /// while a crafted one with thousands of bags at [`MAX_ITERATIONS`] would otherwise burn
 /// hours of CPU.
 pub const MAX_TOTAL_ITERATIONS: u64 = 64_000_000;
+
+/// The deepest nesting of BER elements the PKCS#12 reader walks (the length check goes
+/// to twice this, since it also walks inside OCTET STRINGs).
+pub const MAX_BER_DEPTH: usize = 48;
+
+/// The deepest nesting of safeContents bags inside one another a PFX may have.
+pub const MAX_SAFE_CONTENTS_NESTING: usize = 8;
+
+/// Redirects followed per ASM request before giving up (a loop is a service fault).
+pub const MAX_ASM_REDIRECTS: usize = 5;
+
+/// Pages of ASM's List Hosted Services followed before giving up.
+pub const MAX_ASM_PAGES: usize = 1000;
+
+/// Pages of ARM's permissions list followed: more means a loop, not a long list.
+pub const MAX_ARM_PAGES: usize = 200;
 
 /// Why an iteration count is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

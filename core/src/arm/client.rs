@@ -9,13 +9,12 @@ use serde_json::Value;
 use super::rbac::PermissionEntry;
 use crate::entra::AccessToken;
 use crate::http::{classify, send_with_retry, Failure, RetryPolicy};
+use crate::limits::MAX_ARM_PAGES;
 
 /// api-version of Subscriptions - Get.
 pub const SUBSCRIPTION_API_VERSION: &str = "2022-12-01";
 /// api-version of Permissions - List.
 pub const PERMISSIONS_API_VERSION: &str = "2022-04-01";
-/// More pages than this means a loop, not a long list.
-const MAX_PAGES: usize = 200;
 
 /// An ARM error answer, as ARM shapes it (`{"error":{"code","message"}}`).
 #[derive(Debug, Clone, Serialize)]
@@ -192,7 +191,7 @@ impl ArmClient {
             scope.trim_matches('/')
         );
         let mut entries = Vec::new();
-        for _ in 0..MAX_PAGES {
+        for _ in 0..MAX_ARM_PAGES {
             let page = self.get(&url).await?;
             let value = page
                 .get("value")
@@ -218,7 +217,7 @@ impl ArmClient {
             }
         }
         Err(ArmError::Malformed(format!(
-            "the permissions list has more than {MAX_PAGES} pages"
+            "the permissions list has more than {MAX_ARM_PAGES} pages"
         )))
     }
 }

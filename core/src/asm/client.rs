@@ -12,15 +12,11 @@ use super::report::{unreachable_diagnosis, SubscriptionReport, Verdict};
 use super::xml::{self, AsmError, HostedService, SubscriptionInfo};
 use crate::diagnose::{self, Diagnosis};
 use crate::http::{send_with_retry, Failure, RetryPolicy};
+use crate::limits::{MAX_ASM_PAGES, MAX_ASM_REDIRECTS};
 
 /// The `x-ms-version` certtool sends: what the Python and Go SDKs sent (`docs/azure.md`
 /// "ASM (Service Management)").
 pub const API_VERSION: &str = "2014-10-01";
-
-/// Redirects followed per request before giving up (a loop is a service fault).
-const MAX_REDIRECTS: usize = 5;
-/// Pages of List Hosted Services followed before giving up.
-const MAX_PAGES: usize = 1000;
 
 /// Why an ASM call did not produce its result.
 #[derive(Debug, Clone)]
@@ -143,7 +139,7 @@ impl AsmClient {
         let url = join(endpoint, &format!("{subscription}/services/hostedservices"))?;
         let mut services = Vec::new();
         let mut token: Option<String> = None;
-        for _ in 0..MAX_PAGES {
+        for _ in 0..MAX_ASM_PAGES {
             let (body, next) = self.get(url.clone(), token.as_deref(), log).await?;
             services.extend(xml::parse_hosted_services(&body).map_err(|e| {
                 AsmFailure::Malformed {
@@ -156,7 +152,7 @@ impl AsmClient {
             }
         }
         Err(AsmFailure::Malformed {
-            detail: format!("List Hosted Services was still paging after {MAX_PAGES} pages"),
+            detail: format!("List Hosted Services was still paging after {MAX_ASM_PAGES} pages"),
         })
     }
 
@@ -168,7 +164,7 @@ impl AsmClient {
         continuation: Option<&str>,
         log: &mut CallLog,
     ) -> Result<(String, Option<String>), AsmFailure> {
-        for _ in 0..=MAX_REDIRECTS {
+        for _ in 0..=MAX_ASM_REDIRECTS {
             let make = || {
                 let mut request = self
                     .http
@@ -232,7 +228,7 @@ impl AsmClient {
             });
         }
         Err(AsmFailure::Malformed {
-            detail: format!("more than {MAX_REDIRECTS} redirects, last to {url}"),
+            detail: format!("more than {MAX_ASM_REDIRECTS} redirects, last to {url}"),
         })
     }
 

@@ -4,6 +4,8 @@
 use yasna::models::TaggedDerValue;
 use yasna::{ASN1Error, ASN1ErrorKind, ASN1Result, BERReader, PCBit, TagClass};
 
+use crate::limits::MAX_BER_DEPTH;
+
 pub(crate) fn invalid() -> ASN1Error {
     ASN1Error::new(ASN1ErrorKind::Invalid)
 }
@@ -33,7 +35,7 @@ fn lengths_fit(buf: &[u8]) -> ASN1Result<()> {
 /// The end of the BER element starting at `pos` (nested elements checked too).
 fn element_end(buf: &[u8], pos: usize, depth: usize) -> ASN1Result<usize> {
     let eof = || ASN1Error::new(ASN1ErrorKind::Eof);
-    if depth > MAX_DEPTH * 2 {
+    if depth > MAX_BER_DEPTH * 2 {
         return Err(ASN1Error::new(ASN1ErrorKind::StackOverflow));
     }
     let first = *buf.get(pos).ok_or_else(eof)?;
@@ -99,10 +101,8 @@ pub(crate) fn octet_string(der: &[u8]) -> ASN1Result<Vec<u8>> {
     parse(der, |r| r.read_bytes())
 }
 
-const MAX_DEPTH: usize = 48;
-
 fn normalize(ber: &[u8], depth: usize) -> ASN1Result<Vec<u8>> {
-    if depth > MAX_DEPTH {
+    if depth > MAX_BER_DEPTH {
         return Err(ASN1Error::new(ASN1ErrorKind::StackOverflow));
     }
     let value = parse(ber, |r| r.read_tagged_der())?;

@@ -10,7 +10,9 @@ use super::oids::{self, is_oid};
 use super::pbe::{Pbe, PbeError};
 use super::protection::{EncryptionInfo, MacInfo, PasswordForm, Protection, Protects};
 use crate::error::{Error, Result};
-use crate::limits::{self, IterationBudget, MAX_ITERATIONS, MAX_TOTAL_ITERATIONS};
+use crate::limits::{
+    self, IterationBudget, MAX_ITERATIONS, MAX_SAFE_CONTENTS_NESTING, MAX_TOTAL_ITERATIONS,
+};
 use crate::secret::Secret;
 
 /// A private key found in a PFX.
@@ -211,7 +213,7 @@ impl Opener<'_> {
             } else if is_oid(t, oids::SECRET_BAG) {
                 BagValue::Secret(zeroize::Zeroizing::new(bag.value))
             } else if is_oid(t, oids::SAFE_CONTENTS_BAG) {
-                if depth > 8 {
+                if depth > MAX_SAFE_CONTENTS_NESTING {
                     return Err(
                         self.malformed(format!("{at}: safeContents bags nested too deeply"))
                     );
