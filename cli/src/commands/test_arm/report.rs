@@ -1,17 +1,16 @@
-//! What `test arm` found, for people (text) and scripts (`--output json`), and the error
-//! (exit code, cause, fix) it ends with. Never a secret or a token: the report holds
-//! verdicts, names, IDs, thumbprints, missing actions and support IDs only.
+//! What `test arm` found, as plain data (the text renderer and `--output json` read it),
+//! and the error (exit code, cause, fix) it ends with. Never a secret or a token: the
+//! report holds verdicts, names, IDs, thumbprints, missing actions and support IDs only.
 
 use certtool_core::aad::{AccessToken, SigningAlg, TokenError};
 use certtool_core::arm::{Requirement, SubscriptionCheck, Verdict};
+use certtool_core::ids::is_guid;
 use certtool_core::inspect::rfc3339;
 use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::inputs::{CertificateFacts, Credential, Plan};
-use crate::args::OutputFormat;
 use crate::error::{CliError, ExitKind};
-use crate::io::write_stdout;
 
 /// The whole report (`--output json` prints it as is).
 #[derive(Serialize)]
@@ -82,15 +81,6 @@ impl TokenReport {
             error: None,
         }
     }
-}
-
-fn looks_like_guid(text: &str) -> bool {
-    let b = text.trim().as_bytes();
-    b.len() == 36
-        && b.iter().enumerate().all(|(i, c)| match i {
-            8 | 13 | 18 | 23 => *c == b'-',
-            _ => c.is_ascii_hexdigit(),
-        })
 }
 
 impl Report {
@@ -176,7 +166,7 @@ impl Report {
                 }
                 if aad.has_code(7000215) {
                     if let Credential::Secret(s) = &plan.credential {
-                        if looks_like_guid(s.expose()) {
+                        if is_guid(s.expose().trim()) {
                             cause = format!("{cause}; the value given has the shape of a GUID, as a Secret ID has");
                         } else if std::path::Path::new(s.expose().trim()).is_file() {
                             cause = format!("{cause}; the value given is the path of a file — a certificate goes with --cert");
@@ -328,19 +318,6 @@ impl Report {
             _ => {}
         }
         error
-    }
-
-    /// Prints the report on stdout.
-    pub fn emit(&self, format: OutputFormat) -> Result<(), CliError> {
-        let text = match format {
-            OutputFormat::Json => {
-                let mut s = serde_json::to_string_pretty(self).expect("serializable");
-                s.push('\n');
-                s
-            }
-            OutputFormat::Text => super::render::render(self),
-        };
-        write_stdout(text.as_bytes())
     }
 }
 
