@@ -27,7 +27,8 @@ pub struct Report {
     pub requirements: Vec<Requirement>,
     pub token: TokenReport,
     pub subscriptions: Vec<SubscriptionCheck>,
-    pub verdict: &'static str,
+    /// The worst outcome (serialized as `ok`, `permission_missing`, …).
+    pub verdict: Verdict,
     pub exit_code: u8,
 }
 
@@ -125,7 +126,7 @@ impl Report {
             requirements: plan.requirements.clone(),
             token: TokenReport::default(),
             subscriptions: Vec::new(),
-            verdict: "ok",
+            verdict: Verdict::Ok,
             exit_code: 0,
         }
     }
@@ -260,9 +261,9 @@ impl Report {
             error: Some(failure),
         };
         self.verdict = if error.kind == ExitKind::Rejected {
-            "rejected"
+            Verdict::Rejected
         } else {
-            "unreachable"
+            Verdict::Unreachable
         };
         self.exit_code = error.kind.code();
         error
@@ -276,7 +277,7 @@ impl Report {
             .map(|c| c.verdict)
             .max()
             .unwrap_or(Verdict::Ok);
-        self.verdict = verdict_name(worst);
+        self.verdict = worst;
         self.exit_code = exit_kind(worst).map_or(0, ExitKind::code);
         worst
     }
@@ -318,16 +319,6 @@ impl Report {
             _ => {}
         }
         error
-    }
-}
-
-fn verdict_name(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Ok => "ok",
-        Verdict::PermissionMissing => "permission_missing",
-        Verdict::NotVisible => "not_visible",
-        Verdict::Rejected => "rejected",
-        Verdict::Unreachable => "unreachable",
     }
 }
 
