@@ -414,6 +414,80 @@ mod tests {
         assert_eq!(SecretOrigin::Prompt.to_string(), "the prompt");
     }
 
+    fn file_with(content: &[u8]) -> tempfile::NamedTempFile {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        std::io::Write::write_all(&mut file, content).unwrap();
+        file
+    }
+
+    #[test]
+    fn a_new_password_may_not_be_empty_an_existing_one_may() {
+        let empty = file_with(b"\n");
+        let err = new_chain(None, Some(("--new-password-file", empty.path())))
+            .resolve("out.pfx")
+            .unwrap_err();
+        assert_eq!(err.kind, ExitKind::Usage);
+        assert!(err.message.contains("from --new-password-file is empty"));
+        let (secret, origin) =
+            SecretChain::existing(None, Some(("--password-file", empty.path())), false)
+                .resolve("in.pfx")
+                .unwrap()
+                .unwrap();
+        assert!(secret.is_empty());
+        assert_eq!(origin, SecretOrigin::Flag("--password-file".into()));
+    }
+
+    #[test]
+    fn a_flag_wins_over_a_conventional_variable() {
+        let file = file_with(b"from-file\n");
+        let conventional = Found {
+            value: zeroize::Zeroizing::new("from-env".into()),
+            name: "AZURE_CLIENT_CERTIFICATE_PASSWORD",
+            origin: Origin::Env("AZURE_CLIENT_CERTIFICATE_PASSWORD"),
+        };
+        let chain = SecretChain::existing(None, Some(("--password-file", file.path())), false)
+            .or_conventional(Some(conventional));
+        let (secret, _) = chain.resolve("in.pfx").unwrap().unwrap();
+        assert_eq!(secret.expose(), "from-file");
+    }
+
+    #[test]
+    fn a_conventional_variable_is_used_when_no_flag_names_a_source() {
+        let conventional = Found {
+            value: zeroize::Zeroizing::new("from-env".into()),
+            name: "ARM_CLIENT_CERTIFICATE_PASSWORD",
+            origin: Origin::Env("ARM_CLIENT_CERTIFICATE_PASSWORD"),
+        };
+        let chain = SecretChain::existing(None, None, false).or_conventional(Some(conventional));
+        let (secret, origin) = chain.resolve("in.pfx").unwrap().unwrap();
+        assert_eq!(secret.expose(), "from-env");
+        assert_eq!(
+            origin.to_string(),
+            "environment variable ARM_CLIENT_CERTIFICATE_PASSWORD"
+        );
+    }
+
+    #[test]
+    fn open_protected_asks_only_when_the_empty_password_fails() {
+        let file = file_with(b"pw");
+        let chain = SecretChain::existing(None, Some(("--password-file", file.path())), false);
+        let (value, origin) = open_protected(&chain, "x", |_| Ok(1), |_| unreachable!()).unwrap();
+        assert_eq!((value, origin), (1, None));
+        let wrong = |password: Option<&Secret>| match password {
+            Some(p) if p.expose() == "pw" => Ok(2),
+            _ => Err(CoreError::WrongPassword {
+                input: "x".into(),
+                detail: "the MAC check failed".into(),
+            }),
+        };
+        let (value, origin) = open_protected(&chain, "x", wrong, |_| unreachable!()).unwrap();
+        assert_eq!(value, 2);
+        assert_eq!(origin, Some(SecretOrigin::Flag("--password-file".into())));
+        let none = SecretChain::existing(None, None, false);
+        let err = open_protected(&none, "x", wrong, |detail| CliError::usage(detail)).unwrap_err();
+        assert_eq!(err.message, "the MAC check failed");
+    }
+
     #[test]
     fn nothing_named_and_no_prompt_resolves_to_none() {
         let chain = SecretChain::existing(None, None, false);
