@@ -28,9 +28,48 @@ pub fn check_subscription_id(id: &str) -> Result<()> {
     }
 }
 
+/// The subscription IDs in `values` (each may hold a comma-separated list, as flags and
+/// environment variables do): trimmed, empty items dropped, each checked, and duplicates
+/// (GUIDs compare without regard to case) dropped, first occurrence kept.
+pub fn subscription_ids<'a>(values: impl IntoIterator<Item = &'a str>) -> Result<Vec<String>> {
+    let mut ids: Vec<String> = Vec::new();
+    for id in values
+        .into_iter()
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+    {
+        check_subscription_id(id)?;
+        if !ids.iter().any(|seen| seen.eq_ignore_ascii_case(id)) {
+            ids.push(id.to_string());
+        }
+    }
+    Ok(ids)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn subscription_lists_are_split_trimmed_and_deduplicated() {
+        let a = "00000000-0000-0000-0000-00000000000a";
+        let ids = subscription_ids([
+            " 00000000-0000-0000-0000-00000000000A , ,",
+            a,
+            "00000000-0000-0000-0000-000000000001",
+        ])
+        .unwrap();
+        assert_eq!(
+            ids,
+            [
+                "00000000-0000-0000-0000-00000000000A",
+                "00000000-0000-0000-0000-000000000001"
+            ]
+        );
+        assert!(subscription_ids(["", " , "]).unwrap().is_empty());
+        assert!(subscription_ids([a, "sub-1"]).is_err());
+    }
 
     #[test]
     fn subscription_ids_must_be_guids() {

@@ -13,7 +13,7 @@ use certtool_core::asm::{check_certificate, parse_endpoint, CertificateCheck};
 use certtool_core::bundle::CredentialBundle;
 use certtool_core::cloud::Cloud;
 use certtool_core::http::ClientIdentity;
-use certtool_core::ids::check_subscription_id;
+use certtool_core::ids::{check_subscription_id, subscription_ids};
 use certtool_core::publishsettings;
 use clap::Args;
 use reqwest::Url;
@@ -115,28 +115,13 @@ pub fn run(args: TestAsmArgs) -> Result<(), CliError> {
 }
 
 fn subscriptions_from_flags_or_env(args: &TestAsmArgs) -> Result<Vec<String>, CliError> {
-    let mut ids: Vec<String> = args
-        .subscription
-        .iter()
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .collect();
+    let ids = subscription_ids(args.subscription.iter().map(String::as_str))?;
     if ids.is_empty() && args.publishsettings.is_none() {
         if let Some(found) = EnvLookup::default().first(SUBSCRIPTION_ENV) {
             eprintln!("certtool: using the subscription id(s) in {}", found.name);
-            ids = found
-                .value
-                .split(',')
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-                .collect();
+            return Ok(subscription_ids([found.value.as_str()])?);
         }
     }
-    for id in &ids {
-        check_subscription_id(id)?;
-    }
-    let mut seen = std::collections::HashSet::new();
-    ids.retain(|id| seen.insert(id.to_ascii_lowercase()));
     Ok(ids)
 }
 

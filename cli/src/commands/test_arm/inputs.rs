@@ -7,7 +7,7 @@ use certtool_core::aad::{check_certificate, SigningAlg};
 use certtool_core::arm::{builtin_role, is_path_segment, parse_role_definition, Requirement};
 use certtool_core::cloud::Cloud;
 use certtool_core::export::{thumbprint_sha1, thumbprint_sha256};
-use certtool_core::ids::check_subscription_id;
+use certtool_core::ids::subscription_ids;
 use certtool_core::inspect::{rfc3339, subject_string, validity};
 use certtool_core::secret::Secret;
 use certtool_core::Error as CoreError;
@@ -137,39 +137,26 @@ pub fn resolve(args: &TestArmArgs, now: OffsetDateTime) -> Result<Plan, CliError
         "client ID",
         &mut sources,
     )?;
-    let subscriptions = if args.subscription.is_empty() {
-        let joined = required(
+    let given = if args.subscription.is_empty() {
+        vec![required(
             &env,
             &None,
             "--subscription",
             SUBSCRIPTION_VARS,
             "subscription ID",
             &mut sources,
-        )?;
-        joined.split(',').map(|s| s.trim().to_string()).collect()
+        )?]
     } else {
         note(
             &mut sources,
             "subscription ID",
             Origin::Flag("--subscription").to_string(),
         );
-        args.subscription
-            .iter()
-            .map(|s| s.trim().to_string())
-            .collect::<Vec<_>>()
+        args.subscription.clone()
     };
-    let mut unique: Vec<String> = Vec::new();
-    for s in subscriptions.into_iter().filter(|s| !s.is_empty()) {
-        if !unique.iter().any(|u| u.eq_ignore_ascii_case(&s)) {
-            unique.push(s);
-        }
-    }
-    let subscriptions = unique;
+    let subscriptions = subscription_ids(given.iter().map(String::as_str))?;
     if subscriptions.is_empty() {
         return Err(CliError::usage("no subscription ID given"));
-    }
-    for s in &subscriptions {
-        check_subscription_id(s)?;
     }
     if let Some(rg) = &args.resource_group {
         if !is_path_segment(rg) {
