@@ -2,6 +2,7 @@
 //! and holds the role it needs on each subscription; name the cause and the fix when not.
 
 mod inputs;
+mod outcome;
 mod render;
 mod report;
 
