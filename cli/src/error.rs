@@ -2,6 +2,9 @@
 
 use certtool_core::{Error as CoreError, ErrorKind};
 
+/// The flags that name the password of an existing file, as `fix:` lines spell them.
+pub const PASSWORD_FLAGS: &str = "--password-env VAR, --password-file PATH or --password-stdin";
+
 /// What went wrong, in the classes that decide the exit code. Codes and meanings are in
 /// [`ExitKind::row`], the one exit table; README.md and docs/exit-codes.md repeat it for
 /// readers, and a test checks that they agree with it.
@@ -130,10 +133,9 @@ impl From<CoreError> for CliError {
         };
         let cli = CliError::new(kind, err.to_string());
         match &err {
-            CoreError::WrongPassword { .. } => cli.fix(
-                "give the password with --password-env VAR, --password-file PATH or --password-stdin \
-                 (or type it when asked on a terminal)",
-            ),
+            CoreError::WrongPassword { .. } => cli.fix(format!(
+                "give the password with {PASSWORD_FLAGS} (or type it when asked on a terminal)"
+            )),
             CoreError::KeyMismatch { .. } => cli
                 .cause("the file pairs a certificate with a key that was not made for it")
                 .fix("export the PFX again from the machine that created the certificate"),

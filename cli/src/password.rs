@@ -15,7 +15,7 @@ use clap::Args;
 
 use crate::args::Origin;
 use crate::envfile::Found;
-use crate::error::{CliError, ExitKind};
+use crate::error::{CliError, ExitKind, PASSWORD_FLAGS};
 use crate::io::Source;
 
 /// Where the password of an existing protected file (PFX, encrypted PEM key) comes from.
@@ -259,7 +259,7 @@ pub fn load_credential_bytes(
                 ExitKind::Password,
                 format!("{name}: the file is protected by a password and none was given"),
             )
-            .fix("give it with --password-env VAR, --password-file PATH or --password-stdin")
+            .fix(format!("give it with {PASSWORD_FLAGS}"))
         },
     )?;
     Ok(bundle)

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::args::{Origin, PfxProfileArg};
 use crate::envfile::EnvLookup;
-use crate::error::{CliError, ExitKind};
+use crate::error::{CliError, ExitKind, PASSWORD_FLAGS};
 use crate::io::{check_destination, check_not_input, write_all, PlannedWrite, Sink, Source};
 use crate::output::{emit, OutputFormat, TextTo};
 use crate::password::{new_chain, open_protected, PasswordArgs, SecretOrigin};
@@ -107,10 +107,9 @@ fn open_input(
         |detail| {
             CliError::new(ExitKind::Password, format!("{name}: {detail}"))
                 .cause("no password was given and the empty password does not open the file")
-                .fix(
-                    "give it with --password-env VAR, --password-file PATH or --password-stdin \
-                     (or set AZURE_CLIENT_CERTIFICATE_PASSWORD)",
-                )
+                .fix(format!(
+                    "give it with {PASSWORD_FLAGS} (or set AZURE_CLIENT_CERTIFICATE_PASSWORD)"
+                ))
         },
     )?;
     let source = match origin {
