@@ -4,8 +4,7 @@
 
 mod execute;
 mod render;
-
-pub use execute::{Report, Summary};
+mod report;
 
 use std::path::PathBuf;
 
