@@ -216,6 +216,29 @@ mod tests {
     }
 
     #[test]
+    fn core_errors_map_to_their_exit_kind() {
+        let wrong = CoreError::WrongPassword {
+            input: "x.pfx".into(),
+            detail: "the MAC check failed".into(),
+        };
+        let cli = CliError::from(wrong);
+        assert_eq!((cli.kind, cli.kind.code()), (ExitKind::Password, 4));
+        assert!(cli.render().contains(PASSWORD_FLAGS));
+        assert_eq!(
+            CliError::from(CoreError::malformed("x.pfx", "not a PFX")).kind,
+            ExitKind::Input
+        );
+        assert_eq!(
+            CliError::from(CoreError::Refused("weak key".into())).kind,
+            ExitKind::Usage
+        );
+        assert_eq!(
+            CliError::from(CoreError::SelfCheck("differs".into())).kind,
+            ExitKind::Other
+        );
+    }
+
+    #[test]
     fn render_has_message_then_hints() {
         let e = CliError::usage("bad").cause("why").fix("how");
         assert_eq!(e.render(), "error: bad\n  cause: why\n  fix: how\n");
