@@ -2,40 +2,64 @@
 
 use certtool_core::{Error as CoreError, ErrorKind};
 
-/// What went wrong, in the classes that decide the exit code (see README "Exit codes").
+/// The flags that name the password of an existing file, as `fix:` lines spell them.
+pub const PASSWORD_FLAGS: &str = "--password-env VAR, --password-file PATH or --password-stdin";
+
+/// What went wrong, in the classes that decide the exit code. Codes and meanings are in
+/// [`ExitKind::row`], the one exit table; README.md and docs/exit-codes.md repeat it for
+/// readers, and a test checks that they agree with it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitKind {
-    /// 1: anything else.
+    /// Anything else.
     Other,
-    /// 2: bad usage (flags, refused choices).
+    /// Bad usage (flags, refused choices).
     Usage,
-    /// 3: unreadable or malformed input.
+    /// Unreadable or malformed input.
     Input,
-    /// 4: wrong password or integrity check failed.
+    /// Wrong password or integrity check failed.
     Password,
-    /// 5: the cloud rejected the credential.
+    /// The cloud rejected the credential.
     Rejected,
-    /// 6: authenticated, but a required permission is missing.
+    /// Authenticated, but a required permission is missing.
     Permission,
-    /// 7: network, TLS or service failure.
+    /// Network, TLS or service failure.
     Network,
-    /// 8: an expiry gate tripped.
+    /// An expiry gate tripped.
     Expiry,
 }
 
 impl ExitKind {
-    /// The process exit code for this kind. The single source of truth for exit codes.
-    pub fn code(self) -> u8 {
+    /// Every kind, in the order of their codes (for the test that reads the docs).
+    #[cfg(test)]
+    const ALL: [ExitKind; 8] = [
+        ExitKind::Other,
+        ExitKind::Usage,
+        ExitKind::Input,
+        ExitKind::Password,
+        ExitKind::Rejected,
+        ExitKind::Permission,
+        ExitKind::Network,
+        ExitKind::Expiry,
+    ];
+
+    /// The exit table: the process exit code of each kind and the words the documented
+    /// tables use for it. The single source of truth for exit codes (0 is success).
+    fn row(self) -> (u8, &'static str) {
         match self {
-            ExitKind::Other => 1,
-            ExitKind::Usage => 2,
-            ExitKind::Input => 3,
-            ExitKind::Password => 4,
-            ExitKind::Rejected => 5,
-            ExitKind::Permission => 6,
-            ExitKind::Network => 7,
-            ExitKind::Expiry => 8,
+            ExitKind::Other => (1, "anything else"),
+            ExitKind::Usage => (2, "usage"),
+            ExitKind::Input => (3, "unreadable or malformed input"),
+            ExitKind::Password => (4, "wrong password"),
+            ExitKind::Rejected => (5, "the cloud rejected the credential"),
+            ExitKind::Permission => (6, "permission is missing"),
+            ExitKind::Network => (7, "network, TLS or service failure"),
+            ExitKind::Expiry => (8, "an expiry gate"),
         }
+    }
+
+    /// The process exit code for this kind.
+    pub fn code(self) -> u8 {
+        self.row().0
     }
 }
 
@@ -105,17 +129,13 @@ impl From<CoreError> for CliError {
             ErrorKind::Usage => ExitKind::Usage,
             ErrorKind::Input => ExitKind::Input,
             ErrorKind::Password => ExitKind::Password,
-            ErrorKind::Rejected => ExitKind::Rejected,
-            ErrorKind::Permission => ExitKind::Permission,
-            ErrorKind::Network => ExitKind::Network,
             _ => ExitKind::Other,
         };
         let cli = CliError::new(kind, err.to_string());
         match &err {
-            CoreError::WrongPassword { .. } => cli.fix(
-                "give the password with --password-env VAR, --password-file PATH or --password-stdin \
-                 (or type it when asked on a terminal)",
-            ),
+            CoreError::WrongPassword { .. } => cli.fix(format!(
+                "give the password with {PASSWORD_FLAGS} (or type it when asked on a terminal)"
+            )),
             CoreError::KeyMismatch { .. } => cli
                 .cause("the file pairs a certificate with a key that was not made for it")
                 .fix("export the PFX again from the machine that created the certificate"),
@@ -137,21 +157,85 @@ impl From<std::io::Error> for CliError {
 mod tests {
     use super::*;
 
-    #[test]
-    fn exit_codes_are_the_documented_table() {
-        let table = [
-            (ExitKind::Other, 1),
-            (ExitKind::Usage, 2),
-            (ExitKind::Input, 3),
-            (ExitKind::Password, 4),
-            (ExitKind::Rejected, 5),
-            (ExitKind::Permission, 6),
-            (ExitKind::Network, 7),
-            (ExitKind::Expiry, 8),
-        ];
-        for (kind, code) in table {
-            assert_eq!(kind.code(), code, "{kind:?}");
+    /// The `| code | meaning | …` rows of the first table in `doc` under `heading`
+    /// (or the whole file's first table when `heading` is empty).
+    fn documented_codes(doc: &str, heading: &str) -> Vec<(u8, String)> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join(doc);
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        let start = if heading.is_empty() {
+            0
+        } else {
+            text.find(heading)
+                .unwrap_or_else(|| panic!("{doc} has no {heading:?}"))
+        };
+        text[start..]
+            .lines()
+            .skip_while(|l| !l.starts_with('|'))
+            .take_while(|l| l.starts_with('|'))
+            .filter_map(|row| {
+                let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+                let code = cells.get(1)?.parse().ok()?;
+                Some((code, cells.get(2)?.to_string()))
+            })
+            .collect()
+    }
+
+    fn check_against_the_table(doc: &str, heading: &str) {
+        let rows = documented_codes(doc, heading);
+        let mut expected: Vec<u8> = vec![0];
+        expected.extend(ExitKind::ALL.iter().map(|k| k.code()));
+        let codes: Vec<u8> = rows.iter().map(|(code, _)| *code).collect();
+        assert_eq!(codes, expected, "{doc}: the exit codes listed");
+        for kind in ExitKind::ALL {
+            let (code, words) = kind.row();
+            let (_, meaning) = rows.iter().find(|(c, _)| *c == code).expect("listed");
+            assert!(
+                meaning.to_lowercase().contains(&words.to_lowercase()),
+                "{doc}: code {code} ({kind:?}) should say {words:?}, says {meaning:?}"
+            );
         }
+    }
+
+    #[test]
+    fn readme_exit_table_is_the_code_table() {
+        check_against_the_table("README.md", "## Exit codes");
+    }
+
+    #[test]
+    fn docs_exit_table_is_the_code_table() {
+        check_against_the_table("docs/exit-codes.md", "");
+    }
+
+    #[test]
+    fn codes_are_distinct_and_in_order() {
+        let codes: Vec<u8> = ExitKind::ALL.iter().map(|k| k.code()).collect();
+        assert_eq!(codes, (1..=8).collect::<Vec<u8>>());
+    }
+
+    #[test]
+    fn core_errors_map_to_their_exit_kind() {
+        let wrong = CoreError::WrongPassword {
+            input: "x.pfx".into(),
+            detail: "the MAC check failed".into(),
+        };
+        let cli = CliError::from(wrong);
+        assert_eq!((cli.kind, cli.kind.code()), (ExitKind::Password, 4));
+        assert!(cli.render().contains(PASSWORD_FLAGS));
+        assert_eq!(
+            CliError::from(CoreError::malformed("x.pfx", "not a PFX")).kind,
+            ExitKind::Input
+        );
+        assert_eq!(
+            CliError::from(CoreError::Refused("weak key".into())).kind,
+            ExitKind::Usage
+        );
+        assert_eq!(
+            CliError::from(CoreError::SelfCheck("differs".into())).kind,
+            ExitKind::Other
+        );
     }
 
     #[test]

@@ -9,6 +9,8 @@ mod commands;
 mod envfile;
 mod error;
 mod io;
+mod output;
+mod password;
 mod tls;
 
 use std::process::ExitCode;

@@ -6,7 +6,9 @@ use std::path::PathBuf;
 /// Convenience alias used throughout the crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// The broad class of an error: the CLI maps each to one exit code.
+/// The broad class of an [`Error`]: the CLI maps each to one exit code. Only classes
+/// an [`Error`] can have are listed; what the cloud answers (a rejected credential, a
+/// missing permission, a network failure) arrives in typed reports, not as an [`Error`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -16,12 +18,6 @@ pub enum ErrorKind {
     Input,
     /// A password was wrong or an integrity check failed.
     Password,
-    /// The cloud rejected the credential.
-    Rejected,
-    /// Authenticated, but a required permission is missing.
-    Permission,
-    /// Network, TLS or service failure.
-    Network,
     /// Anything else (an internal or crypto library failure, an output that cannot be written).
     Other,
 }

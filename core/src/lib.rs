@@ -39,6 +39,7 @@ pub mod export;
 pub mod fsutil;
 pub mod generate;
 pub mod http;
+pub mod ids;
 pub mod inspect;
 pub mod keys;
 pub mod limits;

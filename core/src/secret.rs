@@ -3,7 +3,8 @@
 //! A [`Secret`] holds its bytes in a [`Zeroizing`] buffer that is wiped on drop; it has no
 //! `Display` and its `Debug` prints only `Secret(<redacted>)`, so it cannot end up in a
 //! log line or an error message by accident. The source functions here are what the CLI
-//! calls: reading an environment variable is the CLI's job, the value then comes here.
+//! calls: reading an environment variable or asking on the terminal is the CLI's job (the
+//! core never prints or prompts); the value then comes here as a ready [`Secret`].
 
 use std::io::Read;
 use std::path::Path;
@@ -78,32 +79,11 @@ pub fn from_reader(mut reader: impl Read, input: &str) -> Result<Secret> {
     from_bytes(bytes, input)
 }
 
-/// Asks for a secret on the terminal without echoing it.
-pub fn prompt(question: &str) -> Result<Secret> {
-    let value = rpassword::prompt_password(question).map_err(|source| Error::Read {
-        path: "terminal".into(),
-        source,
-    })?;
-    Ok(Secret::new(value))
-}
-
-/// Asks twice for a new secret and insists that both answers agree.
-pub fn prompt_new(question: &str) -> Result<Secret> {
-    let first = prompt(question)?;
-    let second = prompt("Repeat it: ")?;
-    if first.expose() != second.expose() {
-        return Err(Error::InvalidArgument(
-            "the two passwords typed differ; nothing was written".into(),
-        ));
-    }
-    Ok(first)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn s(b: &[u8]) -> String {
+    fn trimmed(b: &[u8]) -> String {
         from_bytes(Zeroizing::new(b.to_vec()), "t")
             .unwrap()
             .expose()
@@ -112,11 +92,11 @@ mod tests {
 
     #[test]
     fn trims_one_newline_and_a_bom_only() {
-        assert_eq!(s(b"pw\n"), "pw");
-        assert_eq!(s(b"pw\r\n"), "pw");
-        assert_eq!(s(b"pw\n\n"), "pw\n");
-        assert_eq!(s("\u{feff}pässwörd\n".as_bytes()), "pässwörd");
-        assert_eq!(s(b" pw "), " pw ");
+        assert_eq!(trimmed(b"pw\n"), "pw");
+        assert_eq!(trimmed(b"pw\r\n"), "pw");
+        assert_eq!(trimmed(b"pw\n\n"), "pw\n");
+        assert_eq!(trimmed("\u{feff}pässwörd\n".as_bytes()), "pässwörd");
+        assert_eq!(trimmed(b" pw "), " pw ");
     }
 
     #[test]

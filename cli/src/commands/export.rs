@@ -8,9 +8,9 @@ use certtool_core::x509::{thumbprint_sha1, thumbprint_sha256, x5t, x5t_s256};
 use certtool_core::Error as CoreError;
 use clap::{Args, ValueEnum};
 
-use crate::args::{load_credential, PasswordArgs};
 use crate::error::CliError;
 use crate::io::{write_all, PlannedWrite, Sink, Source};
+use crate::password::{load_credential, PasswordArgs};
 
 /// Output forms of `export`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -63,7 +63,7 @@ pub fn run(args: ExportArgs) -> Result<(), CliError> {
     let binary = args.format == ExportFormat::Cer;
     crate::io::check_destination(&sink, binary, args.force)?;
     crate::io::check_not_input(&sink, &source)?;
-    let bundle = load_credential(&source, &args.password)?;
+    let bundle = load_credential(&source, &args.password, None)?;
     let leaf = bundle.leaf()?;
     let der = leaf
         .to_der()

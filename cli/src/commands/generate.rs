@@ -1,6 +1,5 @@
 //! `certtool generate`: a self-signed management / app-registration certificate.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use certtool_core::export::pem_bundle;
@@ -9,30 +8,19 @@ use certtool_core::generate::{
     random_serial, safe_file_stem, self_signed, CertificateRequest, Validity,
 };
 use certtool_core::pfx::{self, Profile};
-use certtool_core::secret;
 use certtool_core::x509::{rfc3339, thumbprint_sha1, thumbprint_sha256};
 use certtool_core::{keys, Error as CoreError};
-use clap::{Args, ValueEnum};
+use clap::Args;
 use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 use time::{Date, OffsetDateTime, Time};
 
-use crate::args::{secret_from_env, secret_from_path, NewPasswordArgs, OutputFormat};
+use crate::args::PfxProfileArg;
 use crate::error::CliError;
-use crate::io::{
-    check_destination, check_not_input, write_all, write_stdout, PlannedWrite, Sink, Source,
-};
-
-/// How the PFX is protected.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum PfxProfileArg {
-    /// 3DES key and certificates, SHA-1 MAC, 2048 iterations: opens everywhere
-    /// (Windows Server 2016, Azure App Service, .NET, Java, OpenSSL 3).
-    Compat,
-    /// AES-256-CBC with PBKDF2-HMAC-SHA256 and a SHA-256 MAC (modern readers only).
-    Aes,
-}
+use crate::io::{check_destination, check_not_input, write_all, PlannedWrite, Sink, Source};
+use crate::output::{emit, OutputFormat, TextTo};
+use crate::password::{open_protected, NewPasswordArgs, SecretChain};
 
 /// Make a self-signed certificate for an ASM subscription or an Entra ID app registration:
 /// an RSA key, a PFX holding key + certificate, and a .cer to upload.
@@ -84,7 +72,7 @@ pub struct GenerateArgs {
     #[command(flatten)]
     pub password: NewPasswordArgs,
     /// PFX protection profile.
-    #[arg(long, value_enum, default_value = "compat")]
+    #[arg(long, value_parser = PfxProfileArg::protected_only(), default_value = "compat")]
     pub pfx_profile: PfxProfileArg,
     /// Allow RSA keys smaller than 2048 bits (Azure rejects them).
     #[arg(long)]
@@ -142,25 +130,32 @@ fn load_key(
     let source = Source::parse(path);
     let data = zeroize::Zeroizing::new(source.read()?);
     let name = source.name();
-    match keys::load_private_key(&data, None, &name) {
-        Err(CoreError::WrongPassword { .. }) => {
-            let password = if let Some(var) = &args.key_password_env {
-                secret_from_env(var)?
-            } else if let Some(p) = &args.key_password_file {
-                secret_from_path(p)?
-            } else if !args.password.no_input && std::io::stdin().is_terminal() {
-                secret::prompt(&format!("Password for the key {name}: "))?
-            } else {
-                return Err(CliError::new(
-                    crate::error::ExitKind::Password,
-                    format!("{name}: the private key is encrypted and no password was given"),
-                )
-                .fix("give it with --key-password-env VAR or --key-password-file PATH"));
-            };
-            Ok(keys::load_private_key(&data, Some(&password), &name)?)
-        }
-        other => Ok(other?),
-    }
+    let chain = SecretChain::existing(
+        args.key_password_env
+            .as_deref()
+            .map(|v| ("--key-password-env", v)),
+        args.key_password_file
+            .as_deref()
+            .map(|p| ("--key-password-file", p)),
+        false,
+    )
+    .or_prompt(
+        format!("Password for the key {name}: "),
+        args.password.no_input,
+    );
+    let (key, _) = open_protected(
+        &chain,
+        &name,
+        |password| keys::load_private_key(&data, password, &name),
+        |_| {
+            CliError::new(
+                crate::error::ExitKind::Password,
+                format!("{name}: the private key is encrypted and no password was given"),
+            )
+            .fix("give it with --key-password-env VAR or --key-password-file PATH")
+        },
+    )?;
+    Ok(key)
 }
 
 /// Runs `certtool generate`.
@@ -265,10 +260,7 @@ pub fn run(args: GenerateArgs) -> Result<(), CliError> {
     let der = cert
         .to_der()
         .map_err(CoreError::crypto("encoding the certificate"))?;
-    let profile = match args.pfx_profile {
-        PfxProfileArg::Compat => Profile::Compat,
-        PfxProfileArg::Aes => Profile::Aes,
-    };
+    let profile = Profile::from(args.pfx_profile);
     let pfx_der = pfx::build(&key, &cert, &[], Some(args.name.trim()), &password, profile)?;
     let pem = match pem_sink {
         Some(_) => Some(pem_bundle(&key, &cert, &[])?),
@@ -330,15 +322,7 @@ pub fn run(args: GenerateArgs) -> Result<(), CliError> {
             format!("Keep {} safe: it holds the private key", pfx_sink.name()),
         ],
     };
-    match args.output {
-        OutputFormat::Json => {
-            let mut text = serde_json::to_string_pretty(&summary).expect("serializable");
-            text.push('\n');
-            write_stdout(text.as_bytes())?;
-        }
-        OutputFormat::Text => eprint!("{}", render_text(&summary)),
-    }
-    Ok(())
+    emit(args.output, &summary, TextTo::Stderr, render_text)
 }
 
 fn render_text(s: &Summary) -> String {

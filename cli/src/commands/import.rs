@@ -10,12 +10,14 @@ use certtool_core::pfx::{self, Profile};
 use certtool_core::publishsettings;
 use certtool_core::secret::Secret;
 use certtool_core::Error as CoreError;
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use crate::args::{NewPasswordArgs, OutputFormat};
+use crate::args::PfxProfileArg;
 use crate::error::CliError;
-use crate::io::{write_all, write_stdout, PlannedWrite, Sink, Source};
+use crate::io::{write_all, PlannedWrite, Sink, Source};
+use crate::output::{emit, OutputFormat, TextTo};
+use crate::password::NewPasswordArgs;
 
 /// Import credentials from files other tools wrote.
 #[derive(Args, Debug)]
@@ -30,17 +32,6 @@ pub enum ImportCommand {
     Publishsettings(PublishsettingsArgs),
 }
 
-/// How the written PFX files are protected.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ImportProfile {
-    /// 3DES and a SHA-1 MAC: opens everywhere.
-    Compat,
-    /// AES-256 and a SHA-256 MAC: modern readers only.
-    Aes,
-    /// No encryption and no MAC.
-    None,
-}
-
 /// Write one PFX and one .cer per management certificate of a .publishsettings file
 /// (schema 1.0 or 2.0), and list its subscriptions.
 #[derive(Args, Debug)]
@@ -53,7 +44,7 @@ pub struct PublishsettingsArgs {
     pub out_dir: PathBuf,
     /// Protection of the PFX files written.
     #[arg(long, value_enum, default_value = "compat")]
-    pub profile: ImportProfile,
+    pub profile: PfxProfileArg,
     #[command(flatten)]
     pub password: NewPasswordArgs,
     /// Replace existing files.
@@ -101,7 +92,7 @@ pub fn run(args: ImportArgs) -> Result<(), CliError> {
 }
 
 fn password(args: &PublishsettingsArgs) -> Result<Secret, CliError> {
-    if args.profile == ImportProfile::None {
+    if args.profile == PfxProfileArg::None {
         if args.password.given() {
             return Err(CliError::usage(
                 "--profile none writes PFX files without any password; drop the password flag",
@@ -114,17 +105,13 @@ fn password(args: &PublishsettingsArgs) -> Result<Secret, CliError> {
 }
 
 fn publishsettings(args: PublishsettingsArgs) -> Result<(), CliError> {
-    let profile = match args.profile {
-        ImportProfile::Compat => Profile::Compat,
-        ImportProfile::Aes => Profile::Aes,
-        ImportProfile::None => {
-            eprintln!(
-                "warning: --profile none stores the private keys unencrypted and without a MAC; \
-                 Java (keytool, JVM apps) silently drops keys stored this way"
-            );
-            Profile::None
-        }
-    };
+    let profile = Profile::from(args.profile);
+    if profile == Profile::None {
+        eprintln!(
+            "warning: --profile none stores the private keys unencrypted and without a MAC; \
+             Java (keytool, JVM apps) silently drops keys stored this way"
+        );
+    }
     let source = Source::parse(&args.file);
     if source == Source::Stdin && args.password.uses_stdin() {
         return Err(CliError::usage(
@@ -215,15 +202,7 @@ fn publishsettings(args: PublishsettingsArgs) -> Result<(), CliError> {
         certificates,
         subscriptions,
     };
-    let text = match args.output {
-        OutputFormat::Json => {
-            let mut s = serde_json::to_string_pretty(&listing).expect("serializable");
-            s.push('\n');
-            s
-        }
-        OutputFormat::Text => render(&listing),
-    };
-    write_stdout(text.as_bytes())
+    emit(args.output, &listing, TextTo::Stdout, render)
 }
 
 fn render(l: &Listing) -> String {

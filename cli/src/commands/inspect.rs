@@ -6,9 +6,10 @@ use certtool_core::inspect::{inspect, CertificateReport, FileReport, Fitness, St
 use certtool_core::pfx::Protection;
 use clap::Args;
 
-use crate::args::{load_credential, OutputFormat, PasswordArgs};
 use crate::error::{CliError, ExitKind};
-use crate::io::{write_stdout, Source};
+use crate::io::Source;
+use crate::output::{emit, OutputFormat, TextTo};
+use crate::password::{load_credential, PasswordArgs};
 
 /// Show subject, validity, key, thumbprints and fitness for ASM and Entra ID; gate a
 /// pipeline on expiry with --fail-within-days.
@@ -31,17 +32,9 @@ pub struct InspectArgs {
 pub fn run(args: InspectArgs) -> Result<(), CliError> {
     let now = crate::clock::now()?;
     let source = Source::parse(&args.input);
-    let bundle = load_credential(&source, &args.password)?;
+    let bundle = load_credential(&source, &args.password, None)?;
     let report = inspect(&bundle, now)?;
-    let text = match args.output {
-        OutputFormat::Json => {
-            let mut s = serde_json::to_string_pretty(&report).expect("serializable");
-            s.push('\n');
-            s
-        }
-        OutputFormat::Text => render(&report),
-    };
-    write_stdout(text.as_bytes())?;
+    emit(args.output, &report, TextTo::Stdout, render)?;
     if let Some(days) = args.fail_within_days {
         if report.leaf_expires_within(days, now) {
             let leaf = report.leaf();

@@ -1,23 +1,20 @@
 //! `certtool strip-pfx`: the same PFX with its password removed (or replaced), nothing
 //! else changed.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use certtool_core::fsutil::FileSecrecy;
 use certtool_core::pfx::{self, BagSummary, Profile, Protection, StripOptions};
-use certtool_core::secret::{self, Secret};
-use certtool_core::Error as CoreError;
-use clap::{Args, ValueEnum};
+use certtool_core::secret::Secret;
+use clap::Args;
 use serde::Serialize;
 
-use crate::args::{
-    first_env, nonempty_new_secret, secret_from_env, secret_from_path, OutputFormat, PasswordArgs,
-};
-use crate::error::{CliError, ExitKind};
-use crate::io::{
-    check_destination, check_not_input, write_all, write_stdout, PlannedWrite, Sink, Source,
-};
+use crate::args::{Origin, PfxProfileArg};
+use crate::envfile::EnvLookup;
+use crate::error::{CliError, ExitKind, PASSWORD_FLAGS};
+use crate::io::{check_destination, check_not_input, write_all, PlannedWrite, Sink, Source};
+use crate::output::{emit, OutputFormat, TextTo};
+use crate::password::{new_chain, open_protected, PasswordArgs, SecretOrigin};
 
 /// Environment variables that hold a PFX password by Azure SDK and Terraform convention,
 /// used when no password flag is given.
@@ -25,28 +22,6 @@ const CONVENTIONAL_PASSWORD_VARS: [&str; 2] = [
     "AZURE_CLIENT_CERTIFICATE_PASSWORD",
     "ARM_CLIENT_CERTIFICATE_PASSWORD",
 ];
-
-/// How the output PFX is protected.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum StripProfileArg {
-    /// 3DES key and certificates, SHA-1 MAC, 2048 iterations, empty password: opens
-    /// everywhere (Windows Server 2016, Azure App Service, .NET, Java, OpenSSL 3).
-    Compat,
-    /// AES-256-CBC with PBKDF2-HMAC-SHA256 and a SHA-256 MAC (modern readers only).
-    Aes,
-    /// No encryption and no MAC at all. Java silently drops keys stored this way.
-    None,
-}
-
-impl From<StripProfileArg> for Profile {
-    fn from(p: StripProfileArg) -> Profile {
-        match p {
-            StripProfileArg::Compat => Profile::Compat,
-            StripProfileArg::Aes => Profile::Aes,
-            StripProfileArg::None => Profile::None,
-        }
-    }
-}
 
 /// Remove the password of a PFX (or replace it) and change nothing else: every key,
 /// certificate and other bag in order, every attribute (friendlyName, localKeyID, the
@@ -63,7 +38,7 @@ pub struct StripPfxArgs {
     pub password: PasswordArgs,
     /// Output protection.
     #[arg(long, value_enum, default_value = "compat")]
-    pub profile: StripProfileArg,
+    pub profile: PfxProfileArg,
     /// Protect the output with a new password from the environment variable VAR
     /// (rotation) instead of the empty one.
     #[arg(long, value_name = "VAR", conflicts_with = "new_password_file")]
@@ -112,38 +87,39 @@ fn open_input(
     name: &str,
     options: &StripOptions<'_>,
 ) -> Result<(pfx::StripOutcome, String), CliError> {
-    if let Some(password) = args.password.explicit()? {
-        return Ok((
-            pfx::strip(data, Some(&password), name, options)?,
-            "flag".into(),
-        ));
-    }
-    match pfx::strip(data, None, name, options) {
-        Err(CoreError::WrongPassword { detail, .. }) => {
-            if let Some((value, var)) = first_env(&CONVENTIONAL_PASSWORD_VARS) {
-                eprintln!("certtool: using the password in {var} for {name}");
-                let password = Secret::new(value);
-                return Ok((
-                    pfx::strip(data, Some(&password), name, options)?,
-                    format!("env {var}"),
-                ));
-            }
-            if !args.password.no_input && std::io::stdin().is_terminal() {
-                let password = secret::prompt(&format!("Password for {name}: "))?;
-                return Ok((
-                    pfx::strip(data, Some(&password), name, options)?,
-                    "prompt".into(),
-                ));
-            }
-            Err(CliError::new(ExitKind::Password, format!("{name}: {detail}"))
-                .cause("no password was given and the empty password does not open the file")
-                .fix(
-                    "give it with --password-env VAR, --password-file PATH or --password-stdin \
-                     (or set AZURE_CLIENT_CERTIFICATE_PASSWORD)",
-                ))
+    let chain = args
+        .password
+        .chain(name)
+        .or_conventional(EnvLookup::default().first(&CONVENTIONAL_PASSWORD_VARS));
+    if chain.names_a_source() {
+        // The flags name the password: use it, and never fall back to the empty one.
+        if let Some((password, _)) = chain.resolve(name)? {
+            return Ok((
+                pfx::strip(data, Some(&password), name, options)?,
+                "flag".into(),
+            ));
         }
-        other => Ok((other?, "empty".into())),
     }
+    let (outcome, origin) = open_protected(
+        &chain,
+        name,
+        |password| pfx::strip(data, password, name, options),
+        |detail| {
+            CliError::new(ExitKind::Password, format!("{name}: {detail}"))
+                .cause("no password was given and the empty password does not open the file")
+                .fix(format!(
+                    "give it with {PASSWORD_FLAGS} (or set AZURE_CLIENT_CERTIFICATE_PASSWORD)"
+                ))
+        },
+    )?;
+    let source = match origin {
+        None => "empty".to_string(),
+        Some(SecretOrigin::Conventional(Origin::Env(var))) => format!("env {var}"),
+        Some(SecretOrigin::Conventional(other)) => other.to_string(),
+        Some(SecretOrigin::Flag(_)) => "flag".into(),
+        Some(SecretOrigin::Prompt) => "prompt".into(),
+    };
+    Ok((outcome, source))
 }
 
 /// Runs `certtool strip-pfx`.
@@ -170,17 +146,16 @@ pub fn run(args: StripPfxArgs) -> Result<(), CliError> {
     check_not_input(&sink, &source)?;
     check_destination(&sink, true, args.force)?;
 
-    let new_password: Option<Secret> = match (&args.new_password_env, &args.new_password_file) {
-        (Some(var), _) => Some(nonempty_new_secret(
-            secret_from_env(var)?,
-            &format!("--new-password-env {var}"),
-        )?),
-        (None, Some(path)) => Some(nonempty_new_secret(
-            secret_from_path(path)?,
-            "--new-password-file",
-        )?),
-        (None, None) => None,
-    };
+    let new_password: Option<Secret> = new_chain(
+        args.new_password_env
+            .as_deref()
+            .map(|v| ("--new-password-env", v)),
+        args.new_password_file
+            .as_deref()
+            .map(|p| ("--new-password-file", p)),
+    )
+    .resolve("the output")?
+    .map(|(password, _)| password);
     let profile = Profile::from(args.profile);
     if profile == Profile::None && new_password.as_ref().is_some_and(|p| !p.is_empty()) {
         return Err(CliError::usage(
@@ -224,15 +199,7 @@ pub fn run(args: StripPfxArgs) -> Result<(), CliError> {
         bags: outcome.bags,
         warnings,
     };
-    match args.output {
-        OutputFormat::Json => {
-            let mut text = serde_json::to_string_pretty(&report).expect("serializable");
-            text.push('\n');
-            write_stdout(text.as_bytes())?;
-        }
-        OutputFormat::Text => eprint!("{}", render_text(&report)),
-    }
-    Ok(())
+    emit(args.output, &report, TextTo::Stderr, render_text)
 }
 
 fn render_text(r: &Report) -> String {

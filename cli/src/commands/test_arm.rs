@@ -2,6 +2,7 @@
 //! and holds the role it needs on each subscription; name the cause and the fix when not.
 
 mod inputs;
+mod outcome;
 mod render;
 mod report;
 
@@ -15,8 +16,10 @@ use certtool_core::entra::{
 use certtool_core::http::{client, RetryPolicy};
 use clap::{Args, ValueEnum};
 
-use crate::args::{NetworkArgs, OutputFormat, PasswordArgs};
+use crate::args::NetworkArgs;
 use crate::error::{CliError, ExitKind};
+use crate::output::{emit, OutputFormat, TextTo};
+use crate::password::PasswordArgs;
 use inputs::{CertificateCredential, Credential, Plan};
 use report::{Report, TokenReport};
 
@@ -45,8 +48,7 @@ impl From<AlgArg> for SigningAlg {
 /// and check the required role actions. Values fall back to AZURE_TENANT_ID,
 /// AZURE_CLIENT_ID, AZURE_SUBSCRIPTION_ID, AZURE_CLIENT_SECRET,
 /// AZURE_CLIENT_CERTIFICATE_PATH/PASSWORD, AZURE_AUTHORITY_HOST and Terraform's ARM_*
-/// (ARM_CLIENT_CERTIFICATE = base64 PKCS#12, ARM_ENVIRONMENT = cloud). Exit codes: 0 ok,
-/// 5 credential rejected, 6 permission missing or subscription not visible, 7 network.
+/// (ARM_CLIENT_CERTIFICATE = base64 PKCS#12, ARM_ENVIRONMENT = cloud).
 #[derive(Args, Debug)]
 pub struct TestArmArgs {
     /// Tenant (directory) ID or verified domain [env: AZURE_TENANT_ID, ARM_TENANT_ID].
@@ -159,7 +161,7 @@ pub fn run(args: TestArmArgs) -> Result<(), CliError> {
         }
         Err(err) => {
             let cli_error = report.token_failed(&plan, &url, err, signed_at);
-            report.emit(args.output)?;
+            emit(args.output, &report, TextTo::Stdout, render::render)?;
             return Err(cli_error);
         }
     };
@@ -174,7 +176,7 @@ pub fn run(args: TestArmArgs) -> Result<(), CliError> {
     ));
     report.subscriptions = checks;
     let worst = report.worst();
-    report.emit(args.output)?;
+    emit(args.output, &report, TextTo::Stdout, render::render)?;
     match worst {
         Verdict::Ok => Ok(()),
         verdict => Err(report.failure(verdict)),

@@ -4,24 +4,25 @@
 
 mod execute;
 mod render;
-
-pub use execute::{Report, Summary};
+mod report;
 
 use std::path::PathBuf;
 
-use certtool_core::asm::{
-    check_certificate, check_subscription_id, parse_endpoint, CertificateCheck,
-};
+use certtool_core::asm::{check_certificate, parse_endpoint, CertificateCheck};
 use certtool_core::bundle::CredentialBundle;
 use certtool_core::cloud::Cloud;
 use certtool_core::http::ClientIdentity;
+use certtool_core::ids::{check_subscription_id, subscription_ids};
 use certtool_core::publishsettings;
 use clap::Args;
 use reqwest::Url;
 
-use crate::args::{first_env, load_credential_with_env, NetworkArgs, OutputFormat, PasswordArgs};
+use crate::args::NetworkArgs;
+use crate::envfile::EnvLookup;
 use crate::error::{CliError, ExitKind};
-use crate::io::{write_stdout, Source};
+use crate::io::Source;
+use crate::output::{emit, OutputFormat, TextTo};
+use crate::password::{load_credential, PasswordArgs};
 
 /// Environment variables read when --subscription is not given, in order.
 const SUBSCRIPTION_ENV: &[&str] = &["AZURE_SUBSCRIPTION_ID", "AZURE_MANAGEMENT_SUBSCRIPTIONID"];
@@ -108,40 +109,18 @@ pub fn run(args: TestAsmArgs) -> Result<(), CliError> {
         }
     }
     let report = execute::execute(&args, &options, identities)?;
-    let text = match args.output {
-        OutputFormat::Json => {
-            let mut s = serde_json::to_string_pretty(&report).expect("serializable");
-            s.push('\n');
-            s
-        }
-        OutputFormat::Text => render::text(&report),
-    };
-    write_stdout(text.as_bytes())?;
+    emit(args.output, &report, TextTo::Stdout, render::text)?;
     execute::outcome(&report)
 }
 
 fn subscriptions_from_flags_or_env(args: &TestAsmArgs) -> Result<Vec<String>, CliError> {
-    let mut ids: Vec<String> = args
-        .subscription
-        .iter()
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .collect();
+    let ids = subscription_ids(args.subscription.iter().map(String::as_str))?;
     if ids.is_empty() && args.publishsettings.is_none() {
-        if let Some((value, name)) = first_env(SUBSCRIPTION_ENV) {
-            eprintln!("certtool: using the subscription id(s) in {name}");
-            ids = value
-                .split(',')
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-                .collect();
+        if let Some(found) = EnvLookup::default().first(SUBSCRIPTION_ENV) {
+            eprintln!("certtool: using the subscription id(s) in {}", found.name);
+            return Ok(subscription_ids([found.value.as_str()])?);
         }
     }
-    for id in &ids {
-        check_subscription_id(id)?;
-    }
-    let mut seen = std::collections::HashSet::new();
-    ids.retain(|id| seen.insert(id.to_ascii_lowercase()));
     Ok(ids)
 }
 
@@ -158,10 +137,10 @@ fn from_certificate(
     }
     let path = match &args.cert {
         Some(path) => path.clone(),
-        None => match first_env(CERT_ENV) {
-            Some((value, name)) => {
-                eprintln!("certtool: using the certificate file in {name}");
-                PathBuf::from(value)
+        None => match EnvLookup::default().first(CERT_ENV) {
+            Some(found) => {
+                eprintln!("certtool: using the certificate file in {}", found.name);
+                PathBuf::from(found.value.as_str())
             }
             None => {
                 return Err(CliError::usage("no management certificate given").fix(
@@ -171,7 +150,11 @@ fn from_certificate(
         },
     };
     let source = Source::parse(&path);
-    let bundle = load_credential_with_env(&source, &args.password, PASSWORD_ENV)?;
+    let bundle = load_credential(
+        &source,
+        &args.password,
+        EnvLookup::default().first(PASSWORD_ENV),
+    )?;
     let endpoint = match endpoint {
         Some(url) => url,
         None => parse_endpoint(&Cloud::by_name("AzureCloud")?.asm)?,

@@ -61,24 +61,6 @@ pub struct AsmClient {
     policy: RetryPolicy,
 }
 
-/// Validates a subscription id: a GUID (so it is safe as a path segment).
-pub fn check_subscription_id(id: &str) -> crate::Result<()> {
-    let parts: Vec<&str> = id.split('-').collect();
-    let lens = [8, 4, 4, 4, 12];
-    let ok = parts.len() == 5
-        && parts
-            .iter()
-            .zip(lens)
-            .all(|(p, n)| p.len() == n && p.bytes().all(|b| b.is_ascii_hexdigit()));
-    if ok {
-        Ok(())
-    } else {
-        Err(crate::Error::InvalidArgument(format!(
-            "subscription id {id:?} is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)"
-        )))
-    }
-}
-
 /// Parses an ASM endpoint: an `https` URL; a trailing slash is added.
 pub fn parse_endpoint(endpoint: &str) -> crate::Result<Url> {
     let with_slash = if endpoint.ends_with('/') {
@@ -339,21 +321,6 @@ fn join(endpoint: &Url, path: &str) -> Result<Url, AsmFailure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn subscription_ids_must_be_guids() {
-        assert!(check_subscription_id("00000000-0000-0000-0000-000000000001").is_ok());
-        assert!(check_subscription_id("A65BF94F-26b3-4fb1-9d50-6e27c6096df1").is_ok());
-        for bad in [
-            "",
-            "sub-1",
-            "00000000-0000-0000-0000-00000000000",
-            "../x",
-            "00000000-0000-0000-0000-00000000000g",
-        ] {
-            assert!(check_subscription_id(bad).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn endpoints() {

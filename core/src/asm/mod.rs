@@ -10,9 +10,7 @@ mod report;
 mod xml;
 
 pub use certificate::{check_certificate, CertificateCheck};
-pub use client::{
-    check_subscription_id, parse_endpoint, AsmClient, AsmFailure, CallLog, API_VERSION,
-};
+pub use client::{parse_endpoint, AsmClient, AsmFailure, CallLog, API_VERSION};
 pub use report::{unreachable_diagnosis, SubscriptionReport, Verdict};
 pub use xml::{
     parse_error, parse_hosted_services, parse_subscription, AsmError, HostedService,

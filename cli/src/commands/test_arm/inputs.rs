@@ -6,6 +6,7 @@ use base64::Engine;
 use certtool_core::arm::{builtin_role, is_path_segment, parse_role_definition, Requirement};
 use certtool_core::cloud::Cloud;
 use certtool_core::entra::{check_certificate, SigningAlg};
+use certtool_core::ids::subscription_ids;
 use certtool_core::secret::Secret;
 use certtool_core::x509::{rfc3339, subject_string, thumbprint_sha1, thumbprint_sha256, validity};
 use certtool_core::Error as CoreError;
@@ -15,10 +16,11 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::TestArmArgs;
-use crate::args::{is_env_name, load_credential_bytes, secret_from_path, Origin};
+use crate::args::Origin;
 use crate::envfile::EnvLookup;
 use crate::error::{CliError, ExitKind};
 use crate::io::Source;
+use crate::password::{is_env_name, load_credential_bytes, secret_from_path};
 
 const TENANT_VARS: &[&str] = &["AZURE_TENANT_ID", "ARM_TENANT_ID"];
 const CLIENT_VARS: &[&str] = &["AZURE_CLIENT_ID", "ARM_CLIENT_ID"];
@@ -134,41 +136,26 @@ pub fn resolve(args: &TestArmArgs, now: OffsetDateTime) -> Result<Plan, CliError
         "client ID",
         &mut sources,
     )?;
-    let subscriptions = if args.subscription.is_empty() {
-        let joined = required(
+    let given = if args.subscription.is_empty() {
+        vec![required(
             &env,
             &None,
             "--subscription",
             SUBSCRIPTION_VARS,
             "subscription ID",
             &mut sources,
-        )?;
-        joined.split(',').map(|s| s.trim().to_string()).collect()
+        )?]
     } else {
         note(
             &mut sources,
             "subscription ID",
             Origin::Flag("--subscription").to_string(),
         );
-        args.subscription
-            .iter()
-            .map(|s| s.trim().to_string())
-            .collect::<Vec<_>>()
+        args.subscription.clone()
     };
-    let mut unique: Vec<String> = Vec::new();
-    for s in subscriptions.into_iter().filter(|s| !s.is_empty()) {
-        if !unique.iter().any(|u| u.eq_ignore_ascii_case(&s)) {
-            unique.push(s);
-        }
-    }
-    let subscriptions = unique;
+    let subscriptions = subscription_ids(given.iter().map(String::as_str))?;
     if subscriptions.is_empty() {
         return Err(CliError::usage("no subscription ID given"));
-    }
-    for s in &subscriptions {
-        if !is_path_segment(s) {
-            return Err(CliError::usage(format!("{s:?} is not a subscription ID")));
-        }
     }
     if let Some(rg) = &args.resource_group {
         if !is_path_segment(rg) {
@@ -355,20 +342,7 @@ fn certificate(
     env: &EnvLookup,
     now: OffsetDateTime,
 ) -> Result<Credential, CliError> {
-    let flags_name_a_password = args.password.password_env.is_some()
-        || args.password.password_file.is_some()
-        || args.password.password_stdin;
-    let bundle = match (flags_name_a_password, env.first(PASSWORD_VARS)) {
-        (false, Some(found)) => match certtool_core::bundle::load(data, None, name) {
-            Err(CoreError::WrongPassword { .. }) => {
-                eprintln!("certtool: password for {name} from {}", found.origin);
-                let password = Secret::new(found.value.to_string());
-                certtool_core::bundle::load(data, Some(&password), name)?
-            }
-            other => other?,
-        },
-        _ => load_credential_bytes(data, name, &args.password, &[])?,
-    };
+    let bundle = load_credential_bytes(data, name, &args.password, env.first(PASSWORD_VARS))?;
     let (leaf, key) = bundle.leaf_with_key()?;
     check_certificate(leaf, key, now, name).map_err(|e| {
         CliError::from(e)

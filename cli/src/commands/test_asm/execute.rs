@@ -1,44 +1,16 @@
 //! Running the tests: one HTTPS client per certificate, subscriptions tested
-//! concurrently under a semaphore, results back in the order given; the report and the
-//! exit code it implies.
+//! concurrently under a semaphore, results back in the order given in a [`Report`]; and
+//! the exit code it implies.
 
 use std::io::IsTerminal;
 use std::sync::Arc;
 
 use certtool_core::asm::{self, AsmClient, CertificateCheck, SubscriptionReport, Verdict};
 use certtool_core::http::{self, HttpOptions, RetryPolicy};
-use serde::Serialize;
 
+use super::report::{Report, Summary};
 use super::{render, Identity, TestAsmArgs};
 use crate::error::{CliError, ExitKind};
-
-/// The whole report (`--output json` prints it as is).
-#[derive(Debug, Serialize)]
-pub struct Report {
-    /// The certificates presented, with their pre-flight warnings.
-    pub certificates: Vec<CertificateCheck>,
-    /// Notes about the endpoints (the public ASM endpoint's retirement).
-    pub notes: Vec<String>,
-    /// One entry per subscription, in the order given.
-    pub subscriptions: Vec<SubscriptionReport>,
-    /// Counts per verdict.
-    pub summary: Summary,
-}
-
-/// Counts per verdict.
-#[derive(Debug, Default, Serialize)]
-pub struct Summary {
-    /// Subscriptions tested.
-    pub total: usize,
-    /// Accepted.
-    pub ok: usize,
-    /// Certificate rejected.
-    pub rejected: usize,
-    /// ASM not reached.
-    pub unreachable: usize,
-    /// ASM answered with a failure.
-    pub error: usize,
-}
 
 pub(super) fn execute(
     args: &TestAsmArgs,

@@ -3,7 +3,7 @@
 
 use certtool_core::asm::{SubscriptionReport, Verdict};
 
-use super::{Report, Summary};
+use super::report::{Report, Summary};
 
 /// `3 subscriptions: 1 ok, 1 rejected, 1 unreachable`.
 pub fn counts(s: &Summary) -> String {
