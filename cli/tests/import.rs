@@ -6,7 +6,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use certtool_tests::{Certificate, Config, StandIn, Subscription};
+use certtool_standin::{Certificate, Config, StandIn, Subscription};
 use common::*;
 
 fn s(p: &Path) -> &str {

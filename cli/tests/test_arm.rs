@@ -10,7 +10,7 @@ use std::time::Duration;
 use arm_common::*;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
-use certtool_tests::{App, ClientSecret, Fault, RoleAssignment, Times};
+use certtool_standin::{App, ClientSecret, Fault, RoleAssignment, Times};
 use common::*;
 
 #[test]

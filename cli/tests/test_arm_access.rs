@@ -5,7 +5,7 @@ mod arm_common;
 mod common;
 
 use arm_common::*;
-use certtool_tests::{
+use certtool_standin::{
     App, ClientSecret, Config, Fault, RoleAssignment, StandIn, Subscription, Tenant, Times,
 };
 

@@ -6,7 +6,7 @@ mod asm_support;
 mod common;
 
 use asm_support::*;
-use certtool_tests::{
+use certtool_standin::{
     Config, Fault, HostedService, StandIn, Subscription, SubscriptionState, Times,
 };
 use common::*;

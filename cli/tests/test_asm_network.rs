@@ -8,7 +8,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use asm_support::*;
-use certtool_tests::{Config, Fault, HostedService, StandIn, Subscription, Times};
+use certtool_standin::{Config, Fault, HostedService, StandIn, Subscription, Times};
 use common::*;
 
 #[test]

@@ -8,7 +8,7 @@ mod common;
 use std::path::Path;
 
 use asm_support::*;
-use certtool_tests::{Config, StandIn, Subscription};
+use certtool_standin::{Config, StandIn, Subscription};
 use common::*;
 
 #[test]
@@ -156,7 +156,7 @@ fn real_terraform_sample_is_tested_with_its_certificate() {
     .assert_code(0);
     let thumb = "6A7F31713273EBE91086040703CC857BB5ECC550";
     let cer =
-        certtool_tests::Certificate::from_file(&dir.path().join(format!("{thumb}.cer"))).unwrap();
+        certtool_standin::Certificate::from_file(&dir.path().join(format!("{thumb}.cer"))).unwrap();
     let id = "a65bf94f-26b3-4fb1-9d50-6e27c6096df1";
     let standin = StandIn::start(
         Config::new()

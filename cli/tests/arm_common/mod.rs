@@ -6,7 +6,7 @@ use std::path::Path;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use certtool_tests::{
+use certtool_standin::{
     App, Certificate, ClientSecret, Config, RoleAssignment, StandIn, Subscription, Tenant,
 };
 

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use certtool_tests::{Certificate, Config, HostedService, StandIn, Subscription};
+use certtool_standin::{Certificate, Config, HostedService, StandIn, Subscription};
 
 use crate::common::*;
 

@@ -1,6 +1,6 @@
 //! Entra ID: client assertions verified for real, client secrets, and the error shape.
 
-use certtool_tests::{App, ClientSecret, Config, ExpiredCertificateError, StandIn, Tenant};
+use certtool_standin::{App, ClientSecret, Config, ExpiredCertificateError, StandIn, Tenant};
 use serde_json::json;
 
 use crate::support::*;

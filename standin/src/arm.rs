@@ -1,6 +1,6 @@
 //! Azure Resource Manager: read a subscription and the caller's permissions (at
 //! subscription or resource-group scope), checking the bearer token issued by the
-//! stand-in's Entra ID. Bodies and error codes as in AZURE.md.
+//! stand-in's Entra ID. Bodies and error codes as in `docs/azure.md` § "ARM".
 
 use hyper::Response;
 use serde_json::json;

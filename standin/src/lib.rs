@@ -7,9 +7,9 @@
 //! source (documentation or recorded live response) of every behaviour and body.
 //!
 //! ```no_run
-//! use certtool_tests::{App, Certificate, Config, Fault, RoleAssignment, StandIn, Subscription, Tenant, Times};
+//! use certtool_standin::{App, Certificate, Config, Fault, RoleAssignment, StandIn, Subscription, Tenant, Times};
 //!
-//! # fn main() -> Result<(), certtool_tests::StandInError> {
+//! # fn main() -> Result<(), certtool_standin::StandInError> {
 //! let cert = Certificate::from_file("app.cer".as_ref())?;
 //! let sub = "00000000-0000-0000-0000-000000000001";
 //! let config = Config::new()
@@ -35,6 +35,7 @@ mod asm;
 mod assertion;
 pub mod config;
 mod entra;
+mod entra_error;
 mod faults;
 mod pki;
 mod server;

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use certtool_tests::{Config, Fault, StandIn, Subscription, Times};
+use certtool_standin::{Config, Fault, StandIn, Subscription, Times};
 
 use crate::support::*;
 
@@ -152,7 +152,7 @@ fn a_given_ca_signs_the_server_certificate() {
         std::fs::read(&ca_pem).unwrap(),
         std::fs::read(&ca_key).unwrap(),
     );
-    let options = certtool_tests::Options::new().ca(cert.clone(), key);
+    let options = certtool_standin::Options::new().ca(cert.clone(), key);
     let standin = StandIn::start_with(Config::new(), options).unwrap();
     let given = openssl::x509::X509::from_pem(&cert)
         .unwrap()
@@ -171,7 +171,7 @@ fn a_given_ca_signs_the_server_certificate() {
         .unwrap()
         .private_key_to_pem()
         .unwrap();
-    let mismatched = certtool_tests::Options::new().ca(cert, other_key);
+    let mismatched = certtool_standin::Options::new().ca(cert, other_key);
     assert!(StandIn::start_with(Config::new(), mismatched).is_err());
 }
 

@@ -1,6 +1,6 @@
 //! ASM: the management-certificate check and the live body shapes.
 
-use certtool_tests::{Config, HostedService, StandIn, Subscription, SubscriptionState};
+use certtool_standin::{Config, HostedService, StandIn, Subscription, SubscriptionState};
 
 use crate::support::*;
 

@@ -8,7 +8,7 @@ use std::process::Command;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use certtool_tests::{Certificate, StandIn};
+use certtool_standin::{Certificate, StandIn};
 use openssl::asn1::Asn1Time;
 use openssl::bn::BigNum;
 use openssl::hash::{hash, MessageDigest};

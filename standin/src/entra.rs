@@ -2,9 +2,9 @@
 //! `POST /{tenant}/oauth2/token` (v1, with `resource`), client credentials grant with a
 //! client assertion or a client secret.
 //!
-//! Errors use Entra's JSON shape (AZURE.md): `error`, `error_description` ending with
-//! Trace ID / Correlation ID / Timestamp lines, `error_codes`, `timestamp`, `trace_id`,
-//! `correlation_id`, `error_uri`.
+//! Errors use Entra's JSON shape (`docs/azure.md` § "Entra ID sign-in"): `error`,
+//! `error_description` ending with Trace ID / Correlation ID / Timestamp lines,
+//! `error_codes`, `timestamp`, `trace_id`, `correlation_id`, `error_uri`.
 
 use hyper::Response;
 use serde_json::json;
@@ -14,6 +14,7 @@ use time::OffsetDateTime;
 
 use crate::assertion::{self, Expectations};
 use crate::config::{App, Config, Tenant};
+use crate::entra_error::EntraError;
 use crate::server::{form_decode, reply, Body, Call};
 use crate::state::{random_guid, Grant};
 
@@ -29,43 +30,6 @@ const KNOWN_RESOURCES: [&str; 3] = [
     "https://management.core.windows.net",
     "https://graph.microsoft.com",
 ];
-
-/// An Entra ID error: HTTP status, OAuth `error`, AADSTS code and message.
-#[derive(Debug)]
-pub(crate) struct EntraError {
-    status: u16,
-    error: &'static str,
-    code: u32,
-    message: String,
-}
-
-impl EntraError {
-    /// 400 `invalid_request`.
-    pub fn invalid_request(code: u32, message: String) -> Self {
-        Self::new(400, "invalid_request", code, message)
-    }
-
-    /// 401 `invalid_client`: the credential was rejected.
-    pub fn invalid_client(code: u32, message: String) -> Self {
-        Self::new(401, "invalid_client", code, message)
-    }
-
-    fn new(status: u16, error: &'static str, code: u32, message: String) -> Self {
-        EntraError {
-            status,
-            error,
-            code,
-            message,
-        }
-    }
-
-    fn missing(parameter: &str) -> Self {
-        Self::invalid_request(
-            900144,
-            format!("The request body must contain the following parameter: '{parameter}'."),
-        )
-    }
-}
 
 pub(crate) fn handle(call: &Call) -> Response<Body> {
     match token(call) {

@@ -1,9 +1,10 @@
 //! Legacy Service Management (ASM): Get Subscription and List Hosted Services, with the
 //! per-request management-certificate check.
 //!
-//! Body shapes follow the live recordings in `shared/vectors/asm/` (namespace plus
+//! Body shapes follow responses recorded from the real service (namespace plus
 //! `xmlns:i`, no XML declaration, `i:nil="true"`, base64 `Label`); the error codes and
-//! messages follow AZURE.md. The text is our own, written to that format.
+//! messages follow `docs/azure.md` § "ASM (Service Management)". The text is our own,
+//! written to that format; `tests/README.md` names the source of each.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;

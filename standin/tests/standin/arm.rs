@@ -1,6 +1,6 @@
 //! ARM: bearer tokens from the stand-in's Entra ID, role assignments, ARM error codes.
 
-use certtool_tests::{App, ClientSecret, Config, RoleAssignment, StandIn, Subscription, Tenant};
+use certtool_standin::{App, ClientSecret, Config, RoleAssignment, StandIn, Subscription, Tenant};
 
 use crate::support::*;
 

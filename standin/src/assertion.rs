@@ -2,7 +2,8 @@
 //! the order: parse, find the registered certificate by thumbprint, certificate
 //! validity, signature, then claims (`iss`/`sub`, `aud`, time window, `jti`).
 //!
-//! Codes from AZURE.md; see tests/README.md for which are documented and which are ours.
+//! Codes from `docs/azure.md` § "Entra ID sign-in"; `tests/README.md` says which are
+//! documented and which are ours.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -16,7 +17,7 @@ use time::macros::format_description;
 use time::OffsetDateTime;
 
 use crate::config::{App, Certificate, ExpiredCertificateError};
-use crate::entra::EntraError;
+use crate::entra_error::EntraError;
 
 /// What the token endpoint needs besides the assertion text.
 pub(crate) struct Expectations<'a> {

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use certtool_tests::{Config, Options, StandIn};
+use certtool_standin::{Config, Options, StandIn};
 
 const USAGE: &str =
     "usage: azure-standin --config FILE [--port PORT] [--ca-out PATH] [--ca-cert PEM --ca-key PEM]";

@@ -28,7 +28,7 @@ pub struct Config {
     /// Entra ID tenants and their app registrations.
     pub tenants: Vec<Tenant>,
     /// How the token endpoint answers an assertion signed with a registered certificate
-    /// that is outside its validity window (both are seen live, see AZURE.md).
+    /// that is outside its validity window (both are seen live, see `docs/azure.md` § "Entra ID sign-in").
     pub expired_certificate_error: ExpiredCertificateError,
     /// Clock skew tolerated on an assertion's `nbf` and `exp`.
     pub clock_skew: Duration,
