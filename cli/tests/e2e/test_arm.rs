@@ -2,16 +2,13 @@
 //! stand-in (real TLS, assertions verified for real). Roles and subscriptions:
 //! `test_arm_access.rs`.
 
-mod arm_common;
-mod common;
-
 use std::time::Duration;
 
-use arm_common::*;
+use crate::support::arm::*;
+use crate::support::*;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use certtool_standin::{App, ClientSecret, Fault, RoleAssignment, Times};
-use common::*;
 
 #[test]
 fn certificate_ps256_with_reader_required_is_ok() {
@@ -29,7 +26,7 @@ fn certificate_ps256_with_reader_required_is_ok() {
         ]),
         &[],
     );
-    run.assert_code(0);
+    run.assert_code(EXIT_OK);
     assert_no_secrets(&run);
     let json = run.json();
     assert_eq!(json["verdict"], "ok");
@@ -86,7 +83,7 @@ fn certificate_rs256_from_a_pfx_is_ok() {
         ]),
         &[("PFXPW", FIXTURE_PASS)],
     );
-    run.assert_code(0);
+    run.assert_code(EXIT_OK);
     assert!(
         run.stdout_text().contains("[ok]   token: issued"),
         "{}",
@@ -119,7 +116,7 @@ fn chain_with_the_ca_first_picks_the_leaf() {
         ]),
         &[],
     );
-    run.assert_code(0);
+    run.assert_code(EXIT_OK);
     let (header, _) = &assertions(&standin)[0];
     let x5c = header["x5c"].as_array().unwrap();
     assert_eq!(x5c.len(), 3);
@@ -141,7 +138,7 @@ fn secret_from_env_is_ok_and_never_printed() {
         &with_ids(&["--secret-env", "MY_SECRET", "--require-role", "reader"]),
         &[("MY_SECRET", SECRET)],
     );
-    run.assert_code(0)
+    run.assert_code(EXIT_OK)
         .assert_stderr_contains("environment variable MY_SECRET");
     assert_no_secrets(&run);
     assert!(run.stdout_text().contains("Production"));
@@ -150,7 +147,7 @@ fn secret_from_env_is_ok_and_never_printed() {
         &with_ids(&["--secret-env", "MY_SECRET", "--output", "json"]),
         &[("MY_SECRET", SECRET)],
     );
-    json_run.assert_code(0);
+    json_run.assert_code(EXIT_OK);
     assert_no_secrets(&json_run);
     assert_eq!(json_run.json()["credential"]["kind"], "secret");
 }
@@ -164,7 +161,7 @@ fn unregistered_certificate_is_700027_with_both_thumbprints() {
         &with_ids(&["--cert", s(&fixture("rsa2048-bundle.pem"))]),
         &[],
     );
-    run.assert_code(5)
+    run.assert_code(EXIT_REJECTED)
         .assert_stderr_contains("AADSTS700027")
         .assert_stderr_contains(&openssl_sha1_fingerprint(&fixture("rsa2048.crt"), "pem"))
         .assert_stderr_contains(&sha256_hex(&fixture("rsa2048.crt")))
@@ -293,7 +290,7 @@ fn an_expired_certificate_is_refused_before_any_request() {
     data.extend(std::fs::read(fixture("expired.crt")).unwrap());
     std::fs::write(&pem, data).unwrap();
     test_arm(&standin, &with_ids(&["--cert", s(&pem)]), &[])
-        .assert_code(3)
+        .assert_code(EXIT_INPUT)
         .assert_stderr_contains("expired on 2020-02-01")
         .assert_stderr_contains("renew");
     assert!(standin.requests().is_empty());
@@ -310,12 +307,12 @@ fn throttling_once_is_retried_but_always_exits_7() {
         },
         Times::Once,
     );
-    test_arm(&standin, &args, &[("S", SECRET)]).assert_code(0);
+    test_arm(&standin, &args, &[("S", SECRET)]).assert_code(EXIT_OK);
     // A retried assertion is a new one: Entra refuses a jti it has seen.
     standin.clear_requests();
     standin.set_fault("/*/oauth2", Fault::Status(503), Times::Once);
     let bundle = fixture("rsa2048-bundle.pem");
-    test_arm(&standin, &with_ids(&["--cert", s(&bundle)]), &[]).assert_code(0);
+    test_arm(&standin, &with_ids(&["--cert", s(&bundle)]), &[]).assert_code(EXIT_OK);
     let sent = assertions(&standin);
     assert_eq!(sent.len(), 2, "the 503 was retried");
     assert_ne!(sent[0].1["jti"], sent[1].1["jti"]);
@@ -327,7 +324,7 @@ fn throttling_once_is_retried_but_always_exits_7() {
         Times::Always,
     );
     test_arm(&standin, &args, &[("S", SECRET)])
-        .assert_code(7)
+        .assert_code(EXIT_NETWORK)
         .assert_stderr_contains("HTTP 429 after 4 attempt(s)");
 }
 
@@ -343,7 +340,7 @@ fn a_slow_token_endpoint_times_out_with_exit_7() {
     args.extend(["--timeout", "1"]);
     let started = std::time::Instant::now();
     test_arm(&standin, &args, &[("S", SECRET)])
-        .assert_code(7)
+        .assert_code(EXIT_NETWORK)
         .assert_stderr_contains("did not answer in time");
     assert!(started.elapsed() < Duration::from_secs(5));
 }
@@ -356,7 +353,7 @@ fn a_key_that_is_not_the_certificates_or_not_rsa_is_refused_offline() {
         &with_ids(&["--cert", s(&fixture("mismatched-bundle.pem"))]),
         &[],
     )
-    .assert_code(3)
+    .assert_code(EXIT_INPUT)
     .assert_stderr_contains("does not match");
     let dir = tempfile::tempdir().unwrap();
     let ec = dir.path().join("ec.pem");
@@ -364,14 +361,14 @@ fn a_key_that_is_not_the_certificates_or_not_rsa_is_refused_offline() {
     data.extend(std::fs::read(fixture("ec.crt")).unwrap());
     std::fs::write(&ec, data).unwrap();
     test_arm(&standin, &with_ids(&["--cert", s(&ec)]), &[])
-        .assert_code(3)
+        .assert_code(EXIT_INPUT)
         .assert_stderr_contains("not RSA");
     test_arm(
         &standin,
         &with_ids(&["--cert", s(&fixture("rsa2048.cer"))]),
         &[],
     )
-    .assert_code(3)
+    .assert_code(EXIT_INPUT)
     .assert_stderr_contains("no private key");
     assert!(standin.requests().is_empty(), "nothing is sent");
 }

@@ -1,14 +1,8 @@
 //! End-to-end tests of `certtool export`, checked against the openssl CLI.
 
-mod common;
-
+use crate::support::*;
 use base64::Engine;
-use common::*;
 use std::path::Path;
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
 
 fn export(input: &Path, format: &str) -> Run {
     certtool_with(
@@ -42,7 +36,7 @@ fn every_format_agrees_with_openssl() {
     ] {
         let input = fixture(input);
         assert_eq!(
-            export(&input, "cer").assert_code(0).stdout,
+            export(&input, "cer").assert_code(EXIT_OK).stdout,
             der,
             "{input:?}"
         );
@@ -93,7 +87,7 @@ fn legacy_rc2_pfx_is_read() {
     let der = openssl(&["x509", "-in", s(&fixture("rsa2048.crt")), "-outform", "der"]);
     assert_eq!(
         export(&fixture("rsa2048-legacy.pfx"), "cer")
-            .assert_code(0)
+            .assert_code(EXIT_OK)
             .stdout,
         der
     );
@@ -102,7 +96,7 @@ fn legacy_rc2_pfx_is_read() {
 #[test]
 fn keycredential_round_trips() {
     let run = export(&fixture("rsa2048-aes.pfx"), "keycredential");
-    run.assert_code(0);
+    run.assert_code(EXIT_OK);
     let json = run.json();
     let der = base64::engine::general_purpose::STANDARD
         .decode(json["key"].as_str().unwrap())
@@ -131,7 +125,7 @@ fn the_leaf_is_exported_not_the_first_certificate() {
         "chain.pfx",
     ] {
         let run = export(&fixture(input), "thumbprint");
-        run.assert_code(0);
+        run.assert_code(EXIT_OK);
         assert_eq!(run.stdout_text().trim(), leaf_tp, "{input}");
     }
 }
@@ -154,7 +148,7 @@ fn pem_bundle_has_matching_key_and_chain() {
         &[("PW", FIXTURE_PASS)],
         None,
     )
-    .assert_code(0);
+    .assert_code(EXIT_OK);
     assert_eq!(mode(&out), 0o600);
     let text = std::fs::read_to_string(&out).unwrap();
     assert!(text.starts_with("-----BEGIN PRIVATE KEY-----"));
@@ -174,10 +168,10 @@ fn pem_bundle_has_matching_key_and_chain() {
 #[test]
 fn pem_bundle_needs_a_matching_key() {
     export(&fixture("rsa2048.cer"), "pem-bundle")
-        .assert_code(3)
+        .assert_code(EXIT_INPUT)
         .assert_stderr_contains("no private key");
     export(&fixture("mismatched-bundle.pem"), "pem-bundle")
-        .assert_code(3)
+        .assert_code(EXIT_INPUT)
         .assert_stderr_contains("does not match");
 }
 
@@ -185,7 +179,7 @@ fn pem_bundle_needs_a_matching_key() {
 fn reads_stdin_and_refuses_overwrite() {
     let data = std::fs::read(fixture("rsa2048.cer")).unwrap();
     let run = certtool_with(&["export", "-", "--format", "thumbprint"], &[], Some(&data));
-    run.assert_code(0);
+    run.assert_code(EXIT_OK);
     assert_eq!(
         run.stdout_text().trim(),
         openssl_sha1_fingerprint(&fixture("rsa2048.crt"), "pem")
@@ -202,7 +196,7 @@ fn reads_stdin_and_refuses_overwrite() {
         "-o",
         s(&out),
     ])
-    .assert_code(2)
+    .assert_code(EXIT_USAGE)
     .assert_stderr_contains("already exists");
     assert_eq!(std::fs::read(&out).unwrap(), b"keep");
     certtool(&[
@@ -214,7 +208,7 @@ fn reads_stdin_and_refuses_overwrite() {
         s(&out),
         "--force",
     ])
-    .assert_code(0);
+    .assert_code(EXIT_OK);
     assert_eq!(std::fs::read(&out).unwrap(), data);
 }
 
@@ -232,7 +226,7 @@ fn passwords_wrong_or_missing_exit_4() {
         &[("PW", "wrong")],
         None,
     )
-    .assert_code(4)
+    .assert_code(EXIT_PASSWORD)
     .assert_stderr_contains("rsa2048-aes.pfx");
     certtool(&[
         "export",
@@ -240,7 +234,7 @@ fn passwords_wrong_or_missing_exit_4() {
         "--format",
         "thumbprint",
     ])
-    .assert_code(4)
+    .assert_code(EXIT_PASSWORD)
     .assert_stderr_contains("--password-env");
 }
 
@@ -255,7 +249,7 @@ fn bad_inputs_exit_3_naming_the_file() {
         (dir.path().join("missing.pfx"), "missing.pfx"),
     ] {
         certtool(&["export", s(&input), "--format", "thumbprint"])
-            .assert_code(3)
+            .assert_code(EXIT_INPUT)
             .assert_stderr_contains(words);
     }
 }
@@ -270,7 +264,7 @@ fn unwritable_output_exits_1() {
         "-o",
         "/nonexistent-dir/x.pem",
     ])
-    .assert_code(1)
+    .assert_code(EXIT_OTHER)
     .assert_stderr_contains("/nonexistent-dir/x.pem");
 }
 
@@ -320,7 +314,7 @@ fn export_never_writes_over_its_input() {
         s(&bundle),
         "--force",
     ])
-    .assert_code(2)
+    .assert_code(EXIT_USAGE)
     .assert_stderr_contains("is the input file");
     assert_eq!(std::fs::read(&bundle).unwrap(), before);
 }

@@ -2,14 +2,11 @@
 //! the wire — paging, 307, throttling, retries, timeouts, TLS trust, refused connections,
 //! the retired public endpoint.
 
-mod asm_support;
-mod common;
-
 use std::time::{Duration, Instant};
 
-use asm_support::*;
+use crate::support::asm::*;
+use crate::support::*;
 use certtool_standin::{Config, Fault, HostedService, StandIn, Subscription, Times};
-use common::*;
 
 #[test]
 fn follows_continuation_token_pages() {
@@ -26,7 +23,7 @@ fn follows_continuation_token_pages() {
         &["--cert", s(&pem), "--subscription", SUB, "--output", "json"],
         &[],
     );
-    run.assert_code(0);
+    run.assert_code(EXIT_OK);
     let row = &run.json()["subscriptions"][0];
     assert_eq!(row["hosted_service_count"], 5);
     let names: Vec<&str> = row["hosted_services"]
@@ -66,7 +63,7 @@ fn repeats_a_307_at_location_with_the_same_certificate() {
         &["--cert", s(&pem), "--subscription", SUB, "--output", "json"],
         &[],
     );
-    run.assert_code(0);
+    run.assert_code(EXIT_OK);
     assert_eq!(run.json()["subscriptions"][0]["hosted_service_count"], 2);
     let lists: Vec<_> = standin
         .requests()
@@ -99,7 +96,7 @@ fn throttled_once_then_succeeds_after_retry_after() {
     let pem = fixture("rsa2048-bundle.pem");
     let started = Instant::now();
     let run = test_asm(&standin, &["--cert", s(&pem), "--subscription", SUB], &[]);
-    run.assert_code(0);
+    run.assert_code(EXIT_OK);
     assert!(
         started.elapsed() >= Duration::from_secs(1),
         "Retry-After honoured"
@@ -123,7 +120,7 @@ fn server_busy_until_retries_run_out_exits_7() {
         &["--cert", s(&pem), "--subscription", SUB, "--retries", "2"],
         &[],
     );
-    run.assert_code(7);
+    run.assert_code(EXIT_NETWORK);
     assert!(
         run.stdout_text().contains("ServerBusy"),
         "{}",
@@ -164,7 +161,7 @@ fn timeout_is_reported_as_such() {
         "--output",
         "json",
     ]);
-    run.assert_code(7);
+    run.assert_code(EXIT_NETWORK);
     assert!(
         started.elapsed() < Duration::from_secs(6),
         "timeouts are not retried"
@@ -186,7 +183,7 @@ fn untrusted_server_certificate_names_tls() {
         &["--cert", s(&pem), "--subscription", SUB, "--output", "json"],
         &[],
     );
-    run.assert_code(7);
+    run.assert_code(EXIT_NETWORK);
     let row = &run.json()["subscriptions"][0];
     assert_eq!(row["failure"]["kind"], "server_certificate");
     run.assert_stderr_contains("server certificate");
@@ -204,7 +201,7 @@ fn untrusted_server_certificate_names_tls() {
         "--subscription",
         SUB,
     ]);
-    run.assert_code(7);
+    run.assert_code(EXIT_NETWORK);
     run.assert_stderr_contains("is not trusted");
 }
 
@@ -229,7 +226,7 @@ fn connection_refused() {
         "--output",
         "json",
     ]);
-    run.assert_code(7);
+    run.assert_code(EXIT_NETWORK);
     assert_eq!(run.json()["subscriptions"][0]["failure"]["kind"], "connect");
     run.assert_stderr_contains("could not connect");
 }
@@ -265,7 +262,7 @@ fn roots_from_a_hashed_directory_are_trusted() {
         ],
         None,
     );
-    trusted.assert_code(0);
+    trusted.assert_code(EXIT_OK);
     let untrusted = certtool_with(
         &args,
         &[
@@ -274,6 +271,6 @@ fn roots_from_a_hashed_directory_are_trusted() {
         ],
         None,
     );
-    untrusted.assert_code(7);
+    untrusted.assert_code(EXIT_NETWORK);
     untrusted.assert_stderr_contains("is not trusted");
 }

@@ -1,19 +1,12 @@
 //! certtool reads the real files in ../shared/vectors (Windows and other tools' exports).
 //! They are read in place; where the directory is absent the tests say so and pass.
 
-mod common;
-
-use common::*;
+use crate::support::*;
 
 #[test]
 fn inspect_and_export_every_real_pkcs12_vector() {
     let Some(dir) = vectors() else { return };
-    for (file, password) in [
-        ("windows-azure-tools.p12", ""),
-        ("windows-ias-peap.p12", ""),
-        ("testing-example-com.p12", ""),
-        ("windows-aes256-sha256.p12", "password"),
-    ] {
+    for (file, password) in REAL_PKCS12 {
         let path = dir.join("pkcs12").join(file);
         let path = path.to_str().unwrap();
         let env = [("PW", password)];
@@ -22,7 +15,7 @@ fn inspect_and_export_every_real_pkcs12_vector() {
             &env,
             None,
         );
-        run.assert_code(0);
+        run.assert_code(EXIT_OK);
         let json = run.json();
         assert_eq!(json["format"], "pfx", "{file}");
         assert_eq!(json["has_private_key"], true, "{file}");
@@ -56,7 +49,7 @@ fn inspect_and_export_every_real_pkcs12_vector() {
             &env,
             None,
         );
-        exported.assert_code(0);
+        exported.assert_code(EXIT_OK);
         assert_eq!(exported.stdout_text().trim(), fp, "{file}");
     }
 }

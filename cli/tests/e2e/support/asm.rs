@@ -1,18 +1,11 @@
 //! Helpers for the `test asm` end-to-end tests: a stand-in with the fixture management
 //! certificate registered, and running `certtool test asm` against it.
-#![allow(dead_code)]
 
 use std::path::Path;
 
 use certtool_standin::{Certificate, Config, HostedService, StandIn, Subscription};
 
-use crate::common::*;
-
-pub const SUB: &str = "00000000-0000-0000-0000-000000000001";
-
-pub fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
+use super::*;
 
 pub fn mgmt_cert() -> Certificate {
     Certificate::from_file(&fixture("rsa2048.cer")).unwrap()

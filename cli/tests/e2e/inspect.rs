@@ -1,13 +1,6 @@
 //! End-to-end tests of `certtool inspect` and its expiry gate.
 
-mod common;
-
-use common::*;
-use std::path::Path;
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
+use crate::support::*;
 
 fn inspect_json(name: &str) -> serde_json::Value {
     let run = certtool_with(
@@ -22,7 +15,7 @@ fn inspect_json(name: &str) -> serde_json::Value {
         &[("PW", FIXTURE_PASS)],
         None,
     );
-    run.assert_code(0);
+    run.assert_code(EXIT_OK);
     run.json()
 }
 
@@ -109,7 +102,7 @@ fn verdicts_for_weak_old_and_odd_certificates() {
 #[test]
 fn text_report_names_the_essentials() {
     let run = certtool(&["inspect", s(&fixture("rsa2048.cer"))]);
-    run.assert_code(0);
+    run.assert_code(EXIT_OK);
     let text = run.stdout_text();
     assert!(text.contains("DER certificate, no private key"), "{text}");
     assert!(text.contains(&openssl_sha1_fingerprint(&fixture("rsa2048.crt"), "pem")));
@@ -146,13 +139,13 @@ fn expiry_gate_exits_8_within_the_window_only() {
         &env,
         None,
     )
-    .assert_code(0);
+    .assert_code(EXIT_OK);
     certtool_with(
         &["inspect", s(&crt), "--fail-within-days", "45"],
         &env,
         None,
     )
-    .assert_code(8)
+    .assert_code(EXIT_EXPIRY)
     .assert_stderr_contains("45-day limit");
     certtool(&[
         "inspect",
@@ -160,16 +153,16 @@ fn expiry_gate_exits_8_within_the_window_only() {
         "--fail-within-days",
         "0",
     ])
-    .assert_code(8)
+    .assert_code(EXIT_EXPIRY)
     .assert_stderr_contains("expired on 2020-02-01T00:00:00Z");
 }
 
 #[test]
 fn usage_errors_exit_2() {
-    certtool(&["inspect"]).assert_code(2);
-    certtool(&["inspect", s(&fixture("rsa2048.crt")), "--output", "yaml"]).assert_code(2);
-    certtool(&["frobnicate"]).assert_code(2);
+    certtool(&["inspect"]).assert_code(EXIT_USAGE);
+    certtool(&["inspect", s(&fixture("rsa2048.crt")), "--output", "yaml"]).assert_code(EXIT_USAGE);
+    certtool(&["frobnicate"]).assert_code(EXIT_USAGE);
     certtool_with(&["inspect", "-", "--password-stdin"], &[], Some(b"x"))
-        .assert_code(2)
+        .assert_code(EXIT_USAGE)
         .assert_stderr_contains("both come from stdin");
 }

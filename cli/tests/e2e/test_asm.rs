@@ -2,14 +2,11 @@
 //! diagnoses, inputs (every PFX protection, PEM, environment, publishsettings). The real
 //! binary, real TLS with the management certificate as client certificate.
 
-mod asm_support;
-mod common;
-
-use asm_support::*;
+use crate::support::asm::*;
+use crate::support::*;
 use certtool_standin::{
     Config, Fault, HostedService, StandIn, Subscription, SubscriptionState, Times,
 };
-use common::*;
 
 #[test]
 fn registered_certificate_is_ok_and_lists_services() {
@@ -18,7 +15,7 @@ fn registered_certificate_is_ok_and_lists_services() {
     let mut args = pfx_args(s(&pfx), SUB);
     args.extend(["--output", "json"]);
     let run = test_asm(&standin, &args, &[PW]);
-    run.assert_code(0);
+    run.assert_code(EXIT_OK);
     let json = run.json();
     let row = &json["subscriptions"][0];
     assert_eq!(row["verdict"], "ok");
@@ -48,7 +45,7 @@ fn registered_certificate_is_ok_and_lists_services() {
     assert_eq!(requests[1].path, format!("/{SUB}/services/hostedservices"));
     // Text form: a table row and the service names.
     let text = test_asm(&standin, &pfx_args(s(&pfx), SUB), &[PW]);
-    text.assert_code(0);
+    text.assert_code(EXIT_OK);
     let out = text.stdout_text();
     assert!(
         out.contains("VERDICT") && out.contains("Production"),
@@ -66,7 +63,7 @@ fn unknown_certificate_is_rejected_with_the_forbidden_diagnosis() {
     .unwrap();
     let pfx = fixture("rsa2048-aes.pfx");
     let run = test_asm(&standin, &pfx_args(s(&pfx), SUB), &[PW]);
-    run.assert_code(5);
+    run.assert_code(EXIT_REJECTED);
     let out = run.stdout_text();
     assert!(
         out.contains("rejected") && out.contains("ForbiddenError"),
@@ -100,7 +97,7 @@ fn disabled_subscription() {
         &["--cert", s(&pem), "--subscription", SUB, "--output", "json"],
         &[],
     );
-    run.assert_code(5);
+    run.assert_code(EXIT_REJECTED);
     let row = &run.json()["subscriptions"][0];
     assert_eq!(row["verdict"], "rejected");
     assert_eq!(row["error"]["code"], "SubscriptionDisabled");
@@ -148,7 +145,7 @@ fn twenty_subscriptions_with_mixed_outcomes() {
         ],
         &[],
     );
-    run.assert_code(5);
+    run.assert_code(EXIT_REJECTED);
     let json = run.json();
     let rows = json["subscriptions"].as_array().unwrap();
     assert_eq!(rows.len(), 20);
@@ -188,7 +185,7 @@ fn twenty_subscriptions_with_mixed_outcomes() {
         ],
         &[],
     );
-    run.assert_code(7);
+    run.assert_code(EXIT_NETWORK);
 }
 
 #[test]
@@ -223,20 +220,20 @@ fn every_pfx_protection_and_pem() {
         fixture("rsa2048-bundle.pem"),
     ] {
         let run = test_asm(&standin, &pfx_args(s(&input), SUB), &[PW]);
-        run.assert_code(0);
+        run.assert_code(EXIT_OK);
         assert!(run.stdout_text().contains(&thumbprint()), "{input:?}");
     }
     let aes = fixture("rsa2048-aes.pfx");
     let wrong = test_asm(&standin, &pfx_args(s(&aes), SUB), &[("PW", "nope")]);
-    wrong.assert_code(4);
+    wrong.assert_code(EXIT_PASSWORD);
     let none = test_asm(&standin, &["--cert", s(&aes), "--subscription", SUB], &[]);
-    none.assert_code(4);
+    none.assert_code(EXIT_PASSWORD);
     // Unusable inputs are refused before any request.
     let before = standin.requests().len();
     for (input, code) in [
-        ("rsa2048.crt", 3),
-        ("mismatched-bundle.pem", 3),
-        ("garbage.txt", 3),
+        ("rsa2048.crt", EXIT_INPUT),
+        ("mismatched-bundle.pem", EXIT_INPUT),
+        ("garbage.txt", EXIT_INPUT),
     ] {
         let run = test_asm(
             &standin,
@@ -250,7 +247,7 @@ fn every_pfx_protection_and_pem() {
         &["--cert", s(&aes), "--subscription", "sub-1"],
         &[PW],
     );
-    bad_id.assert_code(2);
+    bad_id.assert_code(EXIT_USAGE);
     assert_eq!(standin.requests().len(), before);
 }
 
@@ -267,7 +264,7 @@ fn environment_fallbacks() {
             ("AZURE_CLIENT_CERTIFICATE_PASSWORD", FIXTURE_PASS),
         ],
     );
-    run.assert_code(0);
+    run.assert_code(EXIT_OK);
     run.assert_stderr_contains("AZURE_SUBSCRIPTION_ID");
     run.assert_stderr_contains("AZURE_MANAGEMENT_CERTFILE");
     run.assert_stderr_contains("AZURE_CLIENT_CERTIFICATE_PASSWORD");
@@ -283,9 +280,9 @@ fn environment_fallbacks() {
             ),
         ],
     );
-    run.assert_code(0);
+    run.assert_code(EXIT_OK);
     let run = test_asm(&standin, &[], &[]);
-    run.assert_code(2);
+    run.assert_code(EXIT_USAGE);
     run.assert_stderr_contains("no subscription");
 }
 
@@ -299,7 +296,7 @@ fn expired_and_weak_certificates_warn_but_are_tested() {
     let standin = standin();
     // OpenSSL will not present a 1024-bit key: a clear input error, before any request.
     let run = test_asm(&standin, &["--cert", s(&weak), "--subscription", SUB], &[]);
-    run.assert_code(3);
+    run.assert_code(EXIT_INPUT);
     run.assert_stderr_contains("warning: the RSA key has 1024 bits");
     run.assert_stderr_contains("cannot be used as a TLS client certificate");
     assert!(standin.requests().is_empty());
@@ -309,7 +306,7 @@ fn expired_and_weak_certificates_warn_but_are_tested() {
         &["--cert", s(&pem), "--subscription", SUB, "--output", "json"],
         &[("CERTTOOL_FAKE_NOW", "2099-01-01T00:00:00Z")],
     );
-    run.assert_code(0);
+    run.assert_code(EXIT_OK);
     run.assert_stderr_contains("warning: the certificate expired on");
     run.assert_stderr_contains("ASM has been seen to accept expired management certificates");
     assert!(
@@ -339,7 +336,7 @@ fn retired_public_endpoint_gets_the_note_with_the_result() {
     ]);
     // Offline this is unreachable (7); with a network the retired endpoint answers (5 or 7).
     assert!(
-        run.code == 7 || run.code == 5,
+        run.code == EXIT_NETWORK || run.code == EXIT_REJECTED,
         "{} {}",
         run.code,
         run.stderr

@@ -1,13 +1,10 @@
 //! End-to-end tests of `certtool test arm`, where values come from: flags, the Azure SDK
 //! and Terraform environment variables, a `.env` file, ARM_CLIENT_CERTIFICATE's base64.
 
-mod arm_common;
-mod common;
-
-use arm_common::*;
+use crate::support::arm::*;
+use crate::support::*;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use common::*;
 
 #[test]
 fn environment_variables_fill_in_and_flags_win() {
@@ -23,7 +20,7 @@ fn environment_variables_fill_in_and_flags_win() {
             ("AZURE_CLIENT_CERTIFICATE_PATH", s(&bundle)),
         ],
     );
-    run.assert_code(0)
+    run.assert_code(EXIT_OK)
         .assert_stderr_contains("tenant ID from flag --tenant")
         .assert_stderr_contains("client ID from environment variable AZURE_CLIENT_ID")
         .assert_stderr_contains("subscription ID from environment variable AZURE_SUBSCRIPTION_ID")
@@ -48,7 +45,7 @@ fn dotenv_file_with_terraform_names() {
         &["--env-file", s(&env_file), "--output", "json"],
         &[],
     );
-    run.assert_code(0)
+    run.assert_code(EXIT_OK)
         .assert_stderr_contains(&format!("ARM_CLIENT_SECRET in {}", s(&env_file)))
         .assert_stderr_contains(&format!("ARM_TENANT_ID in {}", s(&env_file)));
     assert_no_secrets(&run);
@@ -70,7 +67,7 @@ fn dotenv_file_with_terraform_names() {
         &["--env-file", s(&env_file)],
         &[("AZURE_TENANT_ID", TENANT)],
     );
-    run.assert_code(0)
+    run.assert_code(EXIT_OK)
         .assert_stderr_contains("tenant ID from environment variable AZURE_TENANT_ID")
         .assert_stderr_contains(&format!(
             "from AZURE_CLIENT_CERTIFICATE_PASSWORD in {}",
@@ -95,7 +92,7 @@ fn arm_client_certificate_holds_a_base64_pfx() {
             ("ARM_CLIENT_CERTIFICATE_PASSWORD", FIXTURE_PASS),
         ],
     );
-    run.assert_code(0)
+    run.assert_code(EXIT_OK)
         .assert_stderr_contains("ARM_CLIENT_CERTIFICATE (base64 PKCS#12)")
         .assert_stderr_contains("password for ARM_CLIENT_CERTIFICATE from environment variable ARM_CLIENT_CERTIFICATE_PASSWORD");
     assert!(!run.stderr.contains(FIXTURE_PASS));
@@ -110,11 +107,11 @@ fn missing_values_name_the_flag_and_the_variables() {
         &["--client-id", CLIENT, "--subscription", SUB],
         &[],
     )
-    .assert_code(2)
+    .assert_code(EXIT_USAGE)
     .assert_stderr_contains("no tenant ID given")
     .assert_stderr_contains("AZURE_TENANT_ID or ARM_TENANT_ID");
     test_arm(&standin, &ids(), &[])
-        .assert_code(2)
+        .assert_code(EXIT_USAGE)
         .assert_stderr_contains("no credential given");
     // The same subscription twice is checked once.
     let run = test_arm(
@@ -129,7 +126,7 @@ fn missing_values_name_the_flag_and_the_variables() {
         ]),
         &[("S", SECRET)],
     );
-    run.assert_code(0);
+    run.assert_code(EXIT_OK);
     assert_eq!(run.json()["subscriptions"].as_array().unwrap().len(), 1);
 }
 
@@ -141,7 +138,7 @@ fn arm_environment_names_the_cloud() {
         &with_ids(&["--secret-env", "S", "--output", "json"]),
         &[("S", SECRET), ("ARM_ENVIRONMENT", "usgovernment")],
     );
-    run.assert_code(0)
+    run.assert_code(EXIT_OK)
         .assert_stderr_contains("cloud from environment variable ARM_ENVIRONMENT");
     let json = run.json();
     assert_eq!(json["cloud"], "AzureUSGovernment");
@@ -152,6 +149,6 @@ fn arm_environment_names_the_cloud() {
         &with_ids(&["--secret-env", "S"]),
         &[("S", SECRET), ("ARM_ENVIRONMENT", "german")],
     )
-    .assert_code(2)
+    .assert_code(EXIT_USAGE)
     .assert_stderr_contains("closed in 2021");
 }

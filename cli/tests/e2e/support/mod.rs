@@ -1,7 +1,10 @@
 //! Helpers shared by the end-to-end tests: run the real `certtool` binary built by this
 //! `cargo test` run (Cargo's `CARGO_BIN_EXE_certtool`, so never a stale one), run the
-//! real `openssl` CLI, and find fixtures.
-#![allow(dead_code)]
+//! real `openssl` CLI, find fixtures and the real vectors, and name the exit codes.
+
+pub mod arm;
+pub mod asm;
+pub mod snapshot;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -27,6 +30,43 @@ pub fn vectors() -> Option<PathBuf> {
 
 /// The password of the protected fixtures (see fixtures/README.md).
 pub const FIXTURE_PASS: &str = "fixture-pass";
+
+/// The real PKCS#12 files under `vectors/pkcs12` (Windows and other tools' exports) and
+/// their passwords.
+pub const REAL_PKCS12: [(&str, &str); 4] = [
+    ("windows-azure-tools.p12", ""),
+    ("windows-ias-peap.p12", ""),
+    ("testing-example-com.p12", ""),
+    ("windows-aes256-sha256.p12", "password"),
+];
+
+/// The subscription the stand-in set-ups of `test asm` and `test arm` use.
+pub const SUB: &str = "00000000-0000-0000-0000-000000000001";
+
+// certtool's exit codes (cli/src/error.rs, docs/exit-codes.md), by name.
+/// Success.
+pub const EXIT_OK: i32 = 0;
+/// Anything else (e.g. an output that cannot be written).
+pub const EXIT_OTHER: i32 = 1;
+/// A usage error: flags, an existing file without `--force`, a missing password source.
+pub const EXIT_USAGE: i32 = 2;
+/// Unreadable or malformed input.
+pub const EXIT_INPUT: i32 = 3;
+/// A wrong password or failed integrity check.
+pub const EXIT_PASSWORD: i32 = 4;
+/// The cloud rejected the credential.
+pub const EXIT_REJECTED: i32 = 5;
+/// Authenticated, but a permission is missing.
+pub const EXIT_PERMISSION: i32 = 6;
+/// A network, TLS or service failure.
+pub const EXIT_NETWORK: i32 = 7;
+/// An expiry gate tripped.
+pub const EXIT_EXPIRY: i32 = 8;
+
+/// A path as the `&str` an argument list wants.
+pub fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
 
 /// The result of running a command.
 pub struct Run {

@@ -2,16 +2,10 @@
 //! legacy RC2/3DES empty-password PKCS#12 (fixtures/make-publishsettings.sh), the real
 //! Terraform sample from shared/vectors, and damaged files.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
+use crate::support::*;
 use certtool_standin::{Certificate, Config, StandIn, Subscription};
-use common::*;
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
 
 fn ps(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -44,7 +38,7 @@ fn schema_1_import_then_test() {
         &["--no-password", "--output", "json"],
         &[],
     );
-    run.assert_code(0);
+    run.assert_code(EXIT_OK);
     assert_no_secret(&run, &file);
     let json = run.json();
     assert_eq!(json["schema_version"], "1.0");
@@ -106,10 +100,10 @@ fn schema_1_import_then_test() {
         "--timeout",
         "10",
     ]);
-    test.assert_code(0);
+    test.assert_code(EXIT_OK);
     // Again: existing files are not replaced without --force.
-    import(&file, dir.path(), &["--no-password"], &[]).assert_code(2);
-    import(&file, dir.path(), &["--no-password", "--force"], &[]).assert_code(0);
+    import(&file, dir.path(), &["--no-password"], &[]).assert_code(EXIT_USAGE);
+    import(&file, dir.path(), &["--no-password", "--force"], &[]).assert_code(EXIT_OK);
 }
 
 #[test]
@@ -129,7 +123,7 @@ fn schema_2_two_certificates_with_a_password_and_aes() {
         ],
         &[("NEWPW", "import-pass")],
     );
-    run.assert_code(0);
+    run.assert_code(EXIT_OK);
     assert_no_secret(&run, &file);
     assert!(!run.stdout_text().contains("import-pass"));
     let json = run.json();
@@ -169,7 +163,7 @@ fn schema_2_two_certificates_with_a_password_and_aes() {
     // Text listing names every subscription and the files.
     let dir2 = tempfile::tempdir().unwrap();
     let text = import(&file, dir2.path(), &["--no-password"], &[]);
-    text.assert_code(0);
+    text.assert_code(EXIT_OK);
     let out = text.stdout_text();
     assert!(
         out.contains("Fixture Five") && out.contains("AzureUSGovernment"),
@@ -210,7 +204,7 @@ fn real_terraform_sample() {
         &["--no-password", "--output", "json"],
         &[],
     );
-    run.assert_code(0);
+    run.assert_code(EXIT_OK);
     let json = run.json();
     assert_eq!(
         json["subscriptions"][0]["id"],
@@ -268,7 +262,7 @@ fn damaged_files_exit_3_naming_the_element_and_attribute() {
         let file = dir.path().join(format!("bad{i}.publishsettings"));
         std::fs::write(&file, text).unwrap();
         let run = import(&file, &dir.path().join("out"), &["--no-password"], &[]);
-        run.assert_code(3);
+        run.assert_code(EXIT_INPUT);
         run.assert_stderr_contains(needle);
         assert!(!run.stderr.contains("PRIVATE KEY"));
     }
@@ -288,10 +282,10 @@ fn usage_errors() {
         &["--profile", "none", "--password-env", "PW"],
         &[("PW", "x")],
     );
-    none.assert_code(2);
+    none.assert_code(EXIT_USAGE);
     none.assert_stderr_contains("without any password");
     let no_pw = import(&file, dir.path(), &[], &[]);
-    no_pw.assert_code(2);
+    no_pw.assert_code(EXIT_USAGE);
     no_pw.assert_stderr_contains("--no-password");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     import(
@@ -300,7 +294,7 @@ fn usage_errors() {
         &["--no-password"],
         &[],
     )
-    .assert_code(3);
+    .assert_code(EXIT_INPUT);
 }
 
 #[test]
@@ -313,7 +307,7 @@ fn profile_none_writes_unprotected_pfx_files_with_a_warning() {
         &["--profile", "none"],
         &[],
     );
-    run.assert_code(0).assert_stderr_contains("Java");
+    run.assert_code(EXIT_OK).assert_stderr_contains("Java");
     let pfxs: Vec<_> = std::fs::read_dir(&out)
         .unwrap()
         .map(|e| e.unwrap().path())

@@ -2,14 +2,11 @@
 //! schema 1.0 or 2.0 file tested with its own certificate (the fixtures' legacy RC2/3DES
 //! PKCS#12) and its own management URL, or the `--endpoint` override.
 
-mod asm_support;
-mod common;
-
 use std::path::Path;
 
-use asm_support::*;
+use crate::support::asm::*;
+use crate::support::*;
 use certtool_standin::{Config, StandIn, Subscription};
-use common::*;
 
 #[test]
 fn publishsettings_schema_2_tests_each_subscription_with_its_own_certificate() {
@@ -46,7 +43,7 @@ fn publishsettings_schema_2_tests_each_subscription_with_its_own_certificate() {
         "--output",
         "json",
     ]);
-    run.assert_code(5);
+    run.assert_code(EXIT_REJECTED);
     let json = run.json();
     let rows = json["subscriptions"].as_array().unwrap();
     let verdict = |id: &str| {
@@ -92,7 +89,7 @@ fn publishsettings_schema_2_tests_each_subscription_with_its_own_certificate() {
         "--subscription",
         "20000000-0000-0000-0000-000000000002",
     ]);
-    run.assert_code(0);
+    run.assert_code(EXIT_OK);
     assert!(!run
         .stdout_text()
         .contains("20000000-0000-0000-0000-000000000001"));
@@ -104,7 +101,7 @@ fn publishsettings_schema_2_tests_each_subscription_with_its_own_certificate() {
         "--subscription",
         SUB,
     ]);
-    run.assert_code(2);
+    run.assert_code(EXIT_USAGE);
 }
 
 #[test]
@@ -128,7 +125,7 @@ fn publishsettings_schema_1_with_endpoint_override() {
         &["--publishsettings", s(&file), "--output", "json"],
         &[],
     );
-    run.assert_code(0);
+    run.assert_code(EXIT_OK);
     let json = run.json();
     assert_eq!(json["summary"]["ok"], 2);
     assert_eq!(json["subscriptions"][1]["subscription_name"], "Two");
@@ -153,7 +150,7 @@ fn real_terraform_sample_is_tested_with_its_certificate() {
         s(dir.path()),
         "--no-password",
     ])
-    .assert_code(0);
+    .assert_code(EXIT_OK);
     let thumb = "6A7F31713273EBE91086040703CC857BB5ECC550";
     let cer =
         certtool_standin::Certificate::from_file(&dir.path().join(format!("{thumb}.cer"))).unwrap();
@@ -168,7 +165,7 @@ fn real_terraform_sample_is_tested_with_its_certificate() {
         &["--publishsettings", s(&sample), "--output", "json"],
         &[],
     );
-    run.assert_code(0);
+    run.assert_code(EXIT_OK);
     run.assert_stderr_contains("warning: the certificate expired on 2016-06-02T14:29:11Z");
     let json = run.json();
     assert_eq!(json["subscriptions"][0]["verdict"], "ok");

@@ -1,8 +1,6 @@
 //! `-` means stdin for every input, and only one input may claim it.
 
-mod common;
-
-use common::*;
+use crate::support::*;
 
 #[test]
 fn two_inputs_from_stdin_are_refused_up_front() {
@@ -21,7 +19,7 @@ fn two_inputs_from_stdin_are_refused_up_front() {
         &[],
         Some(b""),
     )
-    .assert_code(2)
+    .assert_code(EXIT_USAGE)
     .assert_stderr_contains("--cert, --ca-file");
     certtool_with(
         &[
@@ -41,7 +39,7 @@ fn two_inputs_from_stdin_are_refused_up_front() {
         &[],
         Some(b""),
     )
-    .assert_code(2)
+    .assert_code(EXIT_USAGE)
     .assert_stderr_contains("only one input can come from stdin");
 }
 
@@ -68,7 +66,7 @@ fn env_file_reads_stdin() {
         &[],
         Some(env.as_bytes()),
     );
-    run.assert_code(7)
+    run.assert_code(EXIT_NETWORK)
         .assert_stderr_contains("tenant ID from AZURE_TENANT_ID in stdin")
         .assert_stderr_contains("credential from AZURE_CLIENT_SECRET in stdin (value not shown)");
     assert!(!run.stderr.contains("not-a-real-secret"));

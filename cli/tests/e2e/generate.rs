@@ -1,13 +1,7 @@
 //! End-to-end tests of `certtool generate`, checked with the real openssl CLI.
 
-mod common;
-
-use common::*;
+use crate::support::*;
 use std::path::Path;
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
 
 /// Runs `certtool generate --name NAME --out-dir DIR EXTRA…` with `env`.
 fn generate(dir: &Path, name: &str, extra: &[&str], env: &[(&str, &str)]) -> Run {
@@ -31,7 +25,7 @@ fn generate_without_password_yields_files_openssl_accepts() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("certs");
     generate(&out, "Octopus Deploy - Production", &["--no-password"], &[])
-        .assert_code(0)
+        .assert_code(EXIT_OK)
         .assert_stderr_contains("Subscriptions → Management certificates");
     let cer = out.join("Octopus-Deploy-Production.cer");
     let pfx = out.join("Octopus-Deploy-Production.pfx");
@@ -115,7 +109,7 @@ fn thumbprint_in_json_summary_equals_openssl_fingerprint() {
         &["--no-password", "--output", "json"],
         &[],
     );
-    run.assert_code(0);
+    run.assert_code(EXIT_OK);
     let json = run.json();
     let cer = dir.path().join("json-test.cer");
     assert_eq!(
@@ -137,7 +131,7 @@ fn password_protected_pfx_opens_only_with_its_password() {
         &["--password-env", "PFX_PW", "--key-size", "3072"],
         &[("PFX_PW", "Zürich-pässwörd")],
     )
-    .assert_code(0);
+    .assert_code(EXIT_OK);
     let pfx = dir.path().join("pw.pfx");
     assert!(openssl_ok(&[
         "pkcs12",
@@ -172,7 +166,7 @@ fn password_from_file_and_stdin_strip_one_newline() {
     let dir = tempfile::tempdir().unwrap();
     let pw = dir.path().join("pw.txt");
     std::fs::write(&pw, "from-file\n").unwrap();
-    generate(dir.path(), "a", &["--password-file", s(&pw)], &[]).assert_code(0);
+    generate(dir.path(), "a", &["--password-file", s(&pw)], &[]).assert_code(EXIT_OK);
     assert!(openssl_ok(&[
         "pkcs12",
         "-in",
@@ -188,7 +182,7 @@ fn password_from_file_and_stdin_strip_one_newline() {
         &[],
         Some(b"from-stdin\n"),
     )
-    .assert_code(0);
+    .assert_code(EXIT_OK);
     assert!(openssl_ok(&[
         "pkcs12",
         "-in",
@@ -202,14 +196,14 @@ fn password_from_file_and_stdin_strip_one_newline() {
 #[test]
 fn aes_profile_and_compat_profile_are_what_they_say() {
     let dir = tempfile::tempdir().unwrap();
-    generate(dir.path(), "compat", &["--no-password"], &[]).assert_code(0);
+    generate(dir.path(), "compat", &["--no-password"], &[]).assert_code(EXIT_OK);
     generate(
         dir.path(),
         "aes",
         &["--no-password", "--pfx-profile", "aes"],
         &[],
     )
-    .assert_code(0);
+    .assert_code(EXIT_OK);
     let info = |name: &str| {
         let out = std::process::Command::new("openssl")
             .args([
@@ -250,7 +244,7 @@ fn weak_keys_need_insecure() {
         &["--no-password", "--key-size", "1024"],
         &[],
     )
-    .assert_code(2)
+    .assert_code(EXIT_USAGE)
     .assert_stderr_contains("too weak");
     assert_eq!(
         std::fs::read_dir(dir.path()).unwrap().count(),
@@ -263,14 +257,14 @@ fn weak_keys_need_insecure() {
         &["--no-password", "--key-size", "1024", "--insecure"],
         &[],
     )
-    .assert_code(0);
+    .assert_code(EXIT_OK);
     generate(
         dir.path(),
         "odd",
         &["--no-password", "--key-size", "2500"],
         &[],
     )
-    .assert_code(2);
+    .assert_code(EXIT_USAGE);
 }
 
 #[test]
@@ -284,15 +278,15 @@ fn existing_files_are_not_overwritten_without_force() {
         s(dir.path()),
         "--no-password",
     ];
-    certtool(&args).assert_code(0);
+    certtool(&args).assert_code(EXIT_OK);
     let before = std::fs::read(dir.path().join("same.pfx")).unwrap();
     certtool(&args)
-        .assert_code(2)
+        .assert_code(EXIT_USAGE)
         .assert_stderr_contains("already exists");
     assert_eq!(std::fs::read(dir.path().join("same.pfx")).unwrap(), before);
     let mut forced = args.to_vec();
     forced.push("--force");
-    certtool(&forced).assert_code(0);
+    certtool(&forced).assert_code(EXIT_OK);
     assert_ne!(std::fs::read(dir.path().join("same.pfx")).unwrap(), before);
 }
 
@@ -307,7 +301,7 @@ fn certifies_an_existing_key_plain_or_encrypted() {
             &["--no-password", "--key", s(&fixture(key))],
             &[],
         )
-        .assert_code(0);
+        .assert_code(EXIT_OK);
         assert_eq!(
             modulus_of_cert(&dir.path().join(format!("{name}.cer")), "der"),
             modulus_of_cert(&fixture("rsa2048.crt"), "pem")
@@ -315,7 +309,7 @@ fn certifies_an_existing_key_plain_or_encrypted() {
     }
     let enc = fixture("rsa2048-encrypted.key");
     generate(dir.path(), "enc", &["--no-password", "--key", s(&enc)], &[])
-        .assert_code(4)
+        .assert_code(EXIT_PASSWORD)
         .assert_stderr_contains("--key-password-env");
     generate(
         dir.path(),
@@ -329,7 +323,7 @@ fn certifies_an_existing_key_plain_or_encrypted() {
         ],
         &[("KP", "wrong")],
     )
-    .assert_code(4);
+    .assert_code(EXIT_PASSWORD);
     generate(
         dir.path(),
         "enc",
@@ -342,28 +336,28 @@ fn certifies_an_existing_key_plain_or_encrypted() {
         ],
         &[("KP", FIXTURE_PASS)],
     )
-    .assert_code(0);
+    .assert_code(EXIT_OK);
     generate(
         dir.path(),
         "weak",
         &["--no-password", "--key", s(&fixture("rsa1024.key"))],
         &[],
     )
-    .assert_code(2);
+    .assert_code(EXIT_USAGE);
     generate(
         dir.path(),
         "ec",
         &["--no-password", "--key", s(&fixture("ec.key"))],
         &[],
     )
-    .assert_code(2)
+    .assert_code(EXIT_USAGE)
     .assert_stderr_contains("RSA");
 }
 
 #[test]
 fn pem_output_holds_key_and_certificate_with_mode_0600() {
     let dir = tempfile::tempdir().unwrap();
-    generate(dir.path(), "sp", &["--no-password", "--pem"], &[]).assert_code(0);
+    generate(dir.path(), "sp", &["--no-password", "--pem"], &[]).assert_code(EXIT_OK);
     let pem = dir.path().join("sp.pem");
     assert_eq!(mode(&pem), 0o600);
     let key_mod = openssl(&["rsa", "-in", s(&pem), "-noout", "-modulus"]);
@@ -383,7 +377,7 @@ fn pfx_to_stdout_and_explicit_paths() {
         &["--no-password", "--pfx", "-", "--cer", s(&cer)],
         &[],
     );
-    run.assert_code(0);
+    run.assert_code(EXIT_OK);
     assert!(!dir.path().join("piped.pfx").exists());
     let pfx = dir.path().join("from-stdout.pfx");
     std::fs::write(&pfx, &run.stdout).unwrap();
@@ -400,7 +394,7 @@ fn pfx_to_stdout_and_explicit_paths() {
         "--cer",
         "-",
     ])
-    .assert_code(2);
+    .assert_code(EXIT_USAGE);
 }
 
 #[test]
@@ -412,7 +406,7 @@ fn validity_by_days_and_by_date() {
         &["--no-password", "--days", "30", "--output", "json"],
         &[("CERTTOOL_FAKE_NOW", "2026-01-01T12:00:00Z")],
     );
-    run.assert_code(0);
+    run.assert_code(EXIT_OK);
     assert_eq!(
         run.json()["not_before"],
         "2026-01-01T11:55:00Z",
@@ -431,7 +425,7 @@ fn validity_by_days_and_by_date() {
         ],
         &[("CERTTOOL_FAKE_NOW", "2026-01-01T12:00:00Z")],
     );
-    run.assert_code(0);
+    run.assert_code(EXIT_OK);
     assert_eq!(run.json()["not_after"], "2027-06-30T23:59:59Z");
     generate(
         dir.path(),
@@ -439,7 +433,7 @@ fn validity_by_days_and_by_date() {
         &["--no-password", "--not-after", "2001-01-01"],
         &[],
     )
-    .assert_code(2)
+    .assert_code(EXIT_USAGE)
     .assert_stderr_contains("not in the future");
     generate(
         dir.path(),
@@ -447,14 +441,14 @@ fn validity_by_days_and_by_date() {
         &["--no-password", "--not-after", "tomorrow"],
         &[],
     )
-    .assert_code(2);
+    .assert_code(EXIT_USAGE);
 }
 
 #[test]
 fn no_password_source_without_terminal_is_a_usage_error() {
     let dir = tempfile::tempdir().unwrap();
     generate(dir.path(), "np", &[], &[])
-        .assert_code(2)
+        .assert_code(EXIT_USAGE)
         .assert_stderr_contains("--no-password");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     generate(
@@ -463,7 +457,7 @@ fn no_password_source_without_terminal_is_a_usage_error() {
         &["--password-env", "CERTTOOL_UNSET_VAR"],
         &[],
     )
-    .assert_code(2)
+    .assert_code(EXIT_USAGE)
     .assert_stderr_contains("CERTTOOL_UNSET_VAR is not set");
 }
 
@@ -473,7 +467,8 @@ fn unwritable_out_dir_leaves_nothing() {
     let file = dir.path().join("a-file");
     std::fs::write(&file, "x").unwrap();
     let run = generate(&file.join("sub"), "u", &["--no-password"], &[]);
-    run.assert_code(1).assert_stderr_contains("cannot write");
+    run.assert_code(EXIT_OTHER)
+        .assert_stderr_contains("cannot write");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 }
 
@@ -491,7 +486,7 @@ fn second_output_failing_removes_the_first() {
         ],
         &[],
     );
-    run.assert_code(1);
+    run.assert_code(EXIT_OTHER);
     assert_eq!(
         std::fs::read_dir(dir.path()).unwrap().count(),
         0,
@@ -508,7 +503,7 @@ fn secrets_never_appear_in_output() {
         &["--password-env", "PW", "--output", "json"],
         &[("PW", "VerySecretValue123")],
     );
-    run.assert_code(0);
+    run.assert_code(EXIT_OK);
     assert!(!run.stdout_text().contains("VerySecretValue123"));
     assert!(!run.stderr.contains("VerySecretValue123"));
 }
@@ -516,7 +511,7 @@ fn secrets_never_appear_in_output() {
 #[test]
 fn a_failed_forced_run_keeps_the_files_it_would_have_replaced() {
     let dir = tempfile::tempdir().unwrap();
-    generate(dir.path(), "keep", &["--no-password"], &[]).assert_code(0);
+    generate(dir.path(), "keep", &["--no-password"], &[]).assert_code(EXIT_OK);
     let pfx = dir.path().join("keep.pfx");
     let before = std::fs::read(&pfx).unwrap();
     let missing = dir.path().join("missing/keep.cer");
@@ -526,7 +521,7 @@ fn a_failed_forced_run_keeps_the_files_it_would_have_replaced() {
         &["--no-password", "--force", "--cer", s(&missing)],
         &[],
     )
-    .assert_code(1);
+    .assert_code(EXIT_OTHER);
     assert_eq!(std::fs::read(&pfx).unwrap(), before, "the old key survives");
 }
 
@@ -547,7 +542,7 @@ fn two_outputs_to_one_path_are_refused() {
         ],
         &[],
     )
-    .assert_code(2)
+    .assert_code(EXIT_USAGE)
     .assert_stderr_contains("same file");
     assert!(!same.exists());
 }
@@ -562,12 +557,12 @@ fn an_empty_password_from_a_named_source_is_refused() {
         &["--password-env", "EMPTY_PW"],
         &[("EMPTY_PW", "")],
     )
-    .assert_code(2)
+    .assert_code(EXIT_USAGE)
     .assert_stderr_contains("empty");
     let empty = dir.path().join("empty.txt");
     std::fs::write(&empty, "\n").unwrap();
     generate(dir.path(), "f", &["--password-file", s(&empty)], &[])
-        .assert_code(2)
+        .assert_code(EXIT_USAGE)
         .assert_stderr_contains("--no-password");
     assert_eq!(
         std::fs::read_dir(dir.path()).unwrap().count(),
@@ -585,10 +580,10 @@ fn a_password_passed_where_a_variable_name_goes_is_not_echoed() {
         &["--password-env", "S3cr3t!Pass word"],
         &[],
     );
-    run.assert_code(2)
+    run.assert_code(EXIT_USAGE)
         .assert_stderr_contains("not an environment variable name");
     assert!(!run.stderr.contains("S3cr3t"), "{}", run.stderr);
     let run = generate(dir.path(), "g", &["--password-file", "S3cr3t!Pass"], &[]);
-    run.assert_code(3);
+    run.assert_code(EXIT_INPUT);
     assert!(!run.stderr.contains("S3cr3t"), "{}", run.stderr);
 }

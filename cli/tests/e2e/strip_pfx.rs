@@ -4,16 +4,14 @@
 //! with the input. Then the command's edges: pipes, new password, wrong password,
 //! damaged input, OUT = IN, overwrite, file mode, failed writes.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::support::*;
 use certtool_core::pfx;
 use certtool_core::secret::Secret;
-use common::*;
 
-const PASS: &str = "fixture-pass";
+const PASS: &str = FIXTURE_PASS;
 const UNICODE_PASS: &str = "pässwörd-ключ";
 
 fn pfx_fixture(name: &str) -> PathBuf {
@@ -125,7 +123,7 @@ fn check_strip(input: &Path, password: &str, profile: &str) {
         &[("PW", password)],
         None,
     );
-    run.assert_code(0);
+    run.assert_code(EXIT_OK);
     assert_eq!(mode(&out), 0o600, "{}", input.display());
     let data_in = std::fs::read(input).unwrap();
     let data_out = std::fs::read(&out).unwrap();
@@ -242,12 +240,7 @@ fixture_tests! {
 #[test]
 fn real_vectors_strip_and_keep_their_attributes() {
     let Some(dir) = vectors() else { return };
-    for (file, password) in [
-        ("windows-azure-tools.p12", ""),
-        ("windows-ias-peap.p12", ""),
-        ("testing-example-com.p12", ""),
-        ("windows-aes256-sha256.p12", "password"),
-    ] {
+    for (file, password) in REAL_PKCS12 {
         let input = dir.join("pkcs12").join(file);
         check_strip(&input, password, "compat");
         check_strip(&input, password, "aes");
@@ -286,7 +279,7 @@ fn chain_keeps_names_and_order() {
         &[("PW", PASS)],
         None,
     )
-    .assert_code(0);
+    .assert_code(EXIT_OK);
     let text = String::from_utf8(openssl_bags(&out, "", false).unwrap()).unwrap();
     let names: Vec<&str> = text
         .lines()
@@ -311,7 +304,7 @@ fn pipe_stdin_to_stdout() {
         &[("PW", PASS)],
         Some(&input),
     );
-    run.assert_code(0);
+    run.assert_code(EXIT_OK);
     assert!(run.stdout.len() > 1000);
     let opened = pfx::open(&run.stdout, None, "stdout").unwrap();
     assert_eq!(opened.protection.password, pfx::PasswordForm::EmptyBmp);
@@ -336,7 +329,7 @@ fn default_output_name_and_json_report() {
         &[("PW", PASS)],
         None,
     );
-    run.assert_code(0);
+    run.assert_code(EXIT_OK);
     let json = run.json();
     let out = tmp.path().join("AzureCert-nopass.pfx");
     assert!(out.is_file());
@@ -373,7 +366,7 @@ fn new_password_reprotects() {
         &[("PW", PASS), ("NEWPW", "r0tated!")],
         None,
     )
-    .assert_code(0);
+    .assert_code(EXIT_OK);
     let path = out.to_str().unwrap();
     let (code, _, _) = tool(
         "openssl",
@@ -406,7 +399,7 @@ fn conventional_env_var_is_used_and_announced() {
         &[("AZURE_CLIENT_CERTIFICATE_PASSWORD", PASS)],
         None,
     );
-    run.assert_code(0)
+    run.assert_code(EXIT_OK)
         .assert_stderr_contains("AZURE_CLIENT_CERTIFICATE_PASSWORD");
     assert!(
         !run.stderr.contains(PASS),
@@ -430,7 +423,7 @@ fn wrong_password_exits_4_and_writes_nothing() {
         &[("PW", "not-the-password")],
         None,
     );
-    run.assert_code(4)
+    run.assert_code(EXIT_PASSWORD)
         .assert_stderr_contains("MAC check failed");
     assert!(!run.stderr.contains("not-the-password"));
     assert!(!out.exists());
@@ -448,7 +441,7 @@ fn wrong_password_exits_4_and_writes_nothing() {
         &[("PW", "not-the-password")],
         None,
     );
-    run.assert_code(4)
+    run.assert_code(EXIT_PASSWORD)
         .assert_stderr_contains("decrypting the shrouded key bag 1");
     // No password at all, stdin not a terminal: the empty one is tried, then exit 4.
     let run = certtool(&[
@@ -457,7 +450,8 @@ fn wrong_password_exits_4_and_writes_nothing() {
         "-o",
         out.to_str().unwrap(),
     ]);
-    run.assert_code(4).assert_stderr_contains("--password-env");
+    run.assert_code(EXIT_PASSWORD)
+        .assert_stderr_contains("--password-env");
     assert!(!out.exists());
 }
 
@@ -480,7 +474,8 @@ fn truncated_and_garbage_exit_3() {
         &[("PW", PASS)],
         None,
     );
-    run.assert_code(3).assert_stderr_contains("truncated");
+    run.assert_code(EXIT_INPUT)
+        .assert_stderr_contains("truncated");
     assert!(!out.exists());
     let junk = tmp.path().join("junk.pfx");
     std::fs::write(&junk, b"this is not a pfx").unwrap();
@@ -494,7 +489,7 @@ fn truncated_and_garbage_exit_3() {
         &[],
         None,
     )
-    .assert_code(3)
+    .assert_code(EXIT_INPUT)
     .assert_stderr_contains("not a PKCS#12");
 }
 
@@ -512,7 +507,7 @@ fn out_equal_to_in_is_refused_and_input_untouched() {
         alias.to_str().unwrap(),
         "--force",
     ]);
-    run.assert_code(2)
+    run.assert_code(EXIT_USAGE)
         .assert_stderr_contains("is the input file");
     assert_eq!(std::fs::read(&input).unwrap(), before);
 }
@@ -529,7 +524,7 @@ fn no_overwrite_without_force() {
         "-o",
         out.to_str().unwrap(),
     ])
-    .assert_code(2)
+    .assert_code(EXIT_USAGE)
     .assert_stderr_contains("--force");
     assert_eq!(std::fs::read(&out).unwrap(), b"keep me");
     certtool(&[
@@ -539,7 +534,7 @@ fn no_overwrite_without_force() {
         out.to_str().unwrap(),
         "--force",
     ])
-    .assert_code(0);
+    .assert_code(EXIT_OK);
     assert_eq!(mode(&out), 0o600);
     assert!(pfx::open(&std::fs::read(&out).unwrap(), None, "o").is_ok());
 }
@@ -603,7 +598,7 @@ fn profile_none_warns_and_writes_no_mac() {
         &[("PW", PASS)],
         None,
     );
-    run.assert_code(0).assert_stderr_contains("Java");
+    run.assert_code(EXIT_OK).assert_stderr_contains("Java");
     let opened = pfx::open(&std::fs::read(&out).unwrap(), None, "o").unwrap();
     assert!(opened.protection.mac.is_none());
     assert!(opened.protection.encryption.is_empty());
@@ -626,7 +621,7 @@ fn a_password_free_file_opens_even_when_the_env_password_is_set() {
         &[("AZURE_CLIENT_CERTIFICATE_PASSWORD", "not-this-one")],
         None,
     )
-    .assert_code(0);
+    .assert_code(EXIT_OK);
     assert!(out.exists());
 }
 
@@ -648,7 +643,7 @@ fn an_empty_new_password_is_refused() {
         &[("PW", PASS), ("NEW_PW", "")],
         None,
     )
-    .assert_code(2)
+    .assert_code(EXIT_USAGE)
     .assert_stderr_contains("empty");
     assert!(!out.exists());
 }

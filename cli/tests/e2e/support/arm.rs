@@ -1,6 +1,5 @@
 //! Helpers shared by the `test arm` end-to-end tests: the stand-in set up with one
 //! tenant, app and subscription, and `certtool test arm` pointed at it.
-#![allow(dead_code)]
 
 use std::path::Path;
 
@@ -10,16 +9,11 @@ use certtool_standin::{
     App, Certificate, ClientSecret, Config, RoleAssignment, StandIn, Subscription, Tenant,
 };
 
-use crate::common::*;
+use super::*;
 
 pub const TENANT: &str = "11111111-1111-1111-1111-111111111111";
 pub const CLIENT: &str = "22222222-2222-2222-2222-222222222222";
-pub const SUB: &str = "00000000-0000-0000-0000-000000000001";
 pub const SECRET: &str = "s3cr3t~Value.With-Marks_0123456789abcd";
-
-pub fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
 
 pub fn registered(name: &str) -> Certificate {
     Certificate::from_file(&fixture(name)).unwrap()
@@ -122,7 +116,7 @@ pub fn urlencode(text: &str) -> String {
 
 pub fn rejected(standin: &StandIn, args: &[&str], env: &[(&str, &str)], code: &str) -> Run {
     let run = test_arm(standin, args, env);
-    run.assert_code(5).assert_stderr_contains(code);
+    run.assert_code(EXIT_REJECTED).assert_stderr_contains(code);
     assert_no_secrets(&run);
     run
 }

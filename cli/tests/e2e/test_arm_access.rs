@@ -1,10 +1,8 @@
 //! End-to-end tests of `certtool test arm`, after sign-in: subscriptions, permissions,
 //! required actions, many subscriptions at once, ARM failures.
 
-mod arm_common;
-mod common;
-
-use arm_common::*;
+use crate::support::arm::*;
+use crate::support::*;
 use certtool_standin::{
     App, ClientSecret, Config, Fault, RoleAssignment, StandIn, Subscription, Tenant, Times,
 };
@@ -44,7 +42,7 @@ fn custom_role_file_with_one_missing_action_exits_6_naming_it() {
         ]),
         &[("S", SECRET)],
     );
-    run.assert_code(6)
+    run.assert_code(EXIT_PERMISSION)
         .assert_stderr_contains("Microsoft.Compute/virtualMachines/start/action");
     let json = run.json();
     assert_eq!(
@@ -76,7 +74,7 @@ fn role_only_on_a_resource_group_exits_6_with_the_scope() {
         ]),
         &[("S", SECRET)],
     );
-    run.assert_code(6)
+    run.assert_code(EXIT_PERMISSION)
         .assert_stderr_contains("credential works")
         .assert_stderr_contains(&format!("scope {}", sub_scope(SUB)))
         .assert_stderr_contains("cannot be read");
@@ -123,7 +121,7 @@ fn one_token_for_ten_subscriptions() {
         ],
         &[("S", SECRET)],
     );
-    run.assert_code(6)
+    run.assert_code(EXIT_PERMISSION)
         .assert_stderr_contains(&format!("1 of 10 subscription(s), first {}", subs[6]));
     let tokens = standin
         .requests()
@@ -161,7 +159,7 @@ fn arm_unavailable_exits_7() {
         &with_ids(&["--secret-env", "S", "--output", "json"]),
         &[("S", SECRET)],
     );
-    run.assert_code(7)
+    run.assert_code(EXIT_NETWORK)
         .assert_stderr_contains("ARM could not be reached or failed");
     assert_eq!(run.json()["subscriptions"][0]["verdict"], "unreachable");
 }
@@ -179,7 +177,7 @@ fn a_subscription_of_another_tenant_is_named_so() {
         &with_ids(&["--secret-env", "S", "--output", "json"]),
         &[("S", SECRET)],
     );
-    run.assert_code(6)
+    run.assert_code(EXIT_PERMISSION)
         .assert_stderr_contains("the subscription belongs to another tenant")
         .assert_stderr_contains(&format!("ARM names tenant {OTHER} as its owner"));
     let sub = &run.json()["subscriptions"][0];
@@ -232,7 +230,7 @@ fn permissions_are_read_across_pages() {
         ]),
         &[("S", SECRET)],
     );
-    run.assert_code(0);
+    run.assert_code(EXIT_OK);
     assert_eq!(run.json()["subscriptions"][0]["permission_entries"], 3);
     let pages = standin
         .requests()
@@ -249,7 +247,7 @@ fn permissions_are_read_across_pages() {
         &with_ids(&["--secret-env", "S", "--require-actions", s(&role)]),
         &[("S", SECRET)],
     );
-    run.assert_code(6).assert_stderr_contains(
+    run.assert_code(EXIT_PERMISSION).assert_stderr_contains(
         "do not grant: Microsoft.Resources/subscriptions/resourceGroups/read",
     );
     assert!(

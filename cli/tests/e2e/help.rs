@@ -1,9 +1,7 @@
 //! Every command documents itself, and no flag takes a secret's value on the command line
 //! (a value in argv ends up in shell history and process listings).
 
-mod common;
-
-use common::*;
+use crate::support::*;
 
 const COMMANDS: &[&[&str]] = &[
     &["generate"],
@@ -18,7 +16,7 @@ const COMMANDS: &[&[&str]] = &[
 #[test]
 fn every_command_has_help() {
     let top = certtool(&["--help"]);
-    top.assert_code(0);
+    top.assert_code(EXIT_OK);
     for name in [
         "generate",
         "export",
@@ -36,7 +34,7 @@ fn every_command_has_help() {
         let mut args = cmd.to_vec();
         args.push("--help");
         let run = certtool(&args);
-        run.assert_code(0);
+        run.assert_code(EXIT_OK);
         assert!(run.stdout_text().contains("Usage: certtool"), "{cmd:?}");
     }
 }
