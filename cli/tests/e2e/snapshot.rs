@@ -73,8 +73,9 @@ fn help_of_every_command() {
     }
 }
 
-/// Runs `args` in a fresh temporary directory (`[TMP]` in the snapshot), with `env`.
-fn failure_in_tmp(name: &str, args: &[&str], env: &[(&str, &str)], code: i32) {
+/// Runs `args` with `{tmp}` standing for a fresh temporary directory (`[TMP]` in the
+/// snapshot), with `env`; it must exit with `code`.
+fn snapshot_in_tmp(name: &str, args: &[&str], env: &[(&str, &str)], code: i32) {
     let tmp = tempfile::tempdir().unwrap();
     let args: Vec<String> = args
         .iter()
@@ -89,13 +90,11 @@ fn failure_in_tmp(name: &str, args: &[&str], env: &[(&str, &str)], code: i32) {
 
 #[test]
 fn failure_wrong_password() {
-    failure_in_tmp(
+    snapshot_in_tmp(
         "failure_wrong_password",
         &[
-            "export",
+            "inspect",
             s(&fixture("rsa2048-aes.pfx")),
-            "--format",
-            "thumbprint",
             "--password-env",
             "PW",
         ],
@@ -106,7 +105,7 @@ fn failure_wrong_password() {
 
 #[test]
 fn failure_missing_file() {
-    failure_in_tmp(
+    snapshot_in_tmp(
         "failure_missing_file",
         &["inspect", "{tmp}/missing.pfx"],
         &[],
@@ -116,7 +115,7 @@ fn failure_missing_file() {
 
 #[test]
 fn failure_malformed_pfx() {
-    failure_in_tmp(
+    snapshot_in_tmp(
         "failure_malformed_pfx",
         &[
             "strip-pfx",
@@ -154,13 +153,13 @@ fn failure_overwrite_without_force() {
 
 #[test]
 fn failure_usage() {
-    failure_in_tmp(
+    snapshot_in_tmp(
         "failure_usage_unknown_flag",
         &["inspect", "--no-such-flag"],
         &[],
         EXIT_USAGE,
     );
-    failure_in_tmp(
+    snapshot_in_tmp(
         "failure_usage_weak_key",
         &[
             "generate",
@@ -183,13 +182,10 @@ fn failure_unregistered_asm_certificate_403() {
         Config::new().subscription(Subscription::new(SUB, "Production")), // no certificate
     )
     .unwrap();
-    at_snapshot_now(&standin);
-    let pfx = fixture("rsa2048-aes.pfx");
-    let run = asm_at_now(&standin, &asm::pfx_args(s(&pfx), SUB));
-    run.assert_code(EXIT_REJECTED);
-    insta::assert_snapshot!(
+    asm_snapshot(
         "failure_unregistered_asm_certificate_403",
-        transcript(&run, &standin_normaliser(&standin))
+        &standin,
+        EXIT_REJECTED,
     );
 }
 
@@ -202,11 +198,7 @@ fn failure_aadsts700027() {
         &arm::with_ids(&["--cert", s(&fixture("rsa2048-bundle.pem"))]),
         &[],
     );
-    run.assert_code(EXIT_REJECTED);
-    insta::assert_snapshot!(
-        "failure_aadsts700027",
-        transcript(&run, &standin_normaliser(&standin))
-    );
+    standin_snapshot("failure_aadsts700027", &standin, &run, EXIT_REJECTED);
 }
 
 #[test]
@@ -223,11 +215,7 @@ fn failure_arm_403() {
         &arm::with_ids(&["--secret-env", "S", "--require-role", "Reader"]),
         &[("S", arm::SECRET)],
     );
-    run.assert_code(EXIT_PERMISSION);
-    insta::assert_snapshot!(
-        "failure_arm_403",
-        transcript(&run, &standin_normaliser(&standin))
-    );
+    standin_snapshot("failure_arm_403", &standin, &run, EXIT_PERMISSION);
 }
 
 #[test]
@@ -248,35 +236,24 @@ fn report_inspect() {
 
 #[test]
 fn report_strip_pfx() {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("stripped.pfx");
-    let run = run_at_now(
+    snapshot_in_tmp(
+        "report_strip_pfx",
         &[
             "strip-pfx",
             s(&fixture("chain.pfx")),
             "--out",
-            s(&out),
+            "{tmp}/stripped.pfx",
             "--password-env",
             "PW",
         ],
         &[("PW", FIXTURE_PASS)],
+        EXIT_OK,
     );
-    run.assert_code(EXIT_OK);
-    let normaliser = Normaliser::new().tmp(tmp.path());
-    insta::assert_snapshot!("report_strip_pfx", transcript(&run, &normaliser));
 }
 
 #[test]
 fn report_test_asm() {
-    let standin = asm::standin();
-    at_snapshot_now(&standin);
-    let pfx = fixture("rsa2048-aes.pfx");
-    let run = asm_at_now(&standin, &asm::pfx_args(s(&pfx), SUB));
-    run.assert_code(EXIT_OK);
-    insta::assert_snapshot!(
-        "report_test_asm",
-        transcript(&run, &standin_normaliser(&standin))
-    );
+    asm_snapshot("report_test_asm", &asm::standin(), EXIT_OK);
 }
 
 #[test]
@@ -293,20 +270,23 @@ fn report_test_arm() {
         ]),
         &[],
     );
-    run.assert_code(EXIT_OK);
-    insta::assert_snapshot!(
-        "report_test_arm",
-        transcript(&run, &standin_normaliser(&standin))
-    );
+    standin_snapshot("report_test_arm", &standin, &run, EXIT_OK);
 }
 
-fn standin_normaliser(standin: &StandIn) -> Normaliser {
-    Normaliser::new().standin(standin)
+/// Snapshots `run` against `standin`; it must have exited with `code`.
+fn standin_snapshot(name: &str, standin: &StandIn, run: &Run, code: i32) {
+    run.assert_code(code);
+    let normaliser = Normaliser::new().standin(standin);
+    insta::assert_snapshot!(name, transcript(run, &normaliser));
 }
 
-/// `test asm` at the snapshot instant, the fixture password in `PW`.
-fn asm_at_now(standin: &StandIn, extra: &[&str]) -> Run {
-    asm::test_asm(standin, extra, &at_now(&[asm::PW]))
+/// `test asm` of the fixture certificate (`rsa2048-aes.pfx`) on SUB at the snapshot
+/// instant; it must exit with `code`.
+fn asm_snapshot(name: &str, standin: &StandIn, code: i32) {
+    at_snapshot_now(standin);
+    let pfx = fixture("rsa2048-aes.pfx");
+    let run = asm::test_asm(standin, &asm::pfx_args(s(&pfx), SUB), &at_now(&[asm::PW]));
+    standin_snapshot(name, standin, &run, code);
 }
 
 /// `test arm` at the snapshot instant, with `env` added.

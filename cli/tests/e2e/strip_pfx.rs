@@ -20,6 +20,13 @@ fn pfx_fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// `certtool strip-pfx INPUT -o OUT` with `extra` arguments and environment.
+fn strip(input: &str, out: &str, extra: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut args = vec!["strip-pfx", input, "-o", out];
+    args.extend_from_slice(extra);
+    certtool_with(&args, env, None)
+}
+
 /// Runs a tool, returning (exit code, stdout, stderr).
 fn tool(program: &str, args: &[&str], env: &[(&str, &str)]) -> (i32, Vec<u8>, String) {
     let mut cmd = Command::new(program);
@@ -109,19 +116,11 @@ fn openssl_bags(path: &Path, pass: &str, legacy: bool) -> Option<Vec<u8>> {
 fn check_strip(input: &Path, password: &str, profile: &str) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.pfx");
-    let run = certtool_with(
-        &[
-            "strip-pfx",
-            input.to_str().unwrap(),
-            "-o",
-            out.to_str().unwrap(),
-            "--password-env",
-            "PW",
-            "--profile",
-            profile,
-        ],
+    let run = strip(
+        input.to_str().unwrap(),
+        out.to_str().unwrap(),
+        &["--password-env", "PW", "--profile", profile],
         &[("PW", password)],
-        None,
     );
     run.assert_code(EXIT_OK);
     assert_eq!(mode(&out), 0o600, "{}", input.display());
@@ -267,17 +266,11 @@ fn publishsettings_management_certificate_strips() {
 fn chain_keeps_names_and_order() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("chain.pfx");
-    certtool_with(
-        &[
-            "strip-pfx",
-            pfx_fixture("chain-named.pfx").to_str().unwrap(),
-            "-o",
-            out.to_str().unwrap(),
-            "--password-env",
-            "PW",
-        ],
+    strip(
+        pfx_fixture("chain-named.pfx").to_str().unwrap(),
+        out.to_str().unwrap(),
+        &["--password-env", "PW"],
         &[("PW", PASS)],
-        None,
     )
     .assert_code(EXIT_OK);
     let text = String::from_utf8(openssl_bags(&out, "", false).unwrap()).unwrap();
@@ -352,19 +345,11 @@ fn default_output_name_and_json_report() {
 fn new_password_reprotects() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("rotated.pfx");
-    certtool_with(
-        &[
-            "strip-pfx",
-            pfx_fixture("aes-default.pfx").to_str().unwrap(),
-            "-o",
-            out.to_str().unwrap(),
-            "--password-env",
-            "PW",
-            "--new-password-env",
-            "NEWPW",
-        ],
+    strip(
+        pfx_fixture("aes-default.pfx").to_str().unwrap(),
+        out.to_str().unwrap(),
+        &["--password-env", "PW", "--new-password-env", "NEWPW"],
         &[("PW", PASS), ("NEWPW", "r0tated!")],
-        None,
     )
     .assert_code(EXIT_OK);
     let path = out.to_str().unwrap();
@@ -389,15 +374,11 @@ fn new_password_reprotects() {
 fn conventional_env_var_is_used_and_announced() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("o.pfx");
-    let run = certtool_with(
-        &[
-            "strip-pfx",
-            pfx_fixture("des3-sha1.pfx").to_str().unwrap(),
-            "-o",
-            out.to_str().unwrap(),
-        ],
+    let run = strip(
+        pfx_fixture("des3-sha1.pfx").to_str().unwrap(),
+        out.to_str().unwrap(),
+        &[],
         &[("AZURE_CLIENT_CERTIFICATE_PASSWORD", PASS)],
-        None,
     );
     run.assert_code(EXIT_OK)
         .assert_stderr_contains("AZURE_CLIENT_CERTIFICATE_PASSWORD");
@@ -411,17 +392,11 @@ fn conventional_env_var_is_used_and_announced() {
 fn wrong_password_exits_4_and_writes_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("o.pfx");
-    let run = certtool_with(
-        &[
-            "strip-pfx",
-            pfx_fixture("legacy-rc2.pfx").to_str().unwrap(),
-            "-o",
-            out.to_str().unwrap(),
-            "--password-env",
-            "PW",
-        ],
+    let run = strip(
+        pfx_fixture("legacy-rc2.pfx").to_str().unwrap(),
+        out.to_str().unwrap(),
+        &["--password-env", "PW"],
         &[("PW", "not-the-password")],
-        None,
     );
     run.assert_code(EXIT_PASSWORD)
         .assert_stderr_contains("MAC check failed");
@@ -429,17 +404,11 @@ fn wrong_password_exits_4_and_writes_nothing() {
     assert!(!out.exists());
     assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
     // A MAC-less file fails in the decryption, and says so.
-    let run = certtool_with(
-        &[
-            "strip-pfx",
-            pfx_fixture("no-mac.pfx").to_str().unwrap(),
-            "-o",
-            out.to_str().unwrap(),
-            "--password-env",
-            "PW",
-        ],
+    let run = strip(
+        pfx_fixture("no-mac.pfx").to_str().unwrap(),
+        out.to_str().unwrap(),
+        &["--password-env", "PW"],
         &[("PW", "not-the-password")],
-        None,
     );
     run.assert_code(EXIT_PASSWORD)
         .assert_stderr_contains("decrypting the shrouded key bag 1");
@@ -462,35 +431,20 @@ fn truncated_and_garbage_exit_3() {
     let cut = tmp.path().join("cut.pfx");
     std::fs::write(&cut, &data[..data.len() / 2]).unwrap();
     let out = tmp.path().join("o.pfx");
-    let run = certtool_with(
-        &[
-            "strip-pfx",
-            cut.to_str().unwrap(),
-            "-o",
-            out.to_str().unwrap(),
-            "--password-env",
-            "PW",
-        ],
+    let run = strip(
+        cut.to_str().unwrap(),
+        out.to_str().unwrap(),
+        &["--password-env", "PW"],
         &[("PW", PASS)],
-        None,
     );
     run.assert_code(EXIT_INPUT)
         .assert_stderr_contains("truncated");
     assert!(!out.exists());
     let junk = tmp.path().join("junk.pfx");
     std::fs::write(&junk, b"this is not a pfx").unwrap();
-    certtool_with(
-        &[
-            "strip-pfx",
-            junk.to_str().unwrap(),
-            "-o",
-            out.to_str().unwrap(),
-        ],
-        &[],
-        None,
-    )
-    .assert_code(EXIT_INPUT)
-    .assert_stderr_contains("not a PKCS#12");
+    strip(junk.to_str().unwrap(), out.to_str().unwrap(), &[], &[])
+        .assert_code(EXIT_INPUT)
+        .assert_stderr_contains("not a PKCS#12");
 }
 
 #[test]
@@ -584,19 +538,11 @@ fn failed_write_leaves_nothing() {
 fn profile_none_warns_and_writes_no_mac() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("o.pfx");
-    let run = certtool_with(
-        &[
-            "strip-pfx",
-            pfx_fixture("aes-default.pfx").to_str().unwrap(),
-            "-o",
-            out.to_str().unwrap(),
-            "--password-env",
-            "PW",
-            "--profile",
-            "none",
-        ],
+    let run = strip(
+        pfx_fixture("aes-default.pfx").to_str().unwrap(),
+        out.to_str().unwrap(),
+        &["--password-env", "PW", "--profile", "none"],
         &[("PW", PASS)],
-        None,
     );
     run.assert_code(EXIT_OK).assert_stderr_contains("Java");
     let opened = pfx::open(&std::fs::read(&out).unwrap(), None, "o").unwrap();
@@ -611,15 +557,11 @@ fn a_password_free_file_opens_even_when_the_env_password_is_set() {
     // is tried first, the variable only when the file needs a password.
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("o.pfx");
-    certtool_with(
-        &[
-            "strip-pfx",
-            pfx_fixture("empty-password.pfx").to_str().unwrap(),
-            "-o",
-            out.to_str().unwrap(),
-        ],
+    strip(
+        pfx_fixture("empty-password.pfx").to_str().unwrap(),
+        out.to_str().unwrap(),
+        &[],
         &[("AZURE_CLIENT_CERTIFICATE_PASSWORD", "not-this-one")],
-        None,
     )
     .assert_code(EXIT_OK);
     assert!(out.exists());
@@ -629,19 +571,11 @@ fn a_password_free_file_opens_even_when_the_env_password_is_set() {
 fn an_empty_new_password_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("o.pfx");
-    certtool_with(
-        &[
-            "strip-pfx",
-            pfx_fixture("aes-default.pfx").to_str().unwrap(),
-            "-o",
-            out.to_str().unwrap(),
-            "--password-env",
-            "PW",
-            "--new-password-env",
-            "NEW_PW",
-        ],
+    strip(
+        pfx_fixture("aes-default.pfx").to_str().unwrap(),
+        out.to_str().unwrap(),
+        &["--password-env", "PW", "--new-password-env", "NEW_PW"],
         &[("PW", PASS), ("NEW_PW", "")],
-        None,
     )
     .assert_code(EXIT_USAGE)
     .assert_stderr_contains("empty");
