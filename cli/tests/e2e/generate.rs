@@ -246,11 +246,7 @@ fn weak_keys_need_insecure() {
     )
     .assert_code(EXIT_USAGE)
     .assert_stderr_contains("too weak");
-    assert_eq!(
-        std::fs::read_dir(dir.path()).unwrap().count(),
-        0,
-        "nothing written"
-    );
+    assert_eq!(entries(dir.path()), 0, "nothing written");
     generate(
         dir.path(),
         "weak",
@@ -450,7 +446,7 @@ fn no_password_source_without_terminal_is_a_usage_error() {
     generate(dir.path(), "np", &[], &[])
         .assert_code(EXIT_USAGE)
         .assert_stderr_contains("--no-password");
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    assert_eq!(entries(dir.path()), 0);
     generate(
         dir.path(),
         "np",
@@ -469,7 +465,7 @@ fn unwritable_out_dir_leaves_nothing() {
     let run = generate(&file.join("sub"), "u", &["--no-password"], &[]);
     run.assert_code(EXIT_OTHER)
         .assert_stderr_contains("cannot write");
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    assert_eq!(entries(dir.path()), 1);
 }
 
 #[test]
@@ -487,11 +483,7 @@ fn second_output_failing_removes_the_first() {
         &[],
     );
     run.assert_code(EXIT_OTHER);
-    assert_eq!(
-        std::fs::read_dir(dir.path()).unwrap().count(),
-        0,
-        "no half-written output"
-    );
+    assert_eq!(entries(dir.path()), 0, "no half-written output");
 }
 
 #[test]
@@ -564,11 +556,7 @@ fn an_empty_password_from_a_named_source_is_refused() {
     generate(dir.path(), "f", &["--password-file", s(&empty)], &[])
         .assert_code(EXIT_USAGE)
         .assert_stderr_contains("--no-password");
-    assert_eq!(
-        std::fs::read_dir(dir.path()).unwrap().count(),
-        1,
-        "only empty.txt"
-    );
+    assert_eq!(entries(dir.path()), 1, "only empty.txt");
 }
 
 #[test]

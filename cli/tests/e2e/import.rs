@@ -287,7 +287,7 @@ fn usage_errors() {
     let no_pw = import(&file, dir.path(), &[], &[]);
     no_pw.assert_code(EXIT_USAGE);
     no_pw.assert_stderr_contains("--no-password");
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    assert_eq!(entries(dir.path()), 0);
     import(
         &dir.path().join("missing.publishsettings"),
         dir.path(),

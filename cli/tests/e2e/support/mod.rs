@@ -205,6 +205,11 @@ pub fn openssl_sha1_fingerprint(cert: &Path, inform: &str) -> String {
         .replace(':', "")
 }
 
+/// How many entries a directory holds (what a failed command must not leave behind).
+pub fn entries(dir: impl AsRef<Path>) -> usize {
+    std::fs::read_dir(dir).unwrap().count()
+}
+
 /// Mode bits of a file.
 pub fn mode(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
