@@ -1,6 +1,8 @@
 //! End-to-end tests of `certtool test arm`, after sign-in: subscriptions, permissions,
 //! required actions, many subscriptions at once, ARM failures.
 
+use std::path::Path;
+
 use crate::support::arm::*;
 use crate::support::*;
 use certtool_standin::{
@@ -30,18 +32,7 @@ fn custom_role_file_with_one_missing_action_exits_6_naming_it() {
             "Microsoft.Compute/virtualMachines/start/action"],"notActions":[]}]}}"#,
     )
     .unwrap();
-    let run = test_arm(
-        &standin,
-        &with_ids(&[
-            "--secret-env",
-            "S",
-            "--require-actions",
-            s(&role),
-            "--output",
-            "json",
-        ]),
-        &[("S", SECRET)],
-    );
+    let run = require_actions_json(&standin, &role);
     run.assert_code(EXIT_PERMISSION)
         .assert_stderr_contains("Microsoft.Compute/virtualMachines/start/action");
     let json = run.json();
@@ -218,18 +209,7 @@ fn permissions_are_read_across_pages() {
         r#"{"Name":"three pages","Actions":["Microsoft.Compute/disks/read","Microsoft.Network/publicIPAddresses/write","Microsoft.Resources/subscriptions/resourceGroups/read"]}"#,
     )
     .unwrap();
-    let run = test_arm(
-        &standin,
-        &with_ids(&[
-            "--secret-env",
-            "S",
-            "--require-actions",
-            s(&role),
-            "--output",
-            "json",
-        ]),
-        &[("S", SECRET)],
-    );
+    let run = require_actions_json(&standin, &role);
     run.assert_code(EXIT_OK);
     assert_eq!(run.json()["subscriptions"][0]["permission_entries"], 3);
     let pages = standin
@@ -255,4 +235,20 @@ fn permissions_are_read_across_pages() {
         "{}",
         run.stdout_text()
     );
+}
+
+/// `test arm` with the secret, `--require-actions ROLE_FILE` and JSON output.
+fn require_actions_json(standin: &StandIn, role: &Path) -> Run {
+    test_arm(
+        standin,
+        &with_ids(&[
+            "--secret-env",
+            "S",
+            "--require-actions",
+            s(role),
+            "--output",
+            "json",
+        ]),
+        &[("S", SECRET)],
+    )
 }

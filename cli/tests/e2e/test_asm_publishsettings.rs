@@ -31,18 +31,7 @@ fn publishsettings_schema_2_tests_each_subscription_with_its_own_certificate() {
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let file = publishsettings_at(&standin, "schema-2.0.publishsettings", dir.path());
-    let run = certtool(&[
-        "test",
-        "asm",
-        "--publishsettings",
-        s(&file),
-        "--ca-file",
-        s(standin.ca_pem_path()),
-        "--timeout",
-        "10",
-        "--output",
-        "json",
-    ]);
+    let run = with_file_urls(&standin, &file, &["--output", "json"]);
     run.assert_code(EXIT_REJECTED);
     let json = run.json();
     let rows = json["subscriptions"].as_array().unwrap();
@@ -77,18 +66,11 @@ fn publishsettings_schema_2_tests_each_subscription_with_its_own_certificate() {
     );
     assert_eq!(json["certificates"].as_array().unwrap().len(), 2);
     // --subscription picks from the file.
-    let run = certtool(&[
-        "test",
-        "asm",
-        "--publishsettings",
-        s(&file),
-        "--ca-file",
-        s(standin.ca_pem_path()),
-        "--timeout",
-        "10",
-        "--subscription",
-        "20000000-0000-0000-0000-000000000002",
-    ]);
+    let run = with_file_urls(
+        &standin,
+        &file,
+        &["--subscription", "20000000-0000-0000-0000-000000000002"],
+    );
     run.assert_code(EXIT_OK);
     assert!(!run
         .stdout_text()
@@ -174,4 +156,21 @@ fn real_terraform_sample_is_tested_with_its_certificate() {
         standin.requests()[0].client_thumbprint.as_deref(),
         Some(thumb)
     );
+}
+
+/// `test asm --publishsettings FILE`, each subscription at the management URL the file
+/// names (no `--endpoint`), trusting the stand-in's CA.
+fn with_file_urls(standin: &StandIn, file: &Path, extra: &[&str]) -> Run {
+    let mut args = vec![
+        "test",
+        "asm",
+        "--publishsettings",
+        s(file),
+        "--ca-file",
+        s(standin.ca_pem_path()),
+        "--timeout",
+        "10",
+    ];
+    args.extend_from_slice(extra);
+    certtool(&args)
 }
