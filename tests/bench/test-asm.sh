@@ -13,7 +13,7 @@ runs=${1:-10}
 for tool in hyperfine curl openssl python3; do
   command -v "$tool" >/dev/null || { echo "$tool is needed (apt-get install $tool)" >&2; exit 1; }
 done
-cargo build --release --locked -q -p certtool -p certtool-tests --bin certtool --bin azure-standin
+cargo build --release --locked -q -p certtool -p certtool-standin --bin certtool --bin azure-standin
 bin=$PWD/target/release/certtool
 standin_bin=$PWD/target/release/azure-standin
 work=$(mktemp -d)

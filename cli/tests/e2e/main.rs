@@ -1,0 +1,23 @@
+//! The end-to-end tests of certtool: the real binary built by this `cargo test` run,
+//! driven as a user drives it, against fixtures, the real vectors, the openssl CLI, Java
+//! keytool, Python `cryptography` and the local Azure stand-in (`certtool_standin`).
+//! One module per command; what they share is in `support/`. `snapshot` pins what users
+//! read (help, failure messages, text reports) with `insta`; see tests/README.md.
+
+mod support;
+
+mod export;
+mod generate;
+mod help;
+mod import;
+mod inspect;
+mod real_vectors;
+mod snapshot;
+mod stdin;
+mod strip_pfx;
+mod test_arm;
+mod test_arm_access;
+mod test_arm_sources;
+mod test_asm;
+mod test_asm_network;
+mod test_asm_publishsettings;

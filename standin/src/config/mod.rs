@@ -1,0 +1,120 @@
+//! What the stand-in knows: subscriptions (for ASM and ARM) and tenants with their apps
+//! (for Entra ID and role assignments). Built in code with the builder methods here, or
+//! read from the TOML file described in `tests/README.md` ([`Config::from_toml_file`]).
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::StandInError;
+
+mod certificate;
+mod file;
+mod subscription;
+mod tenant;
+
+pub(crate) use certificate::digest_hex;
+pub use certificate::Certificate;
+pub use subscription::{HostedService, Subscription, SubscriptionState};
+pub use tenant::{App, ClientSecret, RoleAssignment, Tenant};
+
+/// The whole stand-in configuration.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Config {
+    /// Subscriptions served by ASM and ARM.
+    pub subscriptions: Vec<Subscription>,
+    /// Entra ID tenants and their app registrations.
+    pub tenants: Vec<Tenant>,
+    /// How the token endpoint answers an assertion signed with a registered certificate
+    /// that is outside its validity window (both are seen live, see `docs/azure.md` § "Entra ID sign-in").
+    pub expired_certificate_error: ExpiredCertificateError,
+    /// Clock skew tolerated on an assertion's `nbf` and `exp`.
+    pub clock_skew: Duration,
+    /// Page size of ARM's permissions list; more entries than this are paged with
+    /// `nextLink`. `None` lists all at once.
+    pub permissions_page_size: Option<usize>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            subscriptions: Vec::new(),
+            tenants: Vec::new(),
+            expired_certificate_error: ExpiredCertificateError::default(),
+            clock_skew: Duration::from_secs(300),
+            permissions_page_size: None,
+        }
+    }
+}
+
+/// Which error an assertion signed by an expired (or not yet valid) registered
+/// certificate gets.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+pub enum ExpiredCertificateError {
+    /// `AADSTS1000502`: the certificate is outside its valid time range.
+    #[default]
+    #[serde(rename = "1000502")]
+    Aadsts1000502,
+    /// `AADSTS700027` "The key used is expired", with the found key's Start/End.
+    #[serde(rename = "700027")]
+    Aadsts700027,
+}
+
+impl Config {
+    /// An empty configuration: no subscription, no tenant.
+    pub fn new() -> Self {
+        Config::default()
+    }
+
+    /// Adds a subscription.
+    pub fn subscription(mut self, subscription: Subscription) -> Self {
+        self.subscriptions.push(subscription);
+        self
+    }
+
+    /// Adds a tenant.
+    pub fn tenant(mut self, tenant: Tenant) -> Self {
+        self.tenants.push(tenant);
+        self
+    }
+
+    /// Pages ARM's permissions list by `size` entries (linked with `nextLink`).
+    pub fn permissions_page_size(mut self, size: usize) -> Self {
+        self.permissions_page_size = Some(size.max(1));
+        self
+    }
+
+    /// Chooses the answer to an assertion signed by an expired registered certificate.
+    pub fn expired_certificate_error(mut self, error: ExpiredCertificateError) -> Self {
+        self.expired_certificate_error = error;
+        self
+    }
+
+    /// Reads the TOML file; certificate paths in it are relative to the file's folder.
+    pub fn from_toml_file(path: &Path) -> Result<Self, StandInError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| StandInError::Config(format!("cannot read {}: {e}", path.display())))?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        Self::from_toml_str(&text, base)
+    }
+
+    /// Parses TOML text; relative certificate paths are resolved against `base_dir`.
+    pub fn from_toml_str(text: &str, base_dir: &Path) -> Result<Self, StandInError> {
+        let file: file::ConfigFile =
+            toml::from_str(text).map_err(|e| StandInError::Config(e.to_string()))?;
+        file.resolve(base_dir)
+    }
+
+    /// The tenant that owns `subscription` for ARM: its `tenant_id`, else the first tenant.
+    pub(crate) fn subscription_tenant<'a>(
+        &'a self,
+        subscription: &'a Subscription,
+    ) -> Option<&'a str> {
+        subscription
+            .tenant_id
+            .as_deref()
+            .or_else(|| self.tenants.first().map(|t| t.id.as_str()))
+    }
+}
