@@ -34,13 +34,13 @@ pub(crate) struct Verified {
     pub jti: String,
 }
 
-enum Alg {
+pub(crate) enum Alg {
     Rs256,
     Ps256,
 }
 
 /// How the header names the signing certificate.
-enum KeyRef {
+pub(crate) enum KeyRef {
     Sha1(String),
     Sha256(String),
     /// `kid` holding the hex SHA-1 thumbprint.
@@ -58,37 +58,63 @@ fn decode_json(part: &str) -> Option<Value> {
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).ok()?).ok()
 }
 
-pub(crate) fn verify(assertion: &str, want: &Expectations) -> Result<Verified, EntraError> {
-    let parts: Vec<&str> = assertion.split('.').collect();
+/// A JWS split into its parts: header, claims, the signed text and the signature.
+pub(crate) struct Jws<'a> {
+    pub header: Value,
+    pub claims: Value,
+    pub signed: &'a str,
+    pub signature: Vec<u8>,
+}
+
+/// Splits and decodes a compact JWS; `Err` says what is malformed.
+pub(crate) fn split_jws(jwt: &str) -> Result<Jws<'_>, &'static str> {
+    let parts: Vec<&str> = jwt.split('.').collect();
     let [header_b64, claims_b64, signature_b64] = parts[..] else {
-        return Err(malformed("A JWS has three dot-separated parts."));
+        return Err("A JWS has three dot-separated parts.");
     };
-    let header =
-        decode_json(header_b64).ok_or_else(|| malformed("The header is not base64url JSON."))?;
-    let claims =
-        decode_json(claims_b64).ok_or_else(|| malformed("The payload is not base64url JSON."))?;
-    let alg = match header.get("alg").and_then(Value::as_str) {
-        Some("RS256") => Alg::Rs256,
-        Some("PS256") => Alg::Ps256,
-        other => {
-            return Err(malformed(&format!(
-                "Unsupported alg {other:?}; use PS256 or RS256."
-            )))
-        }
-    };
+    let header = decode_json(header_b64).ok_or("The header is not base64url JSON.")?;
+    let claims = decode_json(claims_b64).ok_or("The payload is not base64url JSON.")?;
+    Ok(Jws {
+        header,
+        claims,
+        signed: &jwt[..header_b64.len() + 1 + claims_b64.len()],
+        signature: URL_SAFE_NO_PAD.decode(signature_b64).unwrap_or_default(),
+    })
+}
+
+/// The header's `alg`, when it is one the services accept.
+pub(crate) fn alg_of(header: &Value) -> Option<Alg> {
+    match header.get("alg").and_then(Value::as_str) {
+        Some("RS256") => Some(Alg::Rs256),
+        Some("PS256") => Some(Alg::Ps256),
+        _ => None,
+    }
+}
+
+/// How the header names its certificate: `x5t#S256`, else `x5t`, else `kid`.
+pub(crate) fn key_ref_of(header: &Value) -> Option<KeyRef> {
     let text = |name: &str| header.get(name).and_then(Value::as_str).map(str::to_owned);
-    let key_ref = if let Some(v) = text("x5t#S256") {
-        KeyRef::Sha256(v)
-    } else if let Some(v) = text("x5t") {
-        KeyRef::Sha1(v)
-    } else if let Some(v) = text("kid") {
-        KeyRef::KidHex(v)
-    } else {
-        return Err(EntraError::invalid_client(
+    text("x5t#S256")
+        .map(KeyRef::Sha256)
+        .or_else(|| text("x5t").map(KeyRef::Sha1))
+        .or_else(|| text("kid").map(KeyRef::KidHex))
+}
+
+pub(crate) fn verify(assertion: &str, want: &Expectations) -> Result<Verified, EntraError> {
+    let jws = split_jws(assertion).map_err(malformed)?;
+    let (header, claims) = (&jws.header, &jws.claims);
+    let alg = alg_of(header).ok_or_else(|| {
+        malformed(&format!(
+            "Unsupported alg {:?}; use PS256 or RS256.",
+            header.get("alg").and_then(Value::as_str)
+        ))
+    })?;
+    let key_ref = key_ref_of(header).ok_or_else(|| {
+        EntraError::invalid_client(
             5002723,
             "Invalid JWT header, no certificate thumbprint specified in the header.".into(),
-        ));
-    };
+        )
+    })?;
     let client_id = &want.app.client_id;
     let thumbprint_shown = shown_thumbprint(&key_ref);
     let certificate = want
@@ -127,9 +153,7 @@ pub(crate) fn verify(assertion: &str, want: &Expectations) -> Result<Verified, E
         });
     }
 
-    let signature = URL_SAFE_NO_PAD.decode(signature_b64).unwrap_or_default();
-    let signed = &assertion[..header_b64.len() + 1 + claims_b64.len()];
-    if !signature_ok(certificate, &alg, signed.as_bytes(), &signature) {
+    if !signature_ok(certificate, &alg, jws.signed.as_bytes(), &jws.signature) {
         return Err(EntraError::invalid_client(
             700027,
             format!(
@@ -192,7 +216,7 @@ pub(crate) fn verify(assertion: &str, want: &Expectations) -> Result<Verified, E
     Ok(Verified { jti })
 }
 
-fn key_matches(key_ref: &KeyRef, certificate: &Certificate) -> bool {
+pub(crate) fn key_matches(key_ref: &KeyRef, certificate: &Certificate) -> bool {
     let digest = |md| openssl::hash::hash(md, certificate.der()).map(|d| URL_SAFE_NO_PAD.encode(d));
     match key_ref {
         KeyRef::Sha1(v) => digest(MessageDigest::sha1()).is_ok_and(|d| &d == v),
@@ -213,7 +237,12 @@ fn shown_thumbprint(key_ref: &KeyRef) -> String {
     }
 }
 
-fn signature_ok(certificate: &Certificate, alg: &Alg, signed: &[u8], signature: &[u8]) -> bool {
+pub(crate) fn signature_ok(
+    certificate: &Certificate,
+    alg: &Alg,
+    signed: &[u8],
+    signature: &[u8],
+) -> bool {
     let check = || -> Result<bool, openssl::error::ErrorStack> {
         let key = certificate.x509().public_key()?;
         if key.rsa().is_err() {
@@ -235,7 +264,7 @@ fn signature_ok(certificate: &Certificate, alg: &Alg, signed: &[u8], signature: 
 }
 
 /// The certificate's notBefore and notAfter.
-fn validity(certificate: &Certificate) -> (OffsetDateTime, OffsetDateTime) {
+pub(crate) fn validity(certificate: &Certificate) -> (OffsetDateTime, OffsetDateTime) {
     let x509 = certificate.x509();
     let to_time = |t: &openssl::asn1::Asn1TimeRef| {
         let epoch = Asn1Time::from_unix(0).ok()?;
@@ -249,7 +278,7 @@ fn validity(certificate: &Certificate) -> (OffsetDateTime, OffsetDateTime) {
     )
 }
 
-fn time_claim(value: &Value) -> Result<OffsetDateTime, EntraError> {
+pub(crate) fn time_claim(value: &Value) -> Result<OffsetDateTime, EntraError> {
     value
         .as_i64()
         .or_else(|| value.as_f64().map(|f| f as i64))

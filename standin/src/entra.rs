@@ -22,13 +22,11 @@ const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer
 /// Lifetime of issued tokens, as Entra's `expires_in` usually says.
 const TOKEN_SECONDS: i64 = 3599;
 
-/// Resources the stand-in's Entra ID issues tokens for, besides the stand-in's own URL:
-/// ARM's two public audiences, and Graph (so tests can get a token ARM rejects for its
-/// audience).
-const KNOWN_RESOURCES: [&str; 3] = [
+/// ARM resources the stand-in's Entra ID issues tokens for, besides the stand-in's own
+/// URL and Graph in every cloud ([`crate::graph::GRAPH_AUDIENCES`]).
+const ARM_RESOURCES: [&str; 2] = [
     "https://management.azure.com",
     "https://management.core.windows.net",
-    "https://graph.microsoft.com",
 ];
 
 pub(crate) fn handle(call: &Call) -> Response<Body> {
@@ -122,8 +120,13 @@ fn token(call: &Call) -> Result<serde_json::Value, EntraError> {
             if field("client_assertion_type") != Some(JWT_BEARER) {
                 return Err(EntraError::missing("client_assertion_type"));
             }
+            // A certificate added over Graph a moment ago is not known to sign-in yet.
+            let mut replicated = app.clone();
+            replicated
+                .certificates
+                .retain(|c| call.shared.replicated(&c.sha1_thumbprint()));
             let want = Expectations {
-                app,
+                app: &replicated,
                 token_url: &token_url,
                 now,
                 skew: time::Duration::try_from(config.clock_skew).unwrap_or(time::Duration::ZERO),
@@ -262,19 +265,16 @@ fn requested_resource(
         })
 }
 
-/// The stand-in's own URL (it serves ARM too) or one of [`KNOWN_RESOURCES`].
+/// The stand-in's own URL (it serves ARM and Graph too), ARM's or Graph's.
 fn is_known_resource(resource: &str, base_url: &str) -> bool {
     let resource = resource.trim_end_matches('/');
-    resource.eq_ignore_ascii_case(base_url)
-        || KNOWN_RESOURCES
-            .iter()
-            .any(|r| r.eq_ignore_ascii_case(resource))
+    is_arm_audience(resource, base_url) || crate::graph::is_graph_audience(resource, base_url)
 }
 
 /// Whether ARM accepts a token for `audience` (its public audiences or its own URL).
 pub(crate) fn is_arm_audience(audience: &str, base_url: &str) -> bool {
     audience.eq_ignore_ascii_case(base_url)
-        || KNOWN_RESOURCES[..2]
+        || ARM_RESOURCES
             .iter()
             .any(|r| r.eq_ignore_ascii_case(audience))
 }

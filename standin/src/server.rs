@@ -1,5 +1,5 @@
 //! The HTTPS server: TLS that asks every client for a certificate and accepts any, HTTP/1.1
-//! with hyper, fault injection, the request log, and routing to ASM, Entra ID and ARM.
+//! with hyper, fault injection, the request log, and routing to ASM, Entra ID, ARM and Graph.
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -20,7 +20,7 @@ use tokio_openssl::SslStream;
 use crate::config::digest_hex;
 use crate::pki::ServerIdentity;
 use crate::state::{random_guid, random_hex, RequestRecord, Service, Shared};
-use crate::{arm, asm, entra, Fault};
+use crate::{arm, asm, entra, graph, Fault};
 
 /// Response bodies are always complete in memory.
 pub(crate) type Body = Full<Bytes>;
@@ -149,13 +149,15 @@ impl Call<'_> {
     }
 }
 
-/// Which service a path belongs to: ARM under `/subscriptions`, Entra ID under
-/// `/{tenant}/oauth2`, ASM for everything else (`/{subscription}/…`).
+/// Which service a path belongs to: ARM under `/subscriptions`, Graph under `/v1.0`,
+/// Entra ID under `/{tenant}/oauth2`, ASM for everything else (`/{subscription}/…`).
 fn service_of(path: &str) -> Service {
     let mut segments = path.split('/').filter(|s| !s.is_empty());
     let first = segments.next().unwrap_or("");
     if first.eq_ignore_ascii_case("subscriptions") {
         Service::Arm
+    } else if first == "v1.0" {
+        Service::Graph
     } else if segments.next() == Some("oauth2") {
         Service::Entra
     } else {
@@ -234,16 +236,18 @@ fn route(service: Service, call: &Call) -> Response<Body> {
         Service::Asm => asm::handle(call),
         Service::Entra => entra::handle(call),
         Service::Arm => arm::handle(call),
+        Service::Graph => graph::handle(call),
     }
 }
 
 /// Every answer carries `x-ms-request-id` as the service formats it: 32 lower-case hex
 /// digits for ASM (recorded live, vectors/asm/responses.json), a GUID for Entra ID and
-/// ARM.
+/// ARM. Graph's handlers set Graph's own `request-id` header.
 fn with_request_id(service: Service, mut response: Response<Body>) -> Response<Body> {
     let id = match service {
         Service::Asm => random_hex(16),
         Service::Entra | Service::Arm => random_guid(),
+        Service::Graph => return response,
     };
     let headers = response.headers_mut();
     if !headers.contains_key("x-ms-request-id") {
@@ -287,6 +291,7 @@ fn service_error(service: Service, status: u16, call: &Call) -> Response<Body> {
         Service::Asm => asm::status_error(status),
         Service::Entra => entra::status_error(status, call),
         Service::Arm => arm::status_error(status),
+        Service::Graph => graph::status_error(status, call),
     }
 }
 
@@ -329,7 +334,7 @@ pub(crate) fn form_decode(input: &[u8]) -> Vec<(String, String)> {
         .collect()
 }
 
-fn percent_decode(input: &[u8]) -> String {
+pub(crate) fn percent_decode(input: &[u8]) -> String {
     let mut out = Vec::with_capacity(input.len());
     let mut i = 0;
     while i < input.len() {
@@ -371,5 +376,6 @@ mod tests {
         assert_eq!(service_of("/t/oauth2/v2.0/token"), Service::Entra);
         assert_eq!(service_of("/1/services/hostedservices"), Service::Asm);
         assert_eq!(service_of("/"), Service::Asm);
+        assert_eq!(service_of("/v1.0/applications/o"), Service::Graph);
     }
 }

@@ -20,6 +20,8 @@ pub enum Service {
     Entra,
     /// Azure Resource Manager (`/subscriptions/…`).
     Arm,
+    /// Microsoft Graph (`/v1.0/…`).
+    Graph,
 }
 
 /// One request as the stand-in saw it, for tests to assert on.
@@ -82,6 +84,8 @@ pub(crate) struct Shared {
     log: Mutex<Vec<RequestRecord>>,
     tokens: Mutex<HashMap<String, Grant>>,
     seen_jti: Mutex<HashSet<String>>,
+    /// SHA-1 thumbprint of a certificate added over Graph → when Entra ID accepts it.
+    replicated_at: Mutex<HashMap<String, OffsetDateTime>>,
     clock_offset_secs: AtomicI64,
 }
 
@@ -99,6 +103,7 @@ impl Shared {
             log: Mutex::default(),
             tokens: Mutex::default(),
             seen_jti: Mutex::default(),
+            replicated_at: Mutex::default(),
             clock_offset_secs: AtomicI64::new(0),
         }
     }
@@ -166,6 +171,18 @@ impl Shared {
         lock(&self.tokens).get(token).cloned()
     }
 
+    /// Remembers that the certificate with `thumbprint` signs in only from `at`.
+    pub fn replicate_at(&self, thumbprint: &str, at: OffsetDateTime) {
+        lock(&self.replicated_at).insert(thumbprint.to_ascii_uppercase(), at);
+    }
+
+    /// Whether Entra ID already knows a certificate (one added over Graph may not yet).
+    pub fn replicated(&self, thumbprint: &str) -> bool {
+        lock(&self.replicated_at)
+            .get(&thumbprint.to_ascii_uppercase())
+            .is_none_or(|at| self.now() >= *at)
+    }
+
     /// Records `jti`; false when it was seen before.
     pub fn first_use_of_jti(&self, client_id: &str, jti: &str) -> bool {
         lock(&self.seen_jti).insert(format!("{client_id}\n{jti}"))
@@ -183,6 +200,13 @@ pub(crate) fn random_hex(n: usize) -> String {
 pub(crate) fn random_guid() -> String {
     let mut b = [0u8; 16];
     rand_bytes(&mut b).expect("OpenSSL random bytes");
+    guid_from_bytes(&b)
+}
+
+/// Formats 16 bytes as a version-4 GUID (version and variant bits set).
+pub(crate) fn guid_from_bytes(bytes: &[u8]) -> String {
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&bytes[..16]);
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let h: String = b.iter().map(|x| format!("{x:02x}")).collect();

@@ -11,5 +11,7 @@ mod binary;
 mod entra;
 #[path = "standin/faults.rs"]
 mod faults;
+#[path = "standin/graph.rs"]
+mod graph;
 #[path = "standin/support.rs"]
 mod support;

@@ -66,6 +66,11 @@ impl Certificate {
         &self.x509
     }
 
+    /// Graph's `keyId` for this certificate as a credential (derived from the DER).
+    pub fn key_id(&self) -> String {
+        super::tenant::derived_guid("key credential", &self.sha1_thumbprint())
+    }
+
     /// SHA-1 of the DER, upper-case hex, as Azure shows thumbprints.
     pub fn sha1_thumbprint(&self) -> String {
         digest_hex(MessageDigest::sha1(), &self.der)

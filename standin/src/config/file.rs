@@ -27,6 +27,8 @@ pub(super) struct ConfigFile {
     clock_skew_seconds: Option<u64>,
     #[serde(default)]
     permissions_page_size: Option<usize>,
+    #[serde(default)]
+    replication_delay_seconds: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -58,6 +60,12 @@ struct TenantFile {
 #[serde(deny_unknown_fields)]
 struct AppFile {
     client_id: String,
+    #[serde(default)]
+    object_id: Option<String>,
+    #[serde(default)]
+    display_name: Option<String>,
+    #[serde(default)]
+    graph_permissions: Vec<String>,
     #[serde(default)]
     certificates: Vec<PathBuf>,
     #[serde(default)]
@@ -109,7 +117,7 @@ impl SecretFile {
                 StandInError::Config(format!("secret expires {text:?}: {e} (want RFC 3339)"))
             })?),
         };
-        Ok(ClientSecret { value, expires })
+        Ok(ClientSecret::new(value, expires))
     }
 }
 
@@ -117,6 +125,9 @@ impl ConfigFile {
     pub(super) fn resolve(self, base: &Path) -> Result<Config, StandInError> {
         let mut config = Config::new().expired_certificate_error(self.expired_certificate_error);
         config.permissions_page_size = self.permissions_page_size.map(|n| n.max(1));
+        if let Some(seconds) = self.replication_delay_seconds {
+            config.replication_delay = Duration::from_secs(seconds);
+        }
         if let Some(seconds) = self.clock_skew_seconds {
             config.clock_skew = Duration::from_secs(seconds);
         }
@@ -134,17 +145,23 @@ impl ConfigFile {
         for t in self.tenant {
             let mut tenant = Tenant::new(t.id);
             for a in t.app {
-                tenant.apps.push(App {
-                    client_id: a.client_id,
-                    certificates: certificates(&a.certificates, base)?,
-                    secrets: a
-                        .secrets
-                        .into_iter()
-                        .map(SecretFile::resolve)
-                        .collect::<Result<_, _>>()?,
-                    enabled: a.enabled,
-                    roles: a.role,
-                });
+                let mut app = App::new(a.client_id);
+                if let Some(id) = a.object_id {
+                    app.object_id = id;
+                }
+                if let Some(name) = a.display_name {
+                    app.display_name = name;
+                }
+                app.graph_permissions = a.graph_permissions;
+                app.certificates = certificates(&a.certificates, base)?;
+                app.secrets = a
+                    .secrets
+                    .into_iter()
+                    .map(SecretFile::resolve)
+                    .collect::<Result<_, _>>()?;
+                app.enabled = a.enabled;
+                app.roles = a.role;
+                tenant.apps.push(app);
             }
             config.tenants.push(tenant);
         }
@@ -168,6 +185,7 @@ mod tests {
         write_cert(dir.path());
         let text = r#"
 expired_certificate_error = "700027"
+replication_delay_seconds = 30
 [[subscription]]
 id = "s1"
 name = "Production"
@@ -178,6 +196,8 @@ hosted_services = [{ name = "web", location = "West US", label = "web" }]
 id = "t1"
 [[tenant.app]]
 client_id = "c1"
+object_id = "o1"
+graph_permissions = ["Application.Read.All"]
 certificates = ["app.pem"]
 secrets = [{ value = "v", expires = "2030-01-01T00:00:00Z" }]
 [[tenant.app.role]]
@@ -198,6 +218,9 @@ actions = ["*/read"]
         );
         assert_eq!(app.secrets[0].expires.unwrap().year(), 2030);
         assert_eq!(app.roles[0].actions, ["*/read"]);
+        assert_eq!(app.object_id, "o1");
+        assert!(app.may_read_applications());
+        assert_eq!(config.replication_delay, Duration::from_secs(30));
         assert_eq!(
             config.expired_certificate_error,
             ExpiredCertificateError::Aadsts700027

@@ -35,6 +35,9 @@ pub struct Config {
     /// Page size of ARM's permissions list; more entries than this are paged with
     /// `nextLink`. `None` lists all at once.
     pub permissions_page_size: Option<usize>,
+    /// How long after Graph's `addKey` Entra ID starts accepting the new certificate
+    /// (until then it answers as for an unregistered key).
+    pub replication_delay: Duration,
 }
 
 impl Default for Config {
@@ -45,6 +48,7 @@ impl Default for Config {
             expired_certificate_error: ExpiredCertificateError::default(),
             clock_skew: Duration::from_secs(300),
             permissions_page_size: None,
+            replication_delay: Duration::ZERO,
         }
     }
 }
@@ -84,6 +88,21 @@ impl Config {
     pub fn permissions_page_size(mut self, size: usize) -> Self {
         self.permissions_page_size = Some(size.max(1));
         self
+    }
+
+    /// Delays sign-in with certificates added over Graph by `delay`.
+    pub fn replication_delay(mut self, delay: Duration) -> Self {
+        self.replication_delay = delay;
+        self
+    }
+
+    /// The app with `client_id` in `tenant_id`.
+    pub(crate) fn app(&self, tenant_id: &str, client_id: &str) -> Option<&App> {
+        self.tenants
+            .iter()
+            .filter(|t| t.id.eq_ignore_ascii_case(tenant_id))
+            .flat_map(|t| &t.apps)
+            .find(|a| a.client_id.eq_ignore_ascii_case(client_id))
     }
 
     /// Chooses the answer to an assertion signed by an expired registered certificate.

@@ -37,6 +37,15 @@ impl Tenant {
 pub struct App {
     /// Application (client) id.
     pub client_id: String,
+    /// The application object's id in the directory (Graph's `id`; the proof's `iss`).
+    /// Defaults to a GUID derived from the client id.
+    pub object_id: String,
+    /// Graph's `displayName` of the application.
+    pub display_name: String,
+    /// Graph application permissions granted to this app (`Application.Read.All`,
+    /// `Application.ReadWrite.All`): either lets it read any app of its tenant; without
+    /// one, reading an app (even itself) is refused with `Authorization_RequestDenied`.
+    pub graph_permissions: Vec<String>,
     /// Certificates registered as credentials (`keyCredentials`).
     pub certificates: Vec<Certificate>,
     /// Client secrets (`passwordCredentials`).
@@ -50,13 +59,50 @@ pub struct App {
 impl App {
     /// An enabled app without credentials or roles.
     pub fn new(client_id: impl Into<String>) -> Self {
+        let client_id = client_id.into();
         App {
-            client_id: client_id.into(),
+            object_id: derived_guid("application object", &client_id),
+            display_name: format!("app {}", client_id.get(..8).unwrap_or(&client_id)),
+            client_id,
+            graph_permissions: Vec::new(),
             certificates: Vec::new(),
             secrets: Vec::new(),
             enabled: true,
             roles: Vec::new(),
         }
+    }
+
+    /// Sets the application object id.
+    pub fn object_id(mut self, object_id: impl Into<String>) -> Self {
+        self.object_id = object_id.into();
+        self
+    }
+
+    /// Sets Graph's `displayName`.
+    pub fn display_name(mut self, name: impl Into<String>) -> Self {
+        self.display_name = name.into();
+        self
+    }
+
+    /// Grants a Graph application permission (e.g. `Application.Read.All`).
+    pub fn graph_permission(mut self, permission: impl Into<String>) -> Self {
+        self.graph_permissions.push(permission.into());
+        self
+    }
+
+    /// Whether this app may read app registrations over Graph.
+    pub(crate) fn may_read_applications(&self) -> bool {
+        self.graph_permissions.iter().any(|p| {
+            p.eq_ignore_ascii_case("Application.Read.All")
+                || p.eq_ignore_ascii_case("Application.ReadWrite.All")
+        })
+    }
+
+    /// Whether this app may change other apps' credentials over Graph.
+    pub(crate) fn may_write_applications(&self) -> bool {
+        self.graph_permissions
+            .iter()
+            .any(|p| p.eq_ignore_ascii_case("Application.ReadWrite.All"))
     }
 
     /// Registers a certificate credential.
@@ -84,12 +130,26 @@ impl App {
     }
 }
 
+/// A GUID-shaped id derived from `input` (stable across runs, so configs need not
+/// spell out object ids and key ids).
+pub(crate) fn derived_guid(label: &str, input: &str) -> String {
+    let digest = openssl::hash::hash(
+        openssl::hash::MessageDigest::sha256(),
+        format!("{label}\n{}", input.to_ascii_lowercase()).as_bytes(),
+    )
+    .map(|d| d.to_vec())
+    .unwrap_or_else(|_| vec![0; 32]);
+    crate::state::guid_from_bytes(&digest[..16])
+}
+
 /// A client secret and its expiry.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ClientSecret {
     /// The secret value.
     pub value: String,
+    /// Graph's `keyId` of the secret (random at creation).
+    pub key_id: String,
     /// After this instant the token endpoint answers AADSTS7000222. `None`: never.
     pub expires: Option<OffsetDateTime>,
 }
@@ -99,6 +159,7 @@ impl ClientSecret {
     pub fn new(value: impl Into<String>, expires: Option<OffsetDateTime>) -> Self {
         ClientSecret {
             value: value.into(),
+            key_id: crate::state::random_guid(),
             expires,
         }
     }
