@@ -16,6 +16,10 @@ pub struct Cloud {
     pub arm: String,
     /// The token scope for ARM (`{arm}/.default`).
     pub arm_scope: String,
+    /// Microsoft Graph base URL, without a trailing slash (`docs/azure.md` "Clouds").
+    pub graph: String,
+    /// The token scope for Graph (`{graph}/.default`).
+    pub graph_scope: String,
 }
 
 /// The public ASM endpoint, retired on 2024-08-31.
@@ -36,24 +40,29 @@ impl Cloud {
     /// refused with the reason.
     pub fn by_name(name: &str) -> Result<Cloud> {
         let key = name.trim().to_ascii_lowercase();
-        let (canonical, asm, login, arm) = match key.as_str() {
+        let (canonical, asm, login, arm, graph) = match key.as_str() {
             "azurecloud" | "public" | "azurepubliccloud" => (
                 "AzureCloud",
                 "https://management.core.windows.net/",
                 "https://login.microsoftonline.com",
                 "https://management.azure.com/",
+                "https://graph.microsoft.com",
             ),
             "azurechinacloud" | "china" => (
                 "AzureChinaCloud",
                 "https://management.core.chinacloudapi.cn/",
                 "https://login.chinacloudapi.cn",
                 "https://management.chinacloudapi.cn/",
+                "https://microsoftgraph.chinacloudapi.cn",
             ),
+            // Graph for US Government L4; L5 (DoD) tenants pass `--graph-endpoint
+            // https://dod-graph.microsoft.us`.
             "azureusgovernment" | "usgovernment" | "azureusgovernmentcloud" | "usgov" => (
                 "AzureUSGovernment",
                 "https://management.core.usgovcloudapi.net/",
                 "https://login.microsoftonline.us",
                 "https://management.usgovcloudapi.net/",
+                "https://graph.microsoft.us",
             ),
             "azuregermancloud" | "german" | "germany" | "azuregermany" => {
                 return Err(Error::InvalidArgument(
@@ -72,6 +81,8 @@ impl Cloud {
             login: login.into(),
             arm: arm.into(),
             arm_scope: format!("{arm}.default"),
+            graph: graph.into(),
+            graph_scope: format!("{graph}/.default"),
         })
     }
 
@@ -97,6 +108,16 @@ impl Cloud {
         }
         self
     }
+
+    /// Replaces the Graph endpoint (and so the scope, unless `keep_scope`: a stand-in
+    /// that serves Graph elsewhere still issues tokens for the real audience).
+    pub fn with_graph(mut self, url: &str, keep_scope: bool) -> Self {
+        self.graph = url.trim_end_matches('/').to_string();
+        if !keep_scope {
+            self.graph_scope = format!("{}/.default", self.graph);
+        }
+        self
+    }
 }
 
 #[cfg(test)]
@@ -107,6 +128,11 @@ mod tests {
     fn names_and_aliases() {
         let c = Cloud::by_name("azurecloud").unwrap();
         assert_eq!(c.arm_scope, "https://management.azure.com/.default");
+        assert_eq!(c.graph_scope, "https://graph.microsoft.com/.default");
+        assert_eq!(
+            Cloud::by_name("china").unwrap().graph,
+            "https://microsoftgraph.chinacloudapi.cn"
+        );
         assert_eq!(
             Cloud::by_name("china").unwrap().login,
             "https://login.chinacloudapi.cn"
@@ -126,9 +152,12 @@ mod tests {
             .unwrap()
             .with_asm("https://127.0.0.1:8443")
             .with_login("https://127.0.0.1:8443/")
-            .with_arm("https://127.0.0.1:8443", true);
+            .with_arm("https://127.0.0.1:8443", true)
+            .with_graph("https://127.0.0.1:8443/", false);
         assert_eq!(c.asm, "https://127.0.0.1:8443/");
         assert_eq!(c.login, "https://127.0.0.1:8443");
         assert_eq!(c.arm_scope, "https://management.azure.com/.default");
+        assert_eq!(c.graph, "https://127.0.0.1:8443");
+        assert_eq!(c.graph_scope, "https://127.0.0.1:8443/.default");
     }
 }

@@ -38,6 +38,7 @@ pub mod error;
 pub mod export;
 pub mod fsutil;
 pub mod generate;
+pub mod graph;
 pub mod http;
 pub mod ids;
 pub mod inspect;

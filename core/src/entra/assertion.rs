@@ -111,13 +111,7 @@ pub fn sign_assertion(request: &AssertionRequest<'_>) -> Result<ClientAssertion>
         .certificate
         .to_der()
         .map_err(Error::crypto("encoding the certificate"))?;
-    let mut header = Map::new();
-    header.insert("alg".into(), json!(request.alg.jose_name()));
-    header.insert("typ".into(), json!("JWT"));
-    match request.alg {
-        SigningAlg::Ps256 => header.insert("x5t#S256".into(), json!(x5t_s256(&der))),
-        SigningAlg::Rs256 => header.insert("x5t".into(), json!(x5t(&der))),
-    };
+    let mut header = jws_header(&der, request.alg);
     if request.send_x5c {
         let mut x5c = vec![json!(STANDARD.encode(&der))];
         for c in request.chain {
@@ -137,12 +131,7 @@ pub fn sign_assertion(request: &AssertionRequest<'_>) -> Result<ClientAssertion>
         "iat": now,
         "exp": exp,
     });
-    let signing_input = format!("{}.{}", b64_json(&Value::Object(header)), b64_json(&claims));
-    let signature = sign(request.key, request.alg, signing_input.as_bytes())?;
-    let jwt = Zeroizing::new(format!(
-        "{signing_input}.{}",
-        URL_SAFE_NO_PAD.encode(signature)
-    ));
+    let jwt = sign_jws(&header, &claims, request.key, request.alg)?;
     Ok(ClientAssertion {
         jwt,
         jti: request.jti,
@@ -151,8 +140,42 @@ pub fn sign_assertion(request: &AssertionRequest<'_>) -> Result<ClientAssertion>
     })
 }
 
+/// The JOSE header naming a certificate (DER) the way `alg` calls for: `alg`, `typ`
+/// JWT, and `x5t#S256` (PS256) or `x5t` (RS256).
+pub(crate) fn jws_header(der: &[u8], alg: SigningAlg) -> Map<String, Value> {
+    let mut header = Map::new();
+    header.insert("alg".into(), json!(alg.jose_name()));
+    header.insert("typ".into(), json!("JWT"));
+    match alg {
+        SigningAlg::Ps256 => header.insert("x5t#S256".into(), json!(x5t_s256(der))),
+        SigningAlg::Rs256 => header.insert("x5t".into(), json!(x5t(der))),
+    };
+    header
+}
+
+/// Signs `header` and `claims` into a compact JWS with an RSA `key` (checked by the
+/// callers), kept in a zeroizing buffer: a JWS that proves possession of a key is a
+/// credential while it lasts.
+pub(crate) fn sign_jws(
+    header: &Map<String, Value>,
+    claims: &Value,
+    key: &PKey<Private>,
+    alg: SigningAlg,
+) -> Result<Zeroizing<String>> {
+    let signing_input = format!(
+        "{}.{}",
+        b64_json(&Value::Object(header.clone())),
+        b64_json(claims)
+    );
+    let signature = sign(key, alg, signing_input.as_bytes())?;
+    Ok(Zeroizing::new(format!(
+        "{signing_input}.{}",
+        URL_SAFE_NO_PAD.encode(signature)
+    )))
+}
+
 fn sign(key: &PKey<Private>, alg: SigningAlg, data: &[u8]) -> Result<Vec<u8>> {
-    let ctx = "signing the client assertion";
+    let ctx = "signing a JWS";
     let mut signer = Signer::new(MessageDigest::sha256(), key).map_err(Error::crypto(ctx))?;
     match alg {
         SigningAlg::Rs256 => signer

@@ -5,6 +5,7 @@
 mod assertion;
 mod token;
 
+pub(crate) use assertion::{jws_header, sign_jws};
 pub use assertion::{
     sign_assertion, AssertionRequest, ClientAssertion, SigningAlg, ASSERTION_LIFETIME_SECS,
 };
