@@ -12,17 +12,18 @@ pub struct TestArgs {
 }
 
 /// The credentials `test` can check.
+// Both boxed: their flag structs are large and of very different sizes.
 #[derive(Subcommand, Debug)]
 pub enum TestCommand {
-    Asm(super::test_asm::TestAsmArgs),
+    Asm(Box<super::test_asm::TestAsmArgs>),
     /// A service principal (certificate or secret) against Entra ID and Resource Manager.
-    Arm(super::test_arm::TestArmArgs),
+    Arm(Box<super::test_arm::TestArmArgs>),
 }
 
 /// Runs `certtool test …`.
 pub fn run(args: TestArgs) -> Result<(), CliError> {
     match args.command {
-        TestCommand::Asm(args) => super::test_asm::run(args),
-        TestCommand::Arm(args) => super::test_arm::run(args),
+        TestCommand::Asm(args) => super::test_asm::run(*args),
+        TestCommand::Arm(args) => super::test_arm::run(*args),
     }
 }

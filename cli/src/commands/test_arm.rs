@@ -3,6 +3,7 @@
 
 mod inputs;
 mod outcome;
+mod registration;
 mod render;
 mod report;
 
@@ -11,8 +12,9 @@ use std::path::PathBuf;
 use certtool_core::arm::{check_subscriptions, ArmClient, Verdict};
 use certtool_core::entra::{
     request_token, sign_assertion, token_url, AssertionRequest, ClientAssertion, ClientCredential,
-    SigningAlg, TokenRequest,
+    SigningAlg, TokenError, TokenRequest,
 };
+use certtool_core::graph::GraphClient;
 use certtool_core::http::{client, RetryPolicy};
 use clap::{Args, ValueEnum};
 
@@ -92,6 +94,14 @@ pub struct TestArmArgs {
     /// Azure Resource Manager endpoint; the token scope follows it.
     #[arg(long, value_name = "URL")]
     pub arm_endpoint: Option<String>,
+    /// Microsoft Graph endpoint, where the app's registration is read; the token scope
+    /// follows it.
+    #[arg(long, value_name = "URL")]
+    pub graph_endpoint: Option<String>,
+    /// Exit with code 8 when the credential in use ends within N days: the local
+    /// certificate, and the registered certificate or secret when Graph shows it.
+    #[arg(long, value_name = "N")]
+    pub fail_within_days: Option<u32>,
     /// Client assertion signature algorithm.
     #[arg(long, value_enum, default_value = "ps256")]
     pub alg: AlgArg,
@@ -166,7 +176,7 @@ pub fn run(args: TestArmArgs) -> Result<(), CliError> {
         }
     };
 
-    let arm = ArmClient::new(http, &plan.cloud.arm, token, policy);
+    let arm = ArmClient::new(http.clone(), &plan.cloud.arm, token, policy.clone());
     let checks = runtime.block_on(check_subscriptions(
         &arm,
         &plan.subscriptions,
@@ -175,11 +185,82 @@ pub fn run(args: TestArmArgs) -> Result<(), CliError> {
         CONCURRENCY,
     ));
     report.subscriptions = checks;
+    report.registration = Some(read_registration(&runtime, &http, &plan, &url, &policy)?);
     let worst = report.worst();
+    let gate = args
+        .fail_within_days
+        .and_then(|days| registration::expiry_gate(&plan, report.registration.as_ref(), days, now));
+    if worst == Verdict::Ok {
+        if let Some(gate) = &gate {
+            report.exit_code = gate.kind.code();
+        }
+    }
     emit(args.output, &report, TextTo::Stdout, render::render)?;
-    match worst {
-        Verdict::Ok => Ok(()),
-        verdict => Err(report.failure(verdict)),
+    match (worst, gate) {
+        (Verdict::Ok, None) => Ok(()),
+        (Verdict::Ok, Some(gate)) => Err(gate),
+        (verdict, _) => Err(report.failure(verdict)),
+    }
+}
+
+/// Signs in again for Graph and reads the app registration; any failure becomes a note
+/// in the report, never the run's verdict.
+fn read_registration(
+    runtime: &tokio::runtime::Runtime,
+    http: &reqwest::Client,
+    plan: &Plan,
+    url: &str,
+    policy: &RetryPolicy,
+) -> Result<registration::RegistrationReport, CliError> {
+    let endpoint = plan.cloud.graph.as_str();
+    let signed_at = crate::clock::now()?;
+    let assertions = match &plan.credential {
+        Credential::Certificate(cert) => sign_assertions(plan, cert, url, signed_at, policy)?,
+        Credential::Secret(_) => Vec::new(),
+    };
+    let request = TokenRequest {
+        token_url: url,
+        client_id: &plan.client_id,
+        scope: &plan.cloud.graph_scope,
+        credential: match &plan.credential {
+            Credential::Secret(secret) => ClientCredential::Secret(secret),
+            Credential::Certificate(_) => ClientCredential::Assertions(&assertions),
+        },
+        correlation_id: uuid::Uuid::new_v4(),
+    };
+    let token = match runtime.block_on(request_token(http, &request, policy)) {
+        Ok(token) => token,
+        Err(err) => {
+            return Ok(registration::RegistrationReport::unavailable(
+                endpoint,
+                registration::Unavailable {
+                    code: "no_graph_token".into(),
+                    cause: format!(
+                        "Entra ID issued no token for {}: {}",
+                        plan.cloud.graph_scope,
+                        token_error_text(&err)
+                    ),
+                    fix: "check --graph-endpoint / --cloud; the sign-in check is unaffected".into(),
+                },
+            ))
+        }
+    };
+    let graph = GraphClient::new(http.clone(), endpoint, token, policy.clone());
+    let now = crate::clock::now()?;
+    Ok(
+        match runtime.block_on(graph.application_by_app_id(&plan.client_id)) {
+            Ok(app) => registration::RegistrationReport::read(endpoint, &app, plan, now),
+            Err(err) => registration::RegistrationReport::graph_failed(endpoint, &err),
+        },
+    )
+}
+
+/// One line on why a token request failed.
+fn token_error_text(err: &TokenError) -> String {
+    match err {
+        TokenError::Rejected(entra) => format!("{} {}", entra.code_label(), entra.description),
+        TokenError::Service { status, .. } => format!("HTTP {status}"),
+        TokenError::Network { failure, .. } => failure.detail.clone(),
     }
 }
 

@@ -60,6 +60,10 @@ pub struct TestAsmArgs {
     /// Report format.
     #[arg(long, value_enum, default_value = "text")]
     pub output: OutputFormat,
+    /// Exit with code 8 when a management certificate expires within N days (or has
+    /// expired), once the subscriptions accept it.
+    #[arg(long, value_name = "N")]
+    pub fail_within_days: Option<u32>,
     #[command(flatten)]
     pub network: NetworkArgs,
     #[command(flatten)]
@@ -108,9 +112,40 @@ pub fn run(args: TestAsmArgs) -> Result<(), CliError> {
             eprintln!("warning: {} ({})", warning, identity.check.source);
         }
     }
+    let gate = args
+        .fail_within_days
+        .and_then(|days| expiry_gate(&identities, days));
     let report = execute::execute(&args, &options, identities)?;
     emit(args.output, &report, TextTo::Stdout, render::text)?;
-    execute::outcome(&report)
+    execute::outcome(&report)?;
+    gate.map_or(Ok(()), Err)
+}
+
+/// `--fail-within-days`: the management certificate that ends first, if within `days`.
+fn expiry_gate(identities: &[Identity], days: u32) -> Option<CliError> {
+    let first = identities.iter().min_by_key(|i| i.check.days_to_expiry)?;
+    let check = &first.check;
+    if check.days_to_expiry > i64::from(days) {
+        return None;
+    }
+    let when = if check.days_to_expiry < 0 {
+        format!("expired on {}", check.not_after)
+    } else {
+        format!(
+            "expires on {} ({} days left)",
+            check.not_after, check.days_to_expiry
+        )
+    };
+    Some(
+        CliError::new(
+            ExitKind::Expiry,
+            format!(
+                "the management certificate {} {when}, within the {days}-day limit ({})",
+                check.thumbprint, check.source
+            ),
+        )
+        .fix("make a new one (`certtool generate`), upload its .cer to every subscription, then switch the tools that use it"),
+    )
 }
 
 fn subscriptions_from_flags_or_env(args: &TestAsmArgs) -> Result<Vec<String>, CliError> {

@@ -49,8 +49,10 @@ fn certificate_ps256_with_reader_required_is_ok() {
     assert_eq!(sub["permissions_scope"], sub_scope(SUB));
     assert_eq!(sub["missing_actions"], serde_json::json!([]));
 
+    // One sign-in for ARM, then one for Graph (the registration), each with its own jti.
     let sent = assertions(&standin);
-    assert_eq!(sent.len(), 1);
+    assert_eq!(sent.len(), 2);
+    assert_ne!(sent[0].1["jti"], sent[1].1["jti"]);
     let (header, claims) = &sent[0];
     assert_eq!(header["alg"], "PS256");
     assert!(header.get("x5t#S256").is_some() && header.get("x5t").is_none());
@@ -314,7 +316,7 @@ fn throttling_once_is_retried_but_always_exits_7() {
     let bundle = fixture("rsa2048-bundle.pem");
     test_arm(&standin, &with_ids(&["--cert", s(&bundle)]), &[]).assert_code(EXIT_OK);
     let sent = assertions(&standin);
-    assert_eq!(sent.len(), 2, "the 503 was retried");
+    assert_eq!(sent.len(), 3, "the 503 was retried (then Graph's sign-in)");
     assert_ne!(sent[0].1["jti"], sent[1].1["jti"]);
     standin.set_fault(
         "/*/oauth2",

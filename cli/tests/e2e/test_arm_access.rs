@@ -119,7 +119,10 @@ fn one_token_for_ten_subscriptions() {
         .iter()
         .filter(|r| r.matches("/*/oauth2"))
         .count();
-    assert_eq!(tokens, 1, "one token for all subscriptions");
+    assert_eq!(
+        tokens, 2,
+        "one ARM token for all subscriptions, one for Graph"
+    );
     let gets = standin
         .requests()
         .iter()

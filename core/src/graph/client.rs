@@ -66,7 +66,6 @@ impl GraphFault {
 
 /// Why a Graph call gave no result.
 #[derive(Debug, Clone)]
-#[non_exhaustive]
 pub enum GraphError {
     /// Graph answered with an error (4xx other than 429).
     Api(GraphFault),

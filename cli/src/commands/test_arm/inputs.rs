@@ -224,6 +224,15 @@ fn resolve_cloud(
         );
         cloud = cloud.with_arm(url, false);
     }
+    if let Some(url) = &args.graph_endpoint {
+        check_https(url, "Graph endpoint")?;
+        note(
+            sources,
+            "Graph endpoint",
+            Origin::Flag("--graph-endpoint").to_string(),
+        );
+        cloud = cloud.with_graph(url, false);
+    }
     Ok(cloud)
 }
 

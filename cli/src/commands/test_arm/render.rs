@@ -172,6 +172,9 @@ pub fn render(r: &Report) -> String {
             return out;
         }
     }
+    if let Some(registration) = &r.registration {
+        super::registration::render(&mut out, registration);
+    }
     for c in &r.subscriptions {
         subscription(&mut out, r, c);
     }

@@ -10,6 +10,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::inputs::{CertificateFacts, Credential, Plan};
+use super::registration::RegistrationReport;
 
 /// The whole report (`--output json` prints it as is).
 #[derive(Serialize)]
@@ -19,6 +20,7 @@ pub struct Report {
     pub cloud: String,
     pub authority_host: String,
     pub arm_endpoint: String,
+    pub graph_endpoint: String,
     pub token_scope: String,
     pub local_clock: String,
     pub sources: Vec<SourceLine>,
@@ -26,6 +28,8 @@ pub struct Report {
     pub requirements: Vec<Requirement>,
     pub token: TokenReport,
     pub subscriptions: Vec<SubscriptionCheck>,
+    /// What Entra ID holds for the app (read over Graph after a good sign-in).
+    pub registration: Option<RegistrationReport>,
     /// The worst outcome (serialized as `ok`, `permission_missing`, …).
     pub verdict: Verdict,
     pub exit_code: u8,
@@ -111,6 +115,7 @@ impl Report {
             cloud: plan.cloud.name.clone(),
             authority_host: plan.cloud.login.clone(),
             arm_endpoint: plan.cloud.arm.clone(),
+            graph_endpoint: plan.cloud.graph.clone(),
             token_scope: plan.cloud.arm_scope.clone(),
             local_clock: rfc3339(now),
             sources: plan
@@ -125,6 +130,7 @@ impl Report {
             requirements: plan.requirements.clone(),
             token: TokenReport::default(),
             subscriptions: Vec::new(),
+            registration: None,
             verdict: Verdict::Ok,
             exit_code: 0,
         }

@@ -51,6 +51,8 @@ pub fn test_arm(standin: &StandIn, extra: &[&str], env: &[(&str, &str)]) -> Run 
         &url,
         "--arm-endpoint",
         &arm,
+        "--graph-endpoint",
+        &url,
         "--ca-file",
         s(standin.ca_pem_path()),
     ];
