@@ -20,3 +20,9 @@ pub fn now() -> Result<OffsetDateTime, CliError> {
         Err(_) => Ok(OffsetDateTime::now_utc()),
     }
 }
+
+/// [`now`] for code that cannot fail mid-way (the variable was checked at start): the
+/// fake instant when set and valid, else the system clock.
+pub fn now_or_system() -> OffsetDateTime {
+    now().unwrap_or_else(|_| OffsetDateTime::now_utc())
+}

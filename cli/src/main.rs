@@ -35,6 +35,7 @@ enum Command {
     StripPfx(commands::strip_pfx::StripPfxArgs),
     Test(commands::test::TestArgs),
     Import(commands::import::ImportArgs),
+    Rotate(commands::rotate::RotateArgs),
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
@@ -45,6 +46,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::StripPfx(args) => commands::strip_pfx::run(args),
         Command::Test(args) => commands::test::run(args),
         Command::Import(args) => commands::import::run(args),
+        Command::Rotate(args) => commands::rotate::run(args),
     }
 }
 

@@ -46,6 +46,7 @@ pub mod keys;
 pub mod limits;
 pub mod pfx;
 pub mod publishsettings;
+pub mod rotate;
 pub mod secret;
 pub mod x509;
 

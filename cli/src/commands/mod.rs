@@ -5,6 +5,7 @@ pub mod export;
 pub mod generate;
 pub mod import;
 pub mod inspect;
+pub mod rotate;
 pub mod strip_pfx;
 pub mod test;
 pub mod test_arm;

@@ -26,6 +26,8 @@ const HELP: &[&[&str]] = &[
     &["test", "arm"],
     &["import"],
     &["import", "publishsettings"],
+    &["rotate"],
+    &["rotate", "arm"],
 ];
 
 /// `env` with the clock at the snapshot instant and a fixed help width.
