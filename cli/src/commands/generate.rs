@@ -109,7 +109,8 @@ struct Files {
     pem: Option<String>,
 }
 
-fn parse_not_after(text: &str) -> Result<OffsetDateTime, CliError> {
+/// `--not-after`: YYYY-MM-DD (through that day, UTC) or RFC 3339.
+pub(crate) fn parse_not_after(text: &str) -> Result<OffsetDateTime, CliError> {
     if let Ok(t) = OffsetDateTime::parse(text, &Rfc3339) {
         return Ok(t);
     }

@@ -1,7 +1,7 @@
 //! `certtool test arm`: prove that a service principal signs in (certificate or secret)
 //! and holds the role it needs on each subscription; name the cause and the fix when not.
 
-mod inputs;
+pub(crate) mod inputs;
 mod outcome;
 mod registration;
 mod render;

@@ -22,6 +22,8 @@ use clap::{Args, Subcommand};
 use time::macros::format_description;
 
 use crate::args::{NetworkArgs, PfxProfileArg};
+use crate::commands::generate::parse_not_after;
+use crate::commands::test_arm::inputs::check_https;
 use crate::commands::test_arm::AlgArg;
 use crate::error::{CliError, ExitKind};
 use crate::io::Source;
@@ -121,24 +123,14 @@ pub fn run(args: RotateArgs) -> Result<(), CliError> {
     }
 }
 
-fn https(url: &str, what: &str) -> Result<(), CliError> {
-    if url.starts_with("https://") {
-        Ok(())
-    } else {
-        Err(CliError::usage(format!(
-            "the {what} {url} is not an https:// URL (tokens are never sent in clear text)"
-        )))
-    }
-}
-
 fn cloud(args: &RotateArmArgs) -> Result<Cloud, CliError> {
     let mut cloud = Cloud::by_name(args.network.cloud.as_deref().unwrap_or("AzureCloud"))?;
     if let Some(url) = &args.authority_host {
-        https(url, "authority host")?;
+        check_https(url, "authority host")?;
         cloud = cloud.with_login(url);
     }
     if let Some(url) = &args.graph_endpoint {
-        https(url, "Graph endpoint")?;
+        check_https(url, "Graph endpoint")?;
         cloud = cloud.with_graph(url, false);
     }
     Ok(cloud)
@@ -169,18 +161,7 @@ fn arm(args: RotateArmArgs) -> Result<(), CliError> {
     // The new key and certificate, and the PFX that keeps them.
     keys::check_rsa_size(args.key_size, false)?;
     let validity = match &args.not_after {
-        Some(text) => Validity::NotAfter(
-            time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-                .or_else(|_| {
-                    time::Date::parse(text, format_description!("[year]-[month]-[day]"))
-                        .map(|d| d.with_hms(23, 59, 59).expect("valid time").assume_utc())
-                })
-                .map_err(|_| {
-                    CliError::usage(format!(
-                        "--not-after {text}: expected YYYY-MM-DD or an RFC 3339 date-time"
-                    ))
-                })?,
-        ),
+        Some(text) => Validity::NotAfter(parse_not_after(text)?),
         None => Validity::Days(args.days.unwrap_or(365)),
     };
     let name = args

@@ -236,7 +236,8 @@ fn resolve_cloud(
     Ok(cloud)
 }
 
-fn check_https(url: &str, what: &str) -> Result<(), CliError> {
+/// Refuses an endpoint that is not `https://`: tokens are never sent in clear text.
+pub(crate) fn check_https(url: &str, what: &str) -> Result<(), CliError> {
     if !url.starts_with("https://") {
         return Err(CliError::usage(format!(
             "the {what} {url} is not an https:// URL (tokens are never sent in clear text)"
