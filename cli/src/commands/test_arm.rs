@@ -170,7 +170,16 @@ pub fn run(args: TestArmArgs) -> Result<(), CliError> {
             token
         }
         Err(err) => {
-            let cli_error = report.token_failed(&plan, &url, err, signed_at);
+            let unregistered = matches!(&err, TokenError::Rejected(e) if e.has_code(700027));
+            let mut cli_error = report.token_failed(&plan, &url, err, signed_at);
+            if unregistered {
+                if let Some(listing) =
+                    registered_keys_by_secret(&args, &runtime, &http, &plan, &url, &policy)?
+                {
+                    cli_error = cli_error.cause(listing.0);
+                    report.registration = Some(listing.1);
+                }
+            }
             emit(args.output, &report, TextTo::Stdout, render::render)?;
             return Err(cli_error);
         }
@@ -185,7 +194,14 @@ pub fn run(args: TestArmArgs) -> Result<(), CliError> {
         CONCURRENCY,
     ));
     report.subscriptions = checks;
-    report.registration = Some(read_registration(&runtime, &http, &plan, &url, &policy)?);
+    report.registration = Some(read_registration(
+        &runtime,
+        &http,
+        &plan,
+        &url,
+        &policy,
+        &plan.credential,
+    )?);
     let worst = report.worst();
     let gate = args
         .fail_within_days
@@ -203,18 +219,67 @@ pub fn run(args: TestArmArgs) -> Result<(), CliError> {
     }
 }
 
-/// Signs in again for Graph and reads the app registration; any failure becomes a note
-/// in the report, never the run's verdict.
+/// After AADSTS700027 with a certificate: when the environment (or `--env-file`) also
+/// holds a client secret of the app, sign in with it to read the registered
+/// certificates, and say which thumbprints Entra ID holds. Returns the `cause:` line and
+/// the registration.
+fn registered_keys_by_secret(
+    args: &TestArmArgs,
+    runtime: &tokio::runtime::Runtime,
+    http: &reqwest::Client,
+    plan: &Plan,
+    url: &str,
+    policy: &RetryPolicy,
+) -> Result<Option<(String, registration::RegistrationReport)>, CliError> {
+    let env = crate::envfile::EnvLookup::load(args.env_file.as_deref())?;
+    let Some(found) = env.first(&["AZURE_CLIENT_SECRET", "ARM_CLIENT_SECRET"]) else {
+        return Ok(None);
+    };
+    let secret = Credential::Secret(certtool_core::secret::Secret::new(found.value.to_string()));
+    let listing = read_registration(runtime, http, plan, url, policy, &secret)?;
+    if !listing.read {
+        return Ok(None);
+    }
+    let registered: Vec<String> = listing
+        .certificates
+        .iter()
+        .map(|c| {
+            format!(
+                "{} (ends {})",
+                c.thumbprint_sha1.as_deref().unwrap_or(&c.key_id),
+                c.end.as_deref().unwrap_or("?")
+            )
+        })
+        .collect();
+    let line = if registered.is_empty() {
+        format!(
+            "the app has no certificate registered (read over Graph with the client secret in {})",
+            found.origin
+        )
+    } else {
+        format!(
+            "registered on the app (read over Graph with the client secret in {}): {}",
+            found.origin,
+            registered.join(", ")
+        )
+    };
+    Ok(Some((line, listing)))
+}
+
+/// Signs in again for Graph (with `credential`: the run's own, or a secret after a
+/// refused certificate) and reads the app registration; any failure becomes a note in
+/// the report, never the run's verdict.
 fn read_registration(
     runtime: &tokio::runtime::Runtime,
     http: &reqwest::Client,
     plan: &Plan,
     url: &str,
     policy: &RetryPolicy,
+    credential: &Credential,
 ) -> Result<registration::RegistrationReport, CliError> {
     let endpoint = plan.cloud.graph.as_str();
     let signed_at = crate::clock::now()?;
-    let assertions = match &plan.credential {
+    let assertions = match credential {
         Credential::Certificate(cert) => sign_assertions(plan, cert, url, signed_at, policy)?,
         Credential::Secret(_) => Vec::new(),
     };
@@ -222,7 +287,7 @@ fn read_registration(
         token_url: url,
         client_id: &plan.client_id,
         scope: &plan.cloud.graph_scope,
-        credential: match &plan.credential {
+        credential: match credential {
             Credential::Secret(secret) => ClientCredential::Secret(secret),
             Credential::Certificate(_) => ClientCredential::Assertions(&assertions),
         },

@@ -195,3 +195,29 @@ fn test_asm_fail_within_days_gates_on_the_management_certificate() {
         .assert_code(EXIT_EXPIRY)
         .assert_stderr_contains("the management certificate 0E10E8E93A1565AE712190DF2D37B426DB9C0521 expires on 2036-11-20");
 }
+
+#[test]
+fn aadsts700027_lists_the_registered_thumbprints_when_a_secret_can_read_them() {
+    // The app holds another certificate (and a secret); certtool sends the fixture one.
+    let app = App::new(CLIENT)
+        .object_id(OBJECT_ID)
+        .graph_permission("Application.Read.All")
+        .certificate(registered("chain-leaf.crt"))
+        .secret(ClientSecret::new(SECRET, None));
+    let standin = start(app);
+    let bundle = fixture("rsa2048-bundle.pem");
+    let args = with_ids(&["--cert", s(&bundle)]);
+    let run = test_arm(&standin, &args, &[("AZURE_CLIENT_SECRET", SECRET)]);
+    run.assert_code(EXIT_REJECTED)
+        .assert_stderr_contains("AADSTS700027")
+        .assert_stderr_contains("SHA-1 thumbprint 0E10E8E93A1565AE712190DF2D37B426DB9C0521")
+        .assert_stderr_contains(&format!(
+            "registered on the app (read over Graph with the client secret in environment variable AZURE_CLIENT_SECRET): {}",
+            registered("chain-leaf.crt").sha1_thumbprint()
+        ));
+    assert!(!run.stderr.contains(SECRET));
+    // Without a secret at hand, the refusal stands alone.
+    let run = test_arm(&standin, &args, &[]);
+    run.assert_code(EXIT_REJECTED);
+    assert!(!run.stderr.contains("read over Graph"));
+}
