@@ -320,3 +320,47 @@ fn an_unregistered_current_certificate_exits_5_before_any_change() {
         .assert_stderr_contains("the current certificate did not sign in");
     assert_eq!(graph_writes(&standin), 0);
 }
+
+#[test]
+fn an_expired_current_certificate_is_refused_before_anything_is_sent() {
+    // Graph would refuse its proof (no valid certificate); certtool says so offline.
+    let expired = certtool_standin::Certificate::from_file(&fixture("expired.crt")).unwrap();
+    let standin = standin(
+        App::new(CLIENT).object_id(OBJECT_ID).certificate(expired),
+        Duration::ZERO,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("expired-bundle.pem");
+    let mut pem = std::fs::read(fixture("rsa2048.key")).unwrap();
+    pem.extend(std::fs::read(fixture("expired.crt")).unwrap());
+    std::fs::write(&bundle, pem).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let url = standin.url().to_string();
+    let run = certtool_with(
+        &[
+            "rotate",
+            "arm",
+            "--tenant",
+            TENANT,
+            "--client-id",
+            CLIENT,
+            "--cert",
+            s(&bundle),
+            "--authority-host",
+            &url,
+            "--graph-endpoint",
+            &url,
+            "--ca-file",
+            s(standin.ca_pem_path()),
+            "--out-dir",
+            s(out.path()),
+            "--new-no-password",
+        ],
+        &[],
+        None,
+    );
+    run.assert_code(EXIT_INPUT)
+        .assert_stderr_contains("expired on 2020-02-01");
+    assert!(standin.requests().is_empty());
+    assert!(files(out.path()).is_empty());
+}
