@@ -364,3 +364,43 @@ fn an_expired_current_certificate_is_refused_before_anything_is_sent() {
     assert!(standin.requests().is_empty());
     assert!(files(out.path()).is_empty());
 }
+
+#[test]
+fn a_given_new_certificate_is_registered_as_is() {
+    let standin = standin(app(true), Duration::ZERO);
+    let made = tempfile::tempdir().unwrap();
+    certtool(&[
+        "generate",
+        "--name",
+        "next year",
+        "--out-dir",
+        s(made.path()),
+        "--no-password",
+    ])
+    .assert_code(EXIT_OK);
+    let given = made.path().join("next year.pfx");
+    let given = if given.exists() {
+        given
+    } else {
+        files(made.path())
+            .into_iter()
+            .find(|p| p.extension().unwrap() == "pfx")
+            .unwrap()
+    };
+    let thumbprint = certtool(&["export", s(&given), "--format", "thumbprint"])
+        .stdout_text()
+        .trim()
+        .to_owned();
+    let out = tempfile::tempdir().unwrap();
+    let run = rotate(&standin, out.path(), &["--new-cert", s(&given)]);
+    run.assert_code(EXIT_OK);
+    assert_eq!(run.json()["new_thumbprint"], thumbprint.as_str());
+    assert!(thumbprints(&standin).contains(&thumbprint));
+    // Generating options do not go with --new-cert.
+    rotate(
+        &standin,
+        out.path(),
+        &["--new-cert", s(&given), "--days", "30"],
+    )
+    .assert_code(EXIT_USAGE);
+}

@@ -19,6 +19,8 @@ use certtool_core::keys;
 use certtool_core::pfx::{self, Profile};
 use certtool_core::rotate::{rotate, CurrentCertificate, NewCertificate, RotateRequest};
 use clap::{Args, Subcommand};
+use openssl::pkey::{PKey, Private};
+use openssl::x509::X509;
 use time::macros::format_description;
 
 use crate::args::{NetworkArgs, PfxProfileArg};
@@ -73,7 +75,13 @@ pub struct RotateArmArgs {
     /// Sign in and print every step; send nothing else, write nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Subject common name of the new certificate [default: certtool CLIENT-ID].
+    /// Use this certificate and key (PFX, or PEM with key and certificate) instead of
+    /// making one; it is opened with the --new-password-* flags, and kept as a new PFX
+    /// under the same password.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["key_size", "days", "not_after"])]
+    pub new_cert: Option<PathBuf>,
+    /// Subject common name of the new certificate [default: certtool CLIENT-ID]; also
+    /// names the files.
     #[arg(long)]
     pub name: Option<String>,
     /// RSA key size of the new certificate.
@@ -114,6 +122,20 @@ pub struct RotateArmArgs {
     /// Report format.
     #[arg(long, value_enum, default_value = "text")]
     pub output: OutputFormat,
+}
+
+/// `--new-cert`: its leaf and key, opened with the new PFX's password, fit for Entra ID.
+fn given_certificate(
+    path: &std::path::Path,
+    password: &certtool_core::secret::Secret,
+    now: time::OffsetDateTime,
+) -> Result<(PKey<Private>, X509), CliError> {
+    let source = Source::parse(path);
+    let data = zeroize::Zeroizing::new(source.read()?);
+    let bundle = certtool_core::bundle::load(&data, Some(password), &source.name())?;
+    let (cert, key) = bundle.leaf_with_key()?;
+    certtool_core::entra::check_certificate(cert, key, now, &source.name())?;
+    Ok((key.clone(), cert.clone()))
 }
 
 /// Runs `certtool rotate …`.
@@ -203,16 +225,22 @@ fn arm(args: RotateArmArgs) -> Result<(), CliError> {
             .fix("give --new-password-env VAR or --new-password-file PATH, or --new-no-password")),
         }
     };
-    let new_key = keys::generate_rsa(args.key_size, false)?;
-    let new_cert = self_signed(
-        &new_key,
-        &CertificateRequest {
-            common_name: name.clone(),
-            validity,
-            now,
-            serial: random_serial()?,
-        },
-    )?;
+    let (new_key, new_cert) = match &args.new_cert {
+        Some(path) => given_certificate(path, &password, now)?,
+        None => {
+            let key = keys::generate_rsa(args.key_size, false)?;
+            let cert = self_signed(
+                &key,
+                &CertificateRequest {
+                    common_name: name.clone(),
+                    validity,
+                    now,
+                    serial: random_serial()?,
+                },
+            )?;
+            (key, cert)
+        }
+    };
     let pfx_der = pfx::build(
         &new_key,
         &new_cert,
