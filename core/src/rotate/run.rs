@@ -22,15 +22,16 @@ fn der(certificate: &X509) -> Result<Vec<u8>> {
         .map_err(Error::crypto("encoding the certificate"))
 }
 
-/// A Graph token signed in with `certificate`.
+/// A Graph token signed in with `certificate` (outer `Err`: the assertion could not be
+/// signed, an offline failure).
 async fn sign_in(
     request: &RotateRequest<'_>,
     certificate: &X509,
     key: &PKey<Private>,
-) -> std::result::Result<AccessToken, TokenError> {
+) -> Result<std::result::Result<AccessToken, TokenError>> {
     let now = (request.now)();
     let assertions: Vec<ClientAssertion> = (0..=request.policy.retries)
-        .filter_map(|_| {
+        .map(|_| {
             sign_assertion(&AssertionRequest {
                 client_id: &request.client_id,
                 token_url: &request.token_url,
@@ -42,10 +43,9 @@ async fn sign_in(
                 now,
                 jti: uuid::Uuid::new_v4(),
             })
-            .ok()
         })
-        .collect();
-    request_token(
+        .collect::<Result<_>>()?;
+    Ok(request_token(
         &request.http,
         &TokenRequest {
             token_url: &request.token_url,
@@ -56,7 +56,7 @@ async fn sign_in(
         },
         &request.policy,
     )
-    .await
+    .await)
 }
 
 /// Runs the rotation. Offline failures (encoding) are `Err`; everything that happens
@@ -79,7 +79,7 @@ pub async fn rotate(request: &RotateRequest<'_>) -> Result<Rotation> {
     };
 
     // 1. Sign in with the current certificate.
-    let token = match sign_in(request, request.current.certificate, request.current.key).await {
+    let token = match sign_in(request, request.current.certificate, request.current.key).await? {
         Ok(token) => token,
         Err(error) => {
             let detail = format!(
@@ -229,7 +229,7 @@ pub async fn rotate(request: &RotateRequest<'_>) -> Result<Rotation> {
     let mut backoff = Duration::from_secs(1);
     let new_token = loop {
         run.verify_attempts += 1;
-        match sign_in(request, request.new.certificate, request.new.key).await {
+        match sign_in(request, request.new.certificate, request.new.key).await? {
             Ok(token) => break token,
             Err(error) => {
                 let elapsed = started.elapsed();
