@@ -295,3 +295,67 @@ fn asm_snapshot(name: &str, standin: &StandIn, code: i32) {
 fn arm_at_now(standin: &StandIn, extra: &[&str], env: &[(&str, &str)]) -> Run {
     arm::test_arm(standin, extra, &at_now(env))
 }
+
+#[test]
+fn report_rotate_waiting_for_replication() {
+    // The new key never replicates within --wait 0: the report and the error show each
+    // step, the state the app is left in, and the commands that finish or undo.
+    let standin = StandIn::start(
+        Config::new()
+            .tenant(
+                certtool_standin::Tenant::new(arm::TENANT).app(
+                    App::new(arm::CLIENT)
+                        .object_id("44444444-4444-4444-8444-444444444444")
+                        .graph_permission("Application.Read.All")
+                        .certificate(arm::registered("rsa2048.cer")),
+                ),
+            )
+            .replication_delay(std::time::Duration::from_secs(600)),
+    )
+    .unwrap();
+    at_snapshot_now(&standin);
+    let tmp = tempfile::tempdir().unwrap();
+    let new_cert = tmp.path().join("next.pem");
+    let mut pem = std::fs::read(fixture("chain-leaf.key")).unwrap();
+    pem.extend(std::fs::read(fixture("chain-leaf.crt")).unwrap());
+    std::fs::write(&new_cert, pem).unwrap();
+    let out = tmp.path().join("out");
+    let url = standin.url().to_owned();
+    let bundle = fixture("rsa2048-bundle.pem");
+    let run = certtool_with(
+        &[
+            "rotate",
+            "arm",
+            "--tenant",
+            arm::TENANT,
+            "--client-id",
+            arm::CLIENT,
+            "--cert",
+            s(&bundle),
+            "--new-cert",
+            s(&new_cert),
+            "--new-no-password",
+            "--name",
+            "deploy",
+            "--out-dir",
+            s(&out),
+            "--remove-old",
+            "--wait",
+            "0",
+            "--authority-host",
+            &url,
+            "--graph-endpoint",
+            &url,
+            "--ca-file",
+            s(standin.ca_pem_path()),
+        ],
+        &at_now(&[]),
+        None,
+    );
+    run.assert_code(EXIT_NETWORK);
+    let normaliser = Normaliser::new().standin(&standin).tmp(tmp.path());
+    insta::assert_snapshot!(
+        "report_rotate_waiting_for_replication",
+        transcript(&run, &normaliser)
+    );
+}

@@ -44,11 +44,16 @@ fn token_detail(error: &TokenError) -> (ExitKind, String) {
     match error {
         TokenError::Rejected(entra) => (
             ExitKind::Rejected,
-            format!(
-                "Entra ID refused it with {}: {}",
-                entra.code_label(),
-                entra.description
-            ),
+            // Entra's description starts with the AADSTS code already.
+            if entra.description.starts_with(&entra.code_label()) {
+                format!("Entra ID refused it: {}", entra.description)
+            } else {
+                format!(
+                    "Entra ID refused it with {}: {}",
+                    entra.code_label(),
+                    entra.description
+                )
+            },
         ),
         TokenError::Service { status, .. } => (
             ExitKind::Network,
