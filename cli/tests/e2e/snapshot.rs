@@ -1,7 +1,7 @@
 //! Snapshots of what users read, so that a change to any of it shows in review: every
 //! `--help`, the `error:` / `cause:` / `fix:` blocks of the main failures, and the text
-//! reports of `inspect`, `test asm`, `test arm`, `rotate arm` and `strip-pfx`. Fixture certificates and
-//! the test clock (`CERTTOOL_FAKE_NOW`, with the stand-in's clock moved to match) make
+//! reports of `inspect`, `test asm`, `test arm`, `rotate arm` and `strip-pfx`. Fixture
+//! certificates and the test clock (`CERTTOOL_FAKE_NOW`, with the stand-in's clock moved to match) make
 //! them deterministic; `support::snapshot` replaces what still differs per run.
 //!
 //! A snapshot that changes on purpose is accepted with
