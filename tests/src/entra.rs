@@ -50,7 +50,7 @@ impl EntraError {
         Self::new(401, "invalid_client", code, message)
     }
 
-    fn new(status: u16, error: &'static str, code: u32, message: String) -> Self {
+    pub fn new(status: u16, error: &'static str, code: u32, message: String) -> Self {
         EntraError {
             status,
             error,
@@ -224,7 +224,10 @@ fn token(call: &Call) -> Result<serde_json::Value, EntraError> {
     })
 }
 
-fn find_tenant<'a>(config: &'a Config, tenant_id: &str) -> Result<&'a Tenant, EntraError> {
+pub(crate) fn find_tenant<'a>(
+    config: &'a Config,
+    tenant_id: &str,
+) -> Result<&'a Tenant, EntraError> {
     if let Some(tenant) = config
         .tenants
         .iter()
@@ -319,7 +322,7 @@ pub(crate) fn is_arm_audience(audience: &str, base_url: &str) -> bool {
 const ENTRA_TIMESTAMP: &[FormatItem<'static>] =
     format_description!("[year]-[month]-[day] [hour]:[minute]:[second]Z");
 
-fn error_response(call: &Call, error: EntraError) -> Response<Body> {
+pub(crate) fn error_response(call: &Call, error: EntraError) -> Response<Body> {
     let trace_id = random_guid();
     // Entra echoes the client's `client-request-id` as the correlation id.
     let correlation_id = call

@@ -34,6 +34,7 @@ mod arm;
 mod asm;
 mod assertion;
 pub mod config;
+mod discovery;
 mod entra;
 mod faults;
 mod pki;
