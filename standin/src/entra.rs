@@ -188,7 +188,10 @@ fn token(call: &Call) -> Result<serde_json::Value, EntraError> {
     })
 }
 
-fn find_tenant<'a>(config: &'a Config, tenant_id: &str) -> Result<&'a Tenant, EntraError> {
+pub(crate) fn find_tenant<'a>(
+    config: &'a Config,
+    tenant_id: &str,
+) -> Result<&'a Tenant, EntraError> {
     if let Some(tenant) = config
         .tenants
         .iter()
@@ -283,7 +286,7 @@ pub(crate) fn is_arm_audience(audience: &str, base_url: &str) -> bool {
 const ENTRA_TIMESTAMP: &[FormatItem<'static>] =
     format_description!("[year]-[month]-[day] [hour]:[minute]:[second]Z");
 
-fn error_response(call: &Call, error: EntraError) -> Response<Body> {
+pub(crate) fn error_response(call: &Call, error: EntraError) -> Response<Body> {
     let trace_id = random_guid();
     // Entra echoes the client's `client-request-id` as the correlation id.
     let correlation_id = call

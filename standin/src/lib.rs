@@ -1,6 +1,7 @@
 //! Test support for certtool: the **Azure stand-in**, a local HTTPS server that answers
-//! as Azure's legacy Service Management (ASM), Entra ID's token endpoint and Azure
-//! Resource Manager (ARM) do, checking credentials for real.
+//! as Azure's legacy Service Management (ASM), Entra ID's token endpoint (and the
+//! discovery documents clients read first) and Azure Resource Manager (ARM) do, checking
+//! credentials for real.
 //!
 //! Azure cannot be reached from our machines or CI, so certtool's online commands are
 //! tested against this server. What it does is documented in `tests/README.md`, with the
@@ -34,6 +35,7 @@ mod arm;
 mod asm;
 mod assertion;
 pub mod config;
+mod discovery;
 mod entra;
 mod entra_error;
 mod faults;

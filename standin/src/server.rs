@@ -20,7 +20,7 @@ use tokio_openssl::SslStream;
 use crate::config::digest_hex;
 use crate::pki::ServerIdentity;
 use crate::state::{random_guid, random_hex, RequestRecord, Service, Shared};
-use crate::{arm, asm, entra, Fault};
+use crate::{arm, asm, discovery, entra, Fault};
 
 /// Response bodies are always complete in memory.
 pub(crate) type Body = Full<Bytes>;
@@ -65,6 +65,9 @@ pub(crate) async fn serve(
             _ = &mut shutdown => break,
             accepted = listener.accept() => {
                 let Ok((tcp, _peer)) = accepted else { continue };
+                // Without it, each connection's first answer waits ~40 ms for the
+                // client's delayed ACK (Nagle), which every benchmark would measure.
+                let _ = tcp.set_nodelay(true);
                 let acceptor = if shared.take_untrusted() { &tls.untrusted } else { &tls.trusted };
                 let Ok(ssl) = Ssl::new(acceptor.context()) else { continue };
                 tokio::spawn(connection(ssl, tcp, shared.clone(), port));
@@ -150,13 +153,14 @@ impl Call<'_> {
 }
 
 /// Which service a path belongs to: ARM under `/subscriptions`, Entra ID under
-/// `/{tenant}/oauth2`, ASM for everything else (`/{subscription}/…`).
+/// `/{tenant}/oauth2` and its discovery documents, ASM for everything else
+/// (`/{subscription}/…`).
 fn service_of(path: &str) -> Service {
     let mut segments = path.split('/').filter(|s| !s.is_empty());
     let first = segments.next().unwrap_or("");
     if first.eq_ignore_ascii_case("subscriptions") {
         Service::Arm
-    } else if segments.next() == Some("oauth2") {
+    } else if segments.next() == Some("oauth2") || discovery::is_discovery(path) {
         Service::Entra
     } else {
         Service::Asm
@@ -232,6 +236,7 @@ async fn handle(
 fn route(service: Service, call: &Call) -> Response<Body> {
     match service {
         Service::Asm => asm::handle(call),
+        Service::Entra if discovery::is_discovery(call.path) => discovery::handle(call),
         Service::Entra => entra::handle(call),
         Service::Arm => arm::handle(call),
     }
@@ -370,6 +375,11 @@ mod tests {
         assert_eq!(service_of("/subscriptions/1"), Service::Arm);
         assert_eq!(service_of("/t/oauth2/v2.0/token"), Service::Entra);
         assert_eq!(service_of("/1/services/hostedservices"), Service::Asm);
+        assert_eq!(
+            service_of("/t/v2.0/.well-known/openid-configuration"),
+            Service::Entra
+        );
+        assert_eq!(service_of("/common/discovery/instance"), Service::Entra);
         assert_eq!(service_of("/"), Service::Asm);
     }
 }
