@@ -12,6 +12,7 @@ mod io;
 mod output;
 mod password;
 mod tls;
+mod version;
 
 use std::process::ExitCode;
 
@@ -35,6 +36,9 @@ enum Command {
     StripPfx(commands::strip_pfx::StripPfxArgs),
     Test(commands::test::TestArgs),
     Import(commands::import::ImportArgs),
+    Completions(commands::completions::CompletionsArgs),
+    #[command(name = "__man", hide = true)]
+    Man(commands::completions::ManArgs),
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
@@ -45,11 +49,13 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::StripPfx(args) => commands::strip_pfx::run(args),
         Command::Test(args) => commands::test::run(args),
         Command::Import(args) => commands::import::run(args),
+        Command::Completions(args) => commands::completions::run(args),
+        Command::Man(args) => commands::completions::man(args),
     }
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli: Cli = version::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
