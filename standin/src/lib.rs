@@ -37,14 +37,15 @@ pub mod config;
 mod entra;
 mod entra_error;
 mod faults;
+mod federated;
 mod pki;
 mod server;
 mod standin;
 mod state;
 
 pub use config::{
-    App, Certificate, ClientSecret, Config, ExpiredCertificateError, HostedService, RoleAssignment,
-    Subscription, SubscriptionState, Tenant,
+    App, Certificate, ClientSecret, Config, ExpiredCertificateError, FederatedCredential,
+    HostedService, OidcIssuer, RoleAssignment, Subscription, SubscriptionState, Tenant,
 };
 pub use faults::{Fault, Times};
 pub use standin::{Options, StandIn};

@@ -9,8 +9,8 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::{
-    App, Certificate, ClientSecret, Config, ExpiredCertificateError, HostedService, RoleAssignment,
-    Subscription, SubscriptionState, Tenant,
+    App, Certificate, ClientSecret, Config, ExpiredCertificateError, FederatedCredential,
+    HostedService, RoleAssignment, Subscription, SubscriptionState, Tenant,
 };
 use crate::StandInError;
 
@@ -27,6 +27,16 @@ pub(super) struct ConfigFile {
     clock_skew_seconds: Option<u64>,
     #[serde(default)]
     permissions_page_size: Option<usize>,
+    #[serde(default)]
+    oidc_issuer: Vec<OidcIssuerFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OidcIssuerFile {
+    issuer: String,
+    /// Path of the JWKS JSON, relative to the configuration file.
+    jwks: PathBuf,
 }
 
 #[derive(Deserialize)]
@@ -66,6 +76,8 @@ struct AppFile {
     enabled: bool,
     #[serde(default)]
     role: Vec<RoleAssignment>,
+    #[serde(default)]
+    federated: Vec<FederatedCredential>,
 }
 
 fn yes() -> bool {
@@ -120,6 +132,13 @@ impl ConfigFile {
         if let Some(seconds) = self.clock_skew_seconds {
             config.clock_skew = Duration::from_secs(seconds);
         }
+        for issuer in self.oidc_issuer {
+            let path = base.join(&issuer.jwks);
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                StandInError::Config(format!("cannot read {}: {e}", path.display()))
+            })?;
+            config = config.oidc_issuer(issuer.issuer, &text)?;
+        }
         for s in self.subscription {
             config.subscriptions.push(Subscription {
                 id: s.id,
@@ -144,6 +163,7 @@ impl ConfigFile {
                         .collect::<Result<_, _>>()?,
                     enabled: a.enabled,
                     roles: a.role,
+                    federated: a.federated,
                 });
             }
             config.tenants.push(tenant);

@@ -112,7 +112,7 @@ impl Report {
                 (failure, error)
             }
             TokenError::Network { failure, attempts } => {
-                let (cause, fix) = failure.explain(url);
+                let (cause, fix) = certtool_core::proxy::explain(&failure, url);
                 let error = CliError::new(
                     ExitKind::Network,
                     format!("could not reach Entra ID ({url})"),
