@@ -18,6 +18,7 @@ mod stdin;
 mod strip_pfx;
 mod test_arm;
 mod test_arm_access;
+mod test_arm_federated;
 mod test_arm_sources;
 mod test_asm;
 mod test_asm_network;
