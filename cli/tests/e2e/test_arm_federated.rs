@@ -20,19 +20,19 @@ use openssl::sign::Signer;
 use crate::support::arm::*;
 use crate::support::*;
 
-const GITHUB: &str = "https://token.actions.githubusercontent.com";
+pub const GITHUB: &str = "https://token.actions.githubusercontent.com";
 const SUBJECT: &str = "repo:contoso/deploy:ref:refs/heads/main";
-const EXCHANGE: &str = "api://AzureADTokenExchange";
+pub const EXCHANGE: &str = "api://AzureADTokenExchange";
 
 /// The external OIDC issuer the tests play.
-struct Issuer {
+pub struct Issuer {
     iss: String,
     key: PKey<Private>,
     kid: String,
 }
 
 impl Issuer {
-    fn new(iss: &str, kid: &str) -> Self {
+    pub fn new(iss: &str, kid: &str) -> Self {
         Issuer {
             iss: iss.into(),
             key: PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap(),
@@ -52,7 +52,17 @@ impl Issuer {
 
     /// A token about `sub` for `aud`, expiring `exp_in` seconds from now.
     fn token(&self, sub: &str, aud: &str, exp_in: i64) -> String {
-        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        self.token_at(
+            sub,
+            aud,
+            time::OffsetDateTime::now_utc().unix_timestamp(),
+            exp_in,
+        )
+    }
+
+    /// A token about `sub` for `aud`, issued at `now` (Unix seconds) and expiring
+    /// `exp_in` seconds later.
+    pub fn token_at(&self, sub: &str, aud: &str, now: i64, exp_in: i64) -> String {
         let header = serde_json::json!({"alg": "RS256", "typ": "JWT", "kid": self.kid});
         let claims = serde_json::json!({
             "iss": self.iss, "sub": sub, "aud": aud,
@@ -76,7 +86,7 @@ impl Issuer {
 
 /// The stand-in with an app that trusts `GITHUB` tokens about `SUBJECT` (and a second
 /// issuer's tokens about `other-subject`), Reader on SUB.
-fn federated_standin(github: &Issuer, other: &Issuer) -> StandIn {
+pub fn federated_standin(github: &Issuer, other: &Issuer) -> StandIn {
     let app = App::new(CLIENT)
         .federated(FederatedCredential::new(GITHUB, SUBJECT))
         .federated(FederatedCredential::new(&other.iss, "other-subject"))
@@ -91,14 +101,14 @@ fn federated_standin(github: &Issuer, other: &Issuer) -> StandIn {
     StandIn::start(config).unwrap()
 }
 
-fn issuers() -> (Issuer, Issuer) {
+pub fn issuers() -> (Issuer, Issuer) {
     (
         Issuer::new(GITHUB, "gh-key-1"),
         Issuer::new("https://oidc.prod-aks.azure.com/tenant-x/", "aks-1"),
     )
 }
 
-fn write_token(dir: &tempfile::TempDir, token: &str) -> std::path::PathBuf {
+pub fn write_token(dir: &tempfile::TempDir, token: &str) -> std::path::PathBuf {
     let path = dir.path().join("token.jwt");
     std::fs::write(&path, format!("{token}\n")).unwrap();
     path
