@@ -203,8 +203,23 @@ secrets = [{ value = "v", expires = "2030-01-01T00:00:00Z" }]
 [[tenant.app.role]]
 scope = "/subscriptions/s1"
 actions = ["*/read"]
+[[tenant.app.federated]]
+issuer = "https://token.actions.githubusercontent.com"
+subject = "repo:o/r:ref:refs/heads/main"
+[[oidc_issuer]]
+issuer = "https://token.actions.githubusercontent.com"
+jwks = "jwks.json"
 "#;
+        std::fs::write(dir.path().join("jwks.json"), r#"{"keys": []}"#).unwrap();
         let config = Config::from_toml_str(text, dir.path()).unwrap();
+        let federated = &config.tenants[0].apps[0].federated[0];
+        assert_eq!(federated.subject, "repo:o/r:ref:refs/heads/main");
+        assert_eq!(
+            federated.audiences,
+            ["api://AzureADTokenExchange"],
+            "the default audience"
+        );
+        assert_eq!(config.oidc_issuers[0].issuer, federated.issuer);
         let sub = &config.subscriptions[0];
         assert_eq!(sub.state, SubscriptionState::Disabled);
         assert_eq!(sub.management_certificates.len(), 1);
@@ -232,6 +247,7 @@ actions = ["*/read"]
             "[[subscription]]\nid = \"s\"\nname = \"n\"\nmanagement_certificates = [\"missing.cer\"]\n",
             "[[tenant]]\nid = \"t\"\n[[tenant.app]]\nclient_id = \"c\"\nsecrets = [{ value = \"a\", value_env = \"B\" }]\n",
             "[[tenant]]\nid = \"t\"\n[[tenant.app]]\nclient_id = \"c\"\nsecrets = [{ value = \"a\", expires = \"tomorrow\" }]\n",
+            "[[oidc_issuer]]\nissuer = \"i\"\njwks = \"missing.json\"\n",
         ];
         for text in bad {
             assert!(
