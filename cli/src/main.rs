@@ -9,6 +9,7 @@ mod commands;
 mod envfile;
 mod error;
 mod io;
+mod log;
 mod output;
 mod password;
 mod tls;
@@ -24,6 +25,8 @@ use crate::error::CliError;
 #[derive(Parser, Debug)]
 #[command(name = "certtool", version, about, long_about = None)]
 struct Cli {
+    #[command(flatten)]
+    log: log::LogArgs,
     #[command(subcommand)]
     command: Command,
 }
@@ -56,6 +59,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
 
 fn main() -> ExitCode {
     let cli: Cli = version::parse();
+    log::init(cli.log);
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

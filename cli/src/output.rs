@@ -27,13 +27,16 @@ pub enum TextTo {
 }
 
 /// Prints `report`: pretty JSON on stdout with `--output json`, else `text(report)` on
-/// `text_to`.
+/// `text_to` (nothing with `-q`).
 pub fn emit<R: Serialize>(
     format: OutputFormat,
     report: &R,
     text_to: TextTo,
     text: impl FnOnce(&R) -> String,
 ) -> Result<(), CliError> {
+    if crate::log::quiet() && format == OutputFormat::Text {
+        return Ok(());
+    }
     match (format, text_to) {
         (OutputFormat::Json, _) => {
             let mut json = serde_json::to_string_pretty(report).expect("serializable");
@@ -46,4 +49,30 @@ pub fn emit<R: Serialize>(
             Ok(())
         }
     }
+}
+
+/// The words `-o` takes in the Azure CLI (`az … -o json`) and in certtool's `--output`.
+const FORMAT_WORDS: &[&str] = &[
+    "json", "jsonc", "yaml", "yamlc", "table", "tsv", "none", "text",
+];
+
+/// Refuses `-o json` and its kin: `-o` names the file to write here, and an az habit
+/// would silently write a file called `json`. A path that says it is one (`./json`) is
+/// taken as meant.
+pub fn guard_out(out: Option<&std::path::Path>) -> Result<(), CliError> {
+    let Some(word) = out.and_then(|p| p.to_str()) else {
+        return Ok(());
+    };
+    let Some(format) = FORMAT_WORDS.iter().find(|w| w.eq_ignore_ascii_case(word)) else {
+        return Ok(());
+    };
+    Err(CliError::usage(format!(
+        "-o/--out {word}: this would write a file named {word:?}"
+    ))
+    .cause(format!(
+        "-o names the file to write; in az, -o {format} picks the output format"
+    ))
+    .fix(format!(
+        "for a {format} report use --output {format} (where the command has it); to write a file named {word} pass -o ./{word}"
+    )))
 }

@@ -11,6 +11,7 @@ use serde::Serialize;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
+use crate::redact;
 
 /// How to build a client.
 #[derive(Clone, Default)]
@@ -263,11 +264,45 @@ where
             .base_delay
             .saturating_mul(1 << (attempt - 1).min(16))
             .min(policy.max_delay);
-        match make().send().await {
+        let (client, request) = make().build_split();
+        let request = match request {
+            Ok(request) => request,
+            Err(err) => return Err((classify(&err), attempt)),
+        };
+        let (method, url) = (request.method().clone(), redact::url_for_log(request.url()));
+        let sent_id = request
+            .headers()
+            .get("client-request-id")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("-")
+            .to_owned();
+        tracing::debug!(target: "certtool::http", "{method} {url} attempt {attempt}; request headers: {}", redact::headers_for_log(request.headers()));
+        let started = std::time::Instant::now();
+        let sent = client.execute(request).await;
+        let elapsed_ms = started.elapsed().as_millis();
+        match &sent {
+            Ok(response) => {
+                let header = |name: &str| {
+                    response
+                        .headers()
+                        .get(name)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-")
+                };
+                tracing::info!(target: "certtool::http", "{method} {url} -> {} in {elapsed_ms} ms (x-ms-request-id: {}, client-request-id: {})", response.status().as_u16(), header("x-ms-request-id"), sent_id);
+                tracing::debug!(target: "certtool::http", "response headers: {}", redact::headers_for_log(response.headers()));
+            }
+            Err(err) => {
+                let failure = classify(err);
+                tracing::info!(target: "certtool::http", "{method} {url} -> no answer after {elapsed_ms} ms ({:?}): {}", failure.kind, failure.detail);
+            }
+        }
+        match sent {
             Ok(response) => {
                 if attempt <= policy.retries && retryable_status(response.status()) {
                     let wait = retry_after(response.headers(), policy.max_delay).unwrap_or(backoff);
                     drop(response);
+                    tracing::info!(target: "certtool::http", "retrying in {} ms", wait.as_millis());
                     tokio::time::sleep(wait).await;
                     continue;
                 }
@@ -279,6 +314,7 @@ where
             Err(err) => {
                 let failure = classify(&err);
                 if attempt <= policy.retries && failure.kind == FailureKind::ConnectionReset {
+                    tracing::info!(target: "certtool::http", "retrying in {} ms", backoff.as_millis());
                     tokio::time::sleep(backoff).await;
                     continue;
                 }

@@ -44,7 +44,9 @@ pub mod inspect;
 pub mod keys;
 pub mod limits;
 pub mod pfx;
+pub mod proxy;
 pub mod publishsettings;
+pub mod redact;
 pub mod secret;
 pub mod x509;
 

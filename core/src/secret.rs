@@ -25,7 +25,9 @@ impl std::fmt::Debug for Secret {
 
 impl Secret {
     /// Wraps a value the caller already holds (an environment variable's value, say).
+    /// The value is registered with [`crate::redact`], so no log line can show it.
     pub fn new(value: String) -> Self {
+        crate::redact::register(&value);
         Secret(Zeroizing::new(value))
     }
 

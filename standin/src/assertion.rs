@@ -279,7 +279,7 @@ const ISO: &[FormatItem<'static>] =
 const US_DATE: &[FormatItem<'static>] =
     format_description!("[month]/[day]/[year] [hour]:[minute]:[second]");
 
-fn iso(t: OffsetDateTime) -> String {
+pub(crate) fn iso(t: OffsetDateTime) -> String {
     t.format(ISO).unwrap_or_default()
 }
 

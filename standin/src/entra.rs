@@ -118,6 +118,13 @@ fn token(call: &Call) -> Result<serde_json::Value, EntraError> {
     let now = call.shared.now();
     let token_url = format!("{}{}", call.base_url, call.path);
     match (field("client_assertion"), field("client_secret")) {
+        (Some(jwt), _) if crate::federated::is_federated(jwt, app) => {
+            if field("client_assertion_type") != Some(JWT_BEARER) {
+                return Err(EntraError::missing("client_assertion_type"));
+            }
+            let skew = time::Duration::try_from(config.clock_skew).unwrap_or(time::Duration::ZERO);
+            crate::federated::verify(jwt, app, &config.oidc_issuers, now, skew)?;
+        }
         (Some(jwt), _) => {
             if field("client_assertion_type") != Some(JWT_BEARER) {
                 return Err(EntraError::missing("client_assertion_type"));

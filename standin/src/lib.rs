@@ -39,14 +39,15 @@ mod discovery;
 mod entra;
 mod entra_error;
 mod faults;
+mod federated;
 mod pki;
 mod server;
 mod standin;
 mod state;
 
 pub use config::{
-    App, Certificate, ClientSecret, Config, ExpiredCertificateError, HostedService, RoleAssignment,
-    Subscription, SubscriptionState, Tenant,
+    App, Certificate, ClientSecret, Config, ExpiredCertificateError, FederatedCredential,
+    HostedService, OidcIssuer, RoleAssignment, Subscription, SubscriptionState, Tenant,
 };
 pub use faults::{Fault, Times};
 pub use standin::{Options, StandIn};

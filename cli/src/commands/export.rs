@@ -58,6 +58,7 @@ pub struct ExportArgs {
 
 /// Runs `certtool export`.
 pub fn run(args: ExportArgs) -> Result<(), CliError> {
+    crate::output::guard_out(args.out.as_deref())?;
     let source = Source::parse(&args.input);
     let sink = args.out.as_deref().map(Sink::parse).unwrap_or(Sink::Stdout);
     let binary = args.format == ExportFormat::Cer;

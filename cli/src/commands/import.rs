@@ -107,7 +107,7 @@ fn password(args: &PublishsettingsArgs) -> Result<Secret, CliError> {
 fn publishsettings(args: PublishsettingsArgs) -> Result<(), CliError> {
     let profile = Profile::from(args.profile);
     if profile == Profile::None {
-        eprintln!(
+        crate::log::note!(
             "warning: --profile none stores the private keys unencrypted and without a MAC; \
              Java (keytool, JVM apps) silently drops keys stored this way"
         );

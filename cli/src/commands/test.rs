@@ -12,10 +12,13 @@ pub struct TestArgs {
 }
 
 /// The credentials `test` can check.
+// Parsed once per run: the size of the flag structs does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 pub enum TestCommand {
     Asm(super::test_asm::TestAsmArgs),
-    /// A service principal (certificate or secret) against Entra ID and Resource Manager.
+    /// A service principal (certificate, secret or federated token) against Entra ID and
+    /// Resource Manager.
     Arm(super::test_arm::TestArmArgs),
 }
 

@@ -105,7 +105,7 @@ pub fn run(args: TestAsmArgs) -> Result<(), CliError> {
     };
     for identity in &identities {
         for warning in &identity.check.warnings {
-            eprintln!("warning: {} ({})", warning, identity.check.source);
+            crate::log::note!("warning: {} ({})", warning, identity.check.source);
         }
     }
     let report = execute::execute(&args, &options, identities)?;
@@ -117,7 +117,7 @@ fn subscriptions_from_flags_or_env(args: &TestAsmArgs) -> Result<Vec<String>, Cl
     let ids = subscription_ids(args.subscription.iter().map(String::as_str))?;
     if ids.is_empty() && args.publishsettings.is_none() {
         if let Some(found) = EnvLookup::default().first(SUBSCRIPTION_ENV) {
-            eprintln!("certtool: using the subscription id(s) in {}", found.name);
+            crate::log::note!("certtool: using the subscription id(s) in {}", found.name);
             return Ok(subscription_ids([found.value.as_str()])?);
         }
     }
@@ -139,7 +139,7 @@ fn from_certificate(
         Some(path) => path.clone(),
         None => match EnvLookup::default().first(CERT_ENV) {
             Some(found) => {
-                eprintln!("certtool: using the certificate file in {}", found.name);
+                crate::log::note!("certtool: using the certificate file in {}", found.name);
                 PathBuf::from(found.value.as_str())
             }
             None => {

@@ -72,7 +72,7 @@ pub struct SubscriptionReport {
 
 /// A diagnosis for a request that got no HTTP answer, one per failure class.
 pub fn unreachable_diagnosis(failure: &Failure, url: &str) -> Diagnosis {
-    let (cause, fix) = failure.explain(url);
+    let (cause, fix) = crate::proxy::explain(failure, url);
     let code = match failure.kind {
         FailureKind::Dns => "DnsFailure",
         FailureKind::Connect => "ConnectFailure",

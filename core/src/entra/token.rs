@@ -8,6 +8,7 @@ use serde_json::Value;
 use zeroize::Zeroizing;
 
 use super::assertion::ClientAssertion;
+use super::federated::FederatedToken;
 use crate::diagnose::{self, Diagnosis};
 use crate::http::{send_with_retry, Failure, RetryPolicy};
 use crate::secret::Secret;
@@ -22,6 +23,9 @@ pub enum ClientCredential<'a> {
     /// a retried request needs a fresh one. Give at least `policy.retries + 1`; the last
     /// is reused if they run out.
     Assertions(&'a [ClientAssertion]),
+    /// A federated token from another OIDC provider, sent as the client assertion (the
+    /// same one on every attempt: it is not ours to re-sign).
+    Federated(&'a FederatedToken),
 }
 
 /// One token request.
@@ -166,6 +170,7 @@ pub fn parse_token(body: &[u8]) -> Option<AccessToken> {
     if token.is_empty() {
         return None;
     }
+    crate::redact::register(token);
     let expires_in = match value.get("expires_in")? {
         Value::Number(n) => n.as_u64()?,
         Value::String(s) => s.trim().parse().ok()?,
@@ -205,6 +210,10 @@ pub async fn request_token(
                     form.push(("client_assertion_type", JWT_BEARER));
                     form.push(("client_assertion", a.expose()));
                 }
+            }
+            ClientCredential::Federated(token) => {
+                form.push(("client_assertion_type", JWT_BEARER));
+                form.push(("client_assertion", token.expose()));
             }
         }
         http.post(request.token_url)
@@ -296,7 +305,7 @@ mod tests {
     /// reaches a diagnosis whose words fit the row (decided on `error_codes` alone).
     #[test]
     fn every_aadsts_row_is_diagnosed_from_the_error_json() {
-        let rows: [(u32, &str); 15] = [
+        let rows: [(u32, &str); 19] = [
             (90002, "tenant was not found"),
             (900023, "malformed"),
             (700016, "client (application) ID"),
@@ -312,6 +321,10 @@ mod tests {
             (700025, "public client"),
             (1000502, "validity period"),
             (500011, "resource principal"),
+            (70021, "issuer, subject and audience"),
+            (700211, "issuer"),
+            (700212, "audience"),
+            (700213, "subject"),
         ];
         for (code, words) in rows {
             let body = serde_json::json!({

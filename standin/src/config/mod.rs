@@ -17,7 +17,7 @@ mod tenant;
 pub(crate) use certificate::digest_hex;
 pub use certificate::Certificate;
 pub use subscription::{HostedService, Subscription, SubscriptionState};
-pub use tenant::{App, ClientSecret, RoleAssignment, Tenant};
+pub use tenant::{App, ClientSecret, FederatedCredential, RoleAssignment, Tenant};
 
 /// The whole stand-in configuration.
 #[derive(Clone, Debug)]
@@ -35,6 +35,19 @@ pub struct Config {
     /// Page size of ARM's permissions list; more entries than this are paged with
     /// `nextLink`. `None` lists all at once.
     pub permissions_page_size: Option<usize>,
+    /// External OIDC issuers whose tokens federated credentials accept, with their keys.
+    pub oidc_issuers: Vec<OidcIssuer>,
+}
+
+/// An external OpenID Connect issuer and its signing keys (a JWKS), as Entra ID would
+/// fetch them from the issuer's `jwks_uri`.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct OidcIssuer {
+    /// `iss`, exactly as in the tokens.
+    pub issuer: String,
+    /// The JWKS document (`{"keys": [{"kty": "RSA", "kid", "n", "e"}, …]}`).
+    pub jwks: serde_json::Value,
 }
 
 impl Default for Config {
@@ -45,6 +58,7 @@ impl Default for Config {
             expired_certificate_error: ExpiredCertificateError::default(),
             clock_skew: Duration::from_secs(300),
             permissions_page_size: None,
+            oidc_issuers: Vec::new(),
         }
     }
 }
@@ -84,6 +98,24 @@ impl Config {
     pub fn permissions_page_size(mut self, size: usize) -> Self {
         self.permissions_page_size = Some(size.max(1));
         self
+    }
+
+    /// Trusts `issuer`'s tokens, verified with the keys of `jwks` (a JWKS JSON document).
+    pub fn oidc_issuer(
+        mut self,
+        issuer: impl Into<String>,
+        jwks: &str,
+    ) -> Result<Self, StandInError> {
+        let jwks: serde_json::Value = serde_json::from_str(jwks)
+            .map_err(|e| StandInError::Config(format!("the JWKS is not JSON: {e}")))?;
+        if !jwks.get("keys").is_some_and(serde_json::Value::is_array) {
+            return Err(StandInError::Config("the JWKS has no \"keys\" list".into()));
+        }
+        self.oidc_issuers.push(OidcIssuer {
+            issuer: issuer.into(),
+            jwks,
+        });
+        Ok(self)
     }
 
     /// Chooses the answer to an assertion signed by an expired registered certificate.

@@ -5,7 +5,7 @@
 use base64::Engine;
 use certtool_core::arm::{builtin_role, is_path_segment, parse_role_definition, Requirement};
 use certtool_core::cloud::Cloud;
-use certtool_core::entra::{check_certificate, SigningAlg};
+use certtool_core::entra::{check_certificate, FederatedToken, SigningAlg};
 use certtool_core::ids::subscription_ids;
 use certtool_core::secret::Secret;
 use certtool_core::x509::{rfc3339, subject_string, thumbprint_sha1, thumbprint_sha256, validity};
@@ -32,6 +32,22 @@ const CREDENTIAL_VARS: &[&str] = &[
     "ARM_CLIENT_SECRET",
     "ARM_CLIENT_CERTIFICATE_PATH",
     "ARM_CLIENT_CERTIFICATE",
+];
+/// Files or values holding a federated token, in this order: azure-identity's, then
+/// Terraform's.
+const FEDERATED_VARS: &[&str] = &[
+    "AZURE_FEDERATED_TOKEN_FILE",
+    "ARM_OIDC_TOKEN",
+    "ARM_OIDC_TOKEN_FILE_PATH",
+];
+/// Where a token can be requested (URL, bearer token): GitHub Actions' own variables, then
+/// Terraform's names for the same thing.
+const OIDC_REQUEST_VARS: &[(&str, &str)] = &[
+    (
+        "ACTIONS_ID_TOKEN_REQUEST_URL",
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+    ),
+    ("ARM_OIDC_REQUEST_URL", "ARM_OIDC_REQUEST_TOKEN"),
 ];
 const PASSWORD_VARS: &[&str] = &[
     "AZURE_CLIENT_CERTIFICATE_PASSWORD",
@@ -63,12 +79,28 @@ pub struct CertificateFacts {
     pub not_after: String,
 }
 
-/// The secret or the certificate.
+/// The secret, the certificate or the federated token.
 pub enum Credential {
     /// A client secret.
     Secret(Secret),
     /// A certificate with its key.
     Certificate(Box<CertificateCredential>),
+    /// A federated token, or where to ask for one.
+    Federated(FederatedSource),
+}
+
+/// A federated token in hand, or the GitHub Actions (or Terraform-style) request URL and
+/// bearer token to ask for one with.
+pub enum FederatedSource {
+    /// Read from a file or a variable.
+    Token(Box<FederatedToken>),
+    /// To be requested before signing in.
+    Request {
+        /// `ACTIONS_ID_TOKEN_REQUEST_URL` (or `ARM_OIDC_REQUEST_URL`).
+        url: String,
+        /// `ACTIONS_ID_TOKEN_REQUEST_TOKEN` (or `ARM_OIDC_REQUEST_TOKEN`).
+        token: Secret,
+    },
 }
 
 /// Everything resolved.
@@ -87,7 +119,7 @@ pub struct Plan {
 }
 
 fn note(sources: &mut Vec<(String, String)>, what: &str, origin: String) {
-    eprintln!("certtool: {what} from {origin}");
+    crate::log::note!("certtool: {what} from {origin}");
     sources.push((what.to_string(), origin));
 }
 
@@ -168,7 +200,7 @@ pub fn resolve(args: &TestArmArgs, now: OffsetDateTime) -> Result<Plan, CliError
     let cloud = resolve_cloud(args, &env, &mut sources)?;
     let requirements = requirements(args)?;
     let (credential, credential_source) = resolve_credential(args, &env, now)?;
-    eprintln!("certtool: credential from {credential_source}");
+    crate::log::note!("certtool: credential from {credential_source}");
     sources.push(("credential".into(), credential_source.clone()));
     let send_x5c = args.send_x5c
         || env
@@ -291,11 +323,21 @@ fn resolve_credential(
         let cert = certificate(&data, &source.name(), args, env, now)?;
         return Ok((cert, format!("{} (--cert)", source.name())));
     }
+    if let Some(path) = &args.federated_token_file {
+        let source = Source::parse(path);
+        let token = federated_token(&source.read()?, &source.name())?;
+        return Ok((token, format!("{} (--federated-token-file)", source.name())));
+    }
     let Some(found) = env.first(CREDENTIAL_VARS) else {
-        return Err(CliError::usage("no credential given").fix(
-            "pass --cert FILE, --secret-env VAR or --secret-file PATH, or set AZURE_CLIENT_SECRET / \
-             AZURE_CLIENT_CERTIFICATE_PATH (or Terraform's ARM_CLIENT_SECRET / ARM_CLIENT_CERTIFICATE_PATH / ARM_CLIENT_CERTIFICATE)",
-        ));
+        return match federated_from_env(env)? {
+            Some(found) => Ok(found),
+            None => Err(CliError::usage("no credential given").fix(
+                "pass --cert FILE, --secret-env VAR, --secret-file PATH or --federated-token-file FILE, or set \
+                 AZURE_CLIENT_SECRET / AZURE_CLIENT_CERTIFICATE_PATH / AZURE_FEDERATED_TOKEN_FILE (or Terraform's \
+                 ARM_CLIENT_SECRET / ARM_CLIENT_CERTIFICATE_PATH / ARM_CLIENT_CERTIFICATE / ARM_OIDC_TOKEN / \
+                 ARM_OIDC_TOKEN_FILE_PATH); in GitHub Actions give the job `permissions: id-token: write`",
+            )),
+        };
     };
     let origin = found.origin.to_string();
     match found.name {
@@ -327,6 +369,66 @@ fn resolve_credential(
             Ok((cert, format!("{} ({origin})", source.name())))
         }
     }
+}
+
+/// A federated token from the environment or the `.env` file: a file or value first,
+/// else a request URL with its bearer token.
+fn federated_from_env(env: &EnvLookup) -> Result<Option<(Credential, String)>, CliError> {
+    if let Some(found) = env.first(FEDERATED_VARS) {
+        let origin = found.origin.to_string();
+        if found.name == "ARM_OIDC_TOKEN" {
+            let token = federated_token(found.value.as_bytes(), found.name)?;
+            return Ok(Some((token, format!("{origin} (value not shown)"))));
+        }
+        let path = std::path::PathBuf::from(found.value.trim());
+        let source = Source::parse(&path);
+        let token = federated_token(&source.read()?, &source.name())?;
+        return Ok(Some((token, format!("{} ({origin})", source.name()))));
+    }
+    for (url_var, token_var) in OIDC_REQUEST_VARS {
+        let Some(url) = env.first(&[url_var]) else {
+            continue;
+        };
+        let Some(token) = env.first(&[token_var]) else {
+            return Err(CliError::usage(format!(
+                "{} is set but {token_var} is not",
+                url.origin
+            ))
+            .fix("in GitHub Actions, give the job `permissions: id-token: write` so the runner sets both"));
+        };
+        let request_url = url.value.trim().to_string();
+        if !request_url.starts_with("https://") && !request_url.starts_with("http://") {
+            return Err(CliError::usage(format!("{} is not a URL", url.origin)));
+        }
+        let source = format!(
+            "a token requested from {} with {} (audience {})",
+            url.origin,
+            token.origin,
+            certtool_core::entra::TOKEN_EXCHANGE_AUDIENCE
+        );
+        return Ok(Some((
+            Credential::Federated(FederatedSource::Request {
+                url: request_url,
+                token: Secret::new(token.value.to_string()),
+            }),
+            source,
+        )));
+    }
+    Ok(None)
+}
+
+/// Reads a federated token (a JWT) from file or variable contents.
+fn federated_token(data: &[u8], name: &str) -> Result<Credential, CliError> {
+    let text = std::str::from_utf8(data).map_err(|_| {
+        CliError::new(
+            ExitKind::Input,
+            format!("{name}: the federated token is not text"),
+        )
+    })?;
+    let token = FederatedToken::parse(text, name)?;
+    Ok(Credential::Federated(FederatedSource::Token(Box::new(
+        token,
+    ))))
 }
 
 fn secret(value: zeroize::Zeroizing<String>) -> Credential {

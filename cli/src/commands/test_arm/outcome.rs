@@ -7,7 +7,7 @@ use certtool_core::ids::is_guid;
 use certtool_core::x509::rfc3339;
 use time::OffsetDateTime;
 
-use super::inputs::{Credential, Plan};
+use super::inputs::{Credential, FederatedSource, Plan};
 use super::report::{Report, TokenFailure, TokenReport};
 use crate::error::{CliError, ExitKind};
 
@@ -42,7 +42,24 @@ impl Report {
                         fix = format!("{fix}; or try --alg rs256 if the app expects the SHA-1 x5t");
                     }
                 }
-                if aad.has_code(700024) || aad.has_code(1000502) {
+                let federated = match &plan.credential {
+                    Credential::Federated(FederatedSource::Token(token)) => Some(&token.claims),
+                    _ => None,
+                };
+                if let Some(claims) = federated {
+                    if aad.has_code(700024) {
+                        cause = format!(
+                            "the federated token is outside its valid time range (it expires {}; local clock: {})",
+                            claims.expires.as_deref().unwrap_or("(no exp)"),
+                            rfc3339(now)
+                        );
+                        fix = "get a fresh token right before signing in (GitHub Actions and Kubernetes tokens live minutes to an hour; a token file must be the one the platform keeps refreshing)".into();
+                    }
+                    cause = format!(
+                        "{cause}; certtool sent a federated token with {}",
+                        claims.describe()
+                    );
+                } else if aad.has_code(700024) || aad.has_code(1000502) {
                     cause = format!("{cause}; local clock: {}", rfc3339(now));
                     fix = format!("{fix}; check that NTP keeps this machine's time");
                 }
@@ -112,7 +129,7 @@ impl Report {
                 (failure, error)
             }
             TokenError::Network { failure, attempts } => {
-                let (cause, fix) = failure.explain(url);
+                let (cause, fix) = certtool_core::proxy::explain(&failure, url);
                 let error = CliError::new(
                     ExitKind::Network,
                     format!("could not reach Entra ID ({url})"),
