@@ -5,6 +5,13 @@
 //! formats them, passes the line through the redaction layer
 //! ([`certtool_core::redact::redact`]) and only then writes it. Nothing reaches stderr
 //! without going through that layer.
+//!
+//! Why not `tracing-subscriber`'s fmt layer: it writes each event as soon as it has
+//! formatted it, and redaction must see the whole finished line (a secret can be split
+//! across fields or sit inside a formatted header list). What certtool needs of a
+//! subscriber is small — level filter, certtool's own targets, one line per event, no
+//! spans — so it is written here (about 150 lines) instead of adding that crate and its
+//! dependencies for one writer hook.
 
 use std::fmt::Write as _;
 use std::io::Write as _;

@@ -397,8 +397,12 @@ fn federated_from_env(env: &EnvLookup) -> Result<Option<(Credential, String)>, C
             .fix("in GitHub Actions, give the job `permissions: id-token: write` so the runner sets both"));
         };
         let request_url = url.value.trim().to_string();
-        if !request_url.starts_with("https://") && !request_url.starts_with("http://") {
-            return Err(CliError::usage(format!("{} is not a URL", url.origin)));
+        if !request_url.starts_with("https://") && !is_loopback_http(&request_url) {
+            return Err(CliError::usage(format!(
+                "{} is not an https:// URL (plain http only to this machine)",
+                url.origin
+            ))
+            .fix("the request token is a credential: give the runner's https:// token endpoint"));
         }
         let source = format!(
             "a token requested from {} with {} (audience {})",
@@ -415,6 +419,23 @@ fn federated_from_env(env: &EnvLookup) -> Result<Option<(Credential, String)>, C
         )));
     }
     Ok(None)
+}
+
+/// Plain `http://` is accepted only for this machine (a local token service, the tests):
+/// the request token must never cross a network in the clear.
+fn is_loopback_http(url: &str) -> bool {
+    let Some(rest) = url.strip_prefix("http://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => authority.split(':').next().unwrap_or(""),
+    };
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Reads a federated token (a JWT) from file or variable contents.
@@ -466,4 +487,19 @@ fn certificate(
         chain: bundle.chain(),
         facts,
     })))
+}
+
+#[cfg(test)]
+mod loopback_tests {
+    use super::is_loopback_http;
+
+    #[test]
+    fn plain_http_only_to_this_machine() {
+        assert!(is_loopback_http("http://127.0.0.1:8080/token?x=1"));
+        assert!(is_loopback_http("http://localhost/token"));
+        assert!(is_loopback_http("http://[::1]:9/t"));
+        assert!(!is_loopback_http("http://token.actions.example.com/t"));
+        assert!(!is_loopback_http("http://127.0.0.1.evil.example/t"));
+        assert!(!is_loopback_http("https://127.0.0.1/t"));
+    }
 }
