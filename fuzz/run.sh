@@ -65,11 +65,14 @@ seed publishsettings "$root"/fixtures/publishsettings/*.publishsettings \
     "$vectors"/asm/*.publishsettings
 seed asm_xml "$vectors"/asm/*.xml
 
-dict_for() {
+# Per-target options: dictionaries, and for pfx_built (whose input is a structure, not
+# a file) full-length inputs from the start instead of libFuzzer's slow length ramp.
+options_for() {
     case $1 in
         publishsettings | asm_xml) echo "-dict=$root/fuzz/dict/xml.dict" ;;
         entra_json | arm_json) echo "-dict=$root/fuzz/dict/json.dict" ;;
         envfile) echo "-dict=$root/fuzz/dict/env.dict" ;;
+        pfx_built) echo "-len_control=0 -max_len=4096" ;;
     esac
 }
 
@@ -87,7 +90,7 @@ for t in "${targets[@]}"; do
     start=$(date +%s)
     status=0
     # shellcheck disable=SC2046
-    nice -n 10 "$bin_dir/$t" "$root/fuzz/corpus/$t" $(dict_for "$t") \
+    nice -n 10 "$bin_dir/$t" "$root/fuzz/corpus/$t" $(options_for "$t") \
         -max_total_time="$seconds" -timeout="$timeout" -rss_limit_mb="$rss" \
         -artifact_prefix="$artifacts/" -print_final_stats=1 \
         >"$logs/$t.log" 2>&1 || status=$?
