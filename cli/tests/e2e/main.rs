@@ -12,6 +12,7 @@ mod help;
 mod import;
 mod inspect;
 mod real_vectors;
+mod security_net;
 mod snapshot;
 mod stdin;
 mod strip_pfx;
