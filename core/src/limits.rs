@@ -31,6 +31,13 @@ pub const MAX_ASM_PAGES: usize = 1000;
 /// Pages of ARM's permissions list followed: more means a loop, not a long list.
 pub const MAX_ARM_PAGES: usize = 200;
 
+/// The largest HTTP response body certtool reads, from any service (ASM, the token
+/// endpoint, ARM, and anything added later). Real answers are kilobytes (a List Hosted
+/// Services page of a large subscription is well under 1 MiB); bodies are read as they
+/// arrive and the read stops at this size, so a hostile endpoint cannot make certtool
+/// hold more than this in memory. Exceeding it is a service failure (exit 7).
+pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+
 /// Why an iteration count is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IterationLimit {

@@ -11,8 +11,8 @@ use serde::Serialize;
 use super::report::{unreachable_diagnosis, SubscriptionReport, Verdict};
 use super::xml::{self, AsmError, HostedService, SubscriptionInfo};
 use crate::diagnose::{self, Diagnosis};
-use crate::http::{send_with_retry, Failure, RetryPolicy};
-use crate::limits::{MAX_ASM_PAGES, MAX_ASM_REDIRECTS};
+use crate::http::{read_body, send_with_retry, Failure, RetryPolicy};
+use crate::limits::{MAX_ASM_PAGES, MAX_ASM_REDIRECTS, MAX_BODY_BYTES};
 
 /// The `x-ms-version` certtool sends: what the Python and Go SDKs sent (`docs/azure.md`
 /// "ASM (Service Management)").
@@ -197,10 +197,13 @@ impl AsmClient {
                 url = next;
                 continue;
             }
-            let body = response.text().await.map_err(|e| AsmFailure::Unreachable {
-                url: url.to_string(),
-                failure: crate::http::classify(&e),
-            })?;
+            let body = read_body(response, MAX_BODY_BYTES)
+                .await
+                .map_err(|failure| AsmFailure::Unreachable {
+                    url: url.to_string(),
+                    failure,
+                })?;
+            let body = String::from_utf8_lossy(&body).into_owned();
             if status == StatusCode::OK {
                 return Ok((body, header(&headers, "x-ms-continuation-token")));
             }

@@ -80,6 +80,7 @@ pub fn unreachable_diagnosis(failure: &Failure, url: &str) -> Diagnosis {
         FailureKind::TlsHandshake => "TlsHandshakeFailed",
         FailureKind::Timeout => "Timeout",
         FailureKind::ConnectionReset => "ConnectionReset",
+        FailureKind::BodyTooLarge => "ResponseTooLarge",
         FailureKind::Other => "RequestFailed",
     };
     Diagnosis {
