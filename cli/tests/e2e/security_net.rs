@@ -4,7 +4,7 @@
 
 use crate::support::arm::*;
 use crate::support::*;
-use certtool_standin::{Fault, Times};
+use certtool_standin::{Fault, StandIn, Times};
 
 /// Hole 12: after AADSTS7000215 the rejected secret was `stat`ed to see whether it named
 /// a file. A value that is an existing file's name but has no path shape gets no hint
@@ -100,4 +100,144 @@ fn an_arm_body_over_the_cap_is_refused_naming_the_limit() {
     );
     run.assert_code(EXIT_NETWORK)
         .assert_stderr_contains("limit of 16 MiB for a response body");
+}
+
+/// An env file naming the stand-in, which is no known cloud's host, as the authority
+/// host (the stand-in answers tokens only for the host the ARM scope names, so it is named
+/// as --arm-endpoint names it).
+fn env_file_naming(standin: &StandIn, dir: &std::path::Path) -> std::path::PathBuf {
+    let file = dir.join(".env");
+    std::fs::write(
+        &file,
+        format!(
+            "AZURE_AUTHORITY_HOST={}\nAZURE_TENANT_ID={TENANT}\n",
+            standin.url()
+        ),
+    )
+    .unwrap();
+    file
+}
+
+/// `test arm` with only the ARM endpoint chosen on the command line: the authority host
+/// comes from wherever certtool finds it.
+fn test_arm_from_env_file(
+    standin: &StandIn,
+    env_file: &std::path::Path,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> Run {
+    let arm = format!("{}/", standin.url());
+    let mut args = vec![
+        "test",
+        "arm",
+        "--arm-endpoint",
+        &arm,
+        "--ca-file",
+        s(standin.ca_pem_path()),
+        "--env-file",
+        s(env_file),
+        "--client-id",
+        CLIENT,
+        "--subscription",
+        SUB,
+        "--secret-env",
+        "S",
+        "--timeout",
+        "10",
+    ];
+    args.extend_from_slice(extra);
+    let mut env = env.to_vec();
+    env.push(("S", SECRET));
+    certtool_with(&args, &env, None)
+}
+
+/// Hole 1: an `--env-file` that names an authority host which is not a known cloud's is
+/// refused before any request (the old code POSTed the secret there: exit 0, and the
+/// stand-in's log held the token request).
+#[test]
+fn an_env_file_cannot_send_the_secret_to_another_host() {
+    let standin = start(reader_app());
+    let dir = tempfile::tempdir().unwrap();
+    let env_file = env_file_naming(&standin, dir.path());
+    let run = test_arm_from_env_file(&standin, &env_file, &[], &[]);
+    run.assert_code(EXIT_USAGE)
+        .assert_stderr_contains(&format!("AZURE_AUTHORITY_HOST in {}", s(&env_file)))
+        .assert_stderr_contains(standin.url())
+        .assert_stderr_contains("--authority-host")
+        .assert_stderr_contains("--allow-env-file-endpoints");
+    assert_no_secrets(&run);
+    assert!(
+        standin.requests().is_empty(),
+        "a request reached the host the env file named"
+    );
+}
+
+/// Hole 1, the ways a user chooses the host: the opt-in flag, or the process environment.
+#[test]
+fn an_env_file_endpoint_is_used_when_the_user_opts_in() {
+    let standin = start(reader_app());
+    let dir = tempfile::tempdir().unwrap();
+    let env_file = env_file_naming(&standin, dir.path());
+    test_arm_from_env_file(&standin, &env_file, &["--allow-env-file-endpoints"], &[])
+        .assert_code(EXIT_OK);
+    let token_posts = |s: &StandIn| {
+        s.requests()
+            .iter()
+            .filter(|r| r.path.ends_with("/oauth2/v2.0/token"))
+            .count()
+    };
+    assert_eq!(token_posts(&standin), 1);
+
+    let empty = dir.path().join("empty.env");
+    std::fs::write(&empty, format!("AZURE_TENANT_ID={TENANT}\n")).unwrap();
+    test_arm_from_env_file(
+        &standin,
+        &empty,
+        &[],
+        &[("AZURE_AUTHORITY_HOST", standin.url())],
+    )
+    .assert_code(EXIT_OK);
+    assert_eq!(token_posts(&standin), 2);
+}
+
+/// Hole 1, `.publishsettings`: a ServiceManagementUrl that is not a known cloud's ASM
+/// host is refused before the certificate is presented anywhere (the old code tested
+/// against it: exit 0, and the stand-in saw the certificate); `--endpoint` chooses a host
+/// deliberately.
+#[test]
+fn a_publishsettings_cannot_send_the_certificate_to_another_host() {
+    use crate::support::asm::{ps_cert, publishsettings_at};
+    let standin = StandIn::start(
+        certtool_standin::Config::new().subscription(
+            certtool_standin::Subscription::new("20000000-0000-0000-0000-000000000001", "Three")
+                .management_certificate(ps_cert("ps-a.cer")),
+        ),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = publishsettings_at(&standin, "schema-2.0.publishsettings", dir.path());
+    let base = [
+        "test",
+        "asm",
+        "--publishsettings",
+        s(&file),
+        "--subscription",
+        "20000000-0000-0000-0000-000000000001",
+        "--ca-file",
+        s(standin.ca_pem_path()),
+    ];
+    let run = certtool(&base);
+    run.assert_code(EXIT_USAGE)
+        .assert_stderr_contains(s(&file))
+        .assert_stderr_contains("ServiceManagementUrl")
+        .assert_stderr_contains(standin.url())
+        .assert_stderr_contains("--endpoint");
+    assert!(
+        standin.requests().is_empty(),
+        "the certificate was presented to the host the file named"
+    );
+    let mut chosen = base.to_vec();
+    chosen.extend_from_slice(&["--endpoint", standin.url()]);
+    certtool(&chosen).assert_code(EXIT_OK);
+    assert!(!standin.requests().is_empty());
 }
