@@ -241,3 +241,54 @@ fn a_publishsettings_cannot_send_the_certificate_to_another_host() {
     certtool(&chosen).assert_code(EXIT_OK);
     assert!(!standin.requests().is_empty());
 }
+
+/// Hole 11: a 307 to another host (here the stand-in under the name `localhost`) is not
+/// followed, so the certificate is presented nowhere else; the report says where the test
+/// ended, in text and JSON. The old code followed it (exit 0, a third request logged).
+#[test]
+fn a_redirect_to_another_host_is_not_followed() {
+    use crate::support::asm::{standin, test_asm};
+    let standin = standin();
+    let elsewhere = format!("https://localhost:{}", standin.port());
+    let path = format!("/{SUB}/services/hostedservices");
+    standin.set_fault(
+        &path,
+        Fault::TemporaryRedirect {
+            base_url: elsewhere.clone(),
+        },
+        Times::Always,
+    );
+    let pem = fixture("rsa2048-bundle.pem");
+    let run = test_asm(&standin, &["--cert", s(&pem), "--subscription", SUB], &[]);
+    run.assert_code(EXIT_NETWORK)
+        .assert_stderr_contains(&format!("{elsewhere}{path}"))
+        .assert_stderr_contains("another host")
+        .assert_stderr_contains("--endpoint");
+    let ended = format!("{}{path}", standin.url());
+    run.assert_stderr_contains(&format!("{ended} redirected to {elsewhere}{path}"));
+    let hosts: Vec<String> = standin
+        .requests()
+        .iter()
+        .filter_map(|r| r.header("host").map(str::to_string))
+        .collect();
+    assert_eq!(
+        hosts.len(),
+        2,
+        "Get Subscription, then the 307; nothing more"
+    );
+    assert!(
+        hosts.iter().all(|h| h.starts_with("127.0.0.1:")),
+        "{hosts:?}"
+    );
+
+    let run = test_asm(
+        &standin,
+        &["--cert", s(&pem), "--subscription", SUB, "--output", "json"],
+        &[],
+    );
+    run.assert_code(EXIT_NETWORK);
+    let row = &run.json()["subscriptions"][0];
+    assert_eq!(row["diagnosis"]["code"], "RedirectRefused");
+    assert_eq!(row["ended_at"], ended);
+    assert_eq!(row["redirects"], 0);
+}
