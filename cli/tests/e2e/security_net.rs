@@ -292,3 +292,56 @@ fn a_redirect_to_another_host_is_not_followed() {
     assert_eq!(row["ended_at"], ended);
     assert_eq!(row["redirects"], 0);
 }
+
+fn pfx_fixture(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures/pfx")
+        .join(name)
+}
+
+/// Hole 2: a 3 KB PFX that asks for more key-derivation work than the command's budget
+/// (fixtures/pfx/make.sh: 1 500 000 iterations, SHA-512 MAC) is refused as malformed
+/// input, exit 3, naming the budget. The old code ran it (exit 0, seconds of CPU); the time
+/// it now takes is measured in tests/bench/hostile-inputs.sh, not here.
+#[test]
+fn a_pfx_over_the_key_derivation_budget_is_refused() {
+    let pfx = pfx_fixture("hostile-iterations.pfx");
+    assert!(std::fs::metadata(&pfx).unwrap().len() < 3 * 1024);
+    certtool(&["inspect", s(&pfx)])
+        .assert_code(EXIT_INPUT)
+        .assert_stderr_contains("key-derivation iterations")
+        .assert_stderr_contains("budget of 4000000");
+}
+
+/// Hole 2: the budget is the command's: a `.publishsettings` that carries the hostile PFX
+/// ten times, its base64 split differently each time, is refused the same way.
+#[test]
+fn a_publishsettings_repeating_a_hostile_pfx_is_refused_once() {
+    use base64::Engine;
+    let pfx = std::fs::read(pfx_fixture("hostile-iterations.pfx")).unwrap();
+    let b64 = base64::engine::general_purpose::STANDARD.encode(pfx);
+    let subs: String = (0..10)
+        .map(|i| {
+            let lines: Vec<&str> = b64
+                .as_bytes()
+                .chunks(60 + i)
+                .map(|c| std::str::from_utf8(c).unwrap())
+                .collect();
+            format!(
+                "<Subscription ServiceManagementUrl=\"https://management.core.windows.net\" Id=\"00000000-0000-0000-0000-{i:012}\" Name=\"S{i}\" ManagementCertificate=\"{}\" />",
+                lines.join("\n")
+            )
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("hostile.publishsettings");
+    std::fs::write(
+        &file,
+        format!("<PublishData><PublishProfile SchemaVersion=\"2.0\">{subs}</PublishProfile></PublishData>"),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    certtool(&["import", "publishsettings", s(&file), "--out-dir", s(&out)])
+        .assert_code(EXIT_INPUT)
+        .assert_stderr_contains("budget");
+}
