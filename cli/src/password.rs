@@ -250,6 +250,24 @@ pub fn load_credential_bytes(
     conventional: Option<Found>,
 ) -> Result<CredentialBundle, CliError> {
     let chain = passwords.chain(name).or_conventional(conventional);
+    if chain.names_a_source() {
+        // The flags name the password: try it first, so a protected file (the usual
+        // case) is derived once, not after the empty password's two forms; the empty
+        // password is tried only when the given one does not open the file (a
+        // password-free file where a password is passed anyway).
+        if let Some((password, _)) = chain.resolve(name)? {
+            return match bundle::load(data, Some(&password), name) {
+                Err(given @ CoreError::WrongPassword { .. }) => {
+                    match bundle::load(data, None, name) {
+                        Err(CoreError::WrongPassword { .. }) => Err(given),
+                        other => other,
+                    }
+                }
+                other => other,
+            }
+            .map_err(CliError::from);
+        }
+    }
     let (bundle, _) = open_protected(
         &chain,
         name,

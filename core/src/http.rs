@@ -11,6 +11,7 @@ use serde::Serialize;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
+use crate::limits::MAX_BODY_BYTES;
 use crate::redact;
 
 /// How to build a client.
@@ -101,6 +102,8 @@ pub enum FailureKind {
     Timeout,
     /// The connection was closed or reset mid-request.
     ConnectionReset,
+    /// The answer's body was larger than [`crate::limits::MAX_BODY_BYTES`].
+    BodyTooLarge,
     /// Something else.
     Other,
 }
@@ -130,6 +133,13 @@ impl Failure {
             ),
             FailureKind::Timeout => (format!("{endpoint} did not answer in time"), "raise --timeout or try again later".into()),
             FailureKind::ConnectionReset => (format!("{endpoint} closed the connection"), "try again; a proxy may be cutting connections".into()),
+            FailureKind::BodyTooLarge => (
+                format!(
+                    "the answer of {endpoint} is larger than certtool's limit of {} MiB for a response body",
+                    MAX_BODY_BYTES / (1024 * 1024)
+                ),
+                "check the endpoint points at the Azure service; no Azure answer is that large".into(),
+            ),
             FailureKind::Other => (format!("the request to {endpoint} failed"), "try again; see the detail".into()),
         }
     }
@@ -193,6 +203,35 @@ pub fn classify(err: &reqwest::Error) -> Failure {
         FailureKind::Other
     };
     Failure { kind, detail: text }
+}
+
+/// Reads a response body as it arrives, at most `limit` bytes (callers pass
+/// [`MAX_BODY_BYTES`]): a declared `Content-Length` over the limit is refused before
+/// reading, and a body sent without one is refused as soon as the bytes received pass
+/// the limit, so no more than `limit` bytes are ever held. The body is in a zeroizing
+/// buffer (token answers hold tokens).
+pub async fn read_body(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> std::result::Result<Zeroizing<Vec<u8>>, Failure> {
+    let too_large = || Failure {
+        kind: FailureKind::BodyTooLarge,
+        detail: format!("the response body exceeds the limit of {limit} bytes"),
+    };
+    let declared = response.content_length();
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    let mut body = Zeroizing::new(Vec::with_capacity(
+        declared.map_or(0, |n| n as usize).min(limit),
+    ));
+    while let Some(chunk) = response.chunk().await.map_err(|e| classify(&e))? {
+        if chunk.len() > limit - body.len() {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// Parses a `Retry-After` header: delay-seconds (what Azure sends) or an HTTP-date (what

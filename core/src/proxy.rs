@@ -84,6 +84,8 @@ fn explain_via(failure: &Failure, endpoint: &str, route: &ProxyRoute) -> (String
             "the proxy {proxy} (from {variable}) did not open a tunnel to {endpoint}: {}",
             failure.detail
         ),
+        // The endpoint answered (through the proxy): not the proxy's failure.
+        FailureKind::BodyTooLarge => return failure.explain(endpoint),
         FailureKind::ServerCertificate => {
             let (cause, fix) = failure.explain(endpoint);
             return (

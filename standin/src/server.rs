@@ -5,8 +5,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::{Bytes, Incoming};
+use http_body_util::{BodyExt, Either, Full, Limited};
+use hyper::body::{Bytes, Frame, Incoming};
 use hyper::header::{HeaderMap, HeaderName, HeaderValue};
 use hyper::{Method, Request, Response};
 use hyper_util::rt::TokioIo;
@@ -24,6 +24,34 @@ use crate::{arm, asm, discovery, entra, Fault};
 
 /// Response bodies are always complete in memory.
 pub(crate) type Body = Full<Bytes>;
+
+/// What goes on the wire: a complete body, or a streamed one ([`Fault::HugeBody`]).
+type Sent = Either<Body, Streamed>;
+
+/// A body of `remaining` spaces sent in 64 KiB chunks, never held in memory at once.
+pub(crate) struct Streamed {
+    remaining: u64,
+}
+
+impl hyper::body::Body for Streamed {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        static CHUNK: [u8; 64 * 1024] = [b' '; 64 * 1024];
+        if self.remaining == 0 {
+            return std::task::Poll::Ready(None);
+        }
+        let n = self.remaining.min(CHUNK.len() as u64);
+        self.remaining -= n;
+        std::task::Poll::Ready(Some(Ok(Frame::data(Bytes::from_static(
+            &CHUNK[..n as usize],
+        )))))
+    }
+}
 
 /// A TLS handshake that has not finished by then is abandoned.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -172,7 +200,7 @@ async fn handle(
     peer: &Peer,
     port: u16,
     request: Request<Incoming>,
-) -> Result<Response<Body>, DroppedOnPurpose> {
+) -> Result<Response<Sent>, DroppedOnPurpose> {
     let (parts, body) = request.into_parts();
     let body = match Limited::new(body, MAX_BODY).collect().await {
         Ok(collected) => collected.to_bytes(),
@@ -209,6 +237,10 @@ async fn handle(
     }
     .map(|r| with_request_id(service, r));
 
+    let streamed = match &fault {
+        Some(Fault::HugeBody { bytes }) => Some(*bytes),
+        _ => None,
+    };
     shared.record(RequestRecord {
         at: shared.now(),
         service,
@@ -230,7 +262,11 @@ async fn handle(
         status: response.as_ref().map(|r| r.status().as_u16()),
         fault,
     });
-    response.ok_or(DroppedOnPurpose)
+    let response = response.ok_or(DroppedOnPurpose)?;
+    Ok(match streamed {
+        Some(bytes) => response.map(|_| Either::Right(Streamed { remaining: bytes })),
+        None => response.map(Either::Left),
+    })
 }
 
 fn route(service: Service, call: &Call) -> Response<Body> {
@@ -281,6 +317,8 @@ fn fault_response(service: Service, fault: &Fault, call: &Call) -> Response<Body
                 .insert(hyper::header::LOCATION, header_value(&target));
             response
         }
+        // The body is swapped for the streamed one in handle().
+        Fault::HugeBody { .. } => reply(200, "application/octet-stream", Bytes::new(), &[]),
         // Handled before answering.
         Fault::Delay(_) | Fault::Drop => unreachable!("handled in handle()"),
     }

@@ -108,6 +108,10 @@ pub struct TestArmArgs {
     /// Also read the variables above from this .env file (the environment wins).
     #[arg(long, value_name = "FILE")]
     pub env_file: Option<PathBuf>,
+    /// Let --env-file name an authority host that is not a known cloud's (by default
+    /// only the process environment and flags may: the file may come from someone else).
+    #[arg(long)]
+    pub allow_env_file_endpoints: bool,
     /// Report format.
     #[arg(long, value_enum, default_value = "text")]
     pub output: OutputFormat,

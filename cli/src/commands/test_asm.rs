@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use certtool_core::asm::{check_certificate, parse_endpoint, CertificateCheck};
 use certtool_core::bundle::CredentialBundle;
-use certtool_core::cloud::Cloud;
+use certtool_core::cloud::{Cloud, Endpoint};
 use certtool_core::http::ClientIdentity;
 use certtool_core::ids::{check_subscription_id, subscription_ids};
 use certtool_core::publishsettings;
@@ -51,6 +51,11 @@ pub struct TestAsmArgs {
     /// deployments, proxies, the local stand-in).
     #[arg(long, value_name = "URL")]
     pub endpoint: Option<String>,
+    /// Use the publishsettings' ServiceManagementUrl even when it is not a known cloud's
+    /// ASM host (by default such a file is refused: whoever wrote it chose where the
+    /// certificate is presented).
+    #[arg(long, requires = "publishsettings")]
+    pub allow_publishsettings_endpoints: bool,
     /// Subscriptions tested at the same time.
     #[arg(long, value_name = "N", default_value_t = 8)]
     pub concurrency: usize,
@@ -227,9 +232,15 @@ fn from_publishsettings(
                 .map_err(|e| CliError::new(ExitKind::Input, format!("{}: {e}", source.name())))?;
             let url = match &endpoint {
                 Some(url) => url.clone(),
-                None => parse_endpoint(&sub.management_url).map_err(|e| {
-                    CliError::new(ExitKind::Input, format!("{}: {e}", source.name()))
-                })?,
+                None => {
+                    let url = parse_endpoint(&sub.management_url).map_err(|e| {
+                        CliError::new(ExitKind::Input, format!("{}: {e}", source.name()))
+                    })?;
+                    if !args.allow_publishsettings_endpoints {
+                        known_asm_host(&url, &source.name(), &sub.id)?;
+                    }
+                    url
+                }
             };
             targets.push((sub.id.clone(), url));
         }
@@ -245,4 +256,19 @@ fn from_publishsettings(
         }
     }
     Ok(identities)
+}
+
+/// A `.publishsettings` may send the management certificate only to a known cloud's ASM
+/// host: the file often comes from a mailbox or a download, and whoever wrote it chose
+/// the URL (docs/security.md "Where credentials may be sent"). `--endpoint` (or
+/// `--cloud`) is how a user chooses another host.
+fn known_asm_host(url: &Url, file: &str, subscription: &str) -> Result<(), CliError> {
+    if Cloud::owning(url.as_str(), Endpoint::Asm).is_some() {
+        return Ok(());
+    }
+    Err(CliError::usage(format!(
+        "{file}: the ServiceManagementUrl of subscription {subscription} is {url}, which is not a known Azure cloud's ASM host: refusing to present the certificate there"
+    ))
+    .cause("the management URLs of a .publishsettings are used only when they are a known cloud's; the file may have been written by someone else")
+    .fix("pass --endpoint URL to test against that host deliberately (or --cloud NAME for a known cloud), or add --allow-publishsettings-endpoints if you trust the file"))
 }

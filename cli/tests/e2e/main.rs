@@ -14,6 +14,7 @@ mod inspect;
 mod logging;
 mod real_vectors;
 mod sdk_clients;
+mod security_net;
 mod snapshot;
 mod stdin;
 mod strip_pfx;

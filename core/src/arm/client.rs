@@ -8,8 +8,8 @@ use serde_json::Value;
 
 use super::rbac::PermissionEntry;
 use crate::entra::AccessToken;
-use crate::http::{classify, send_with_retry, Failure, RetryPolicy};
-use crate::limits::MAX_ARM_PAGES;
+use crate::http::{read_body, send_with_retry, Failure, RetryPolicy};
+use crate::limits::{MAX_ARM_PAGES, MAX_BODY_BYTES};
 
 /// api-version of Subscriptions - Get.
 pub const SUBSCRIPTION_API_VERSION: &str = "2022-12-01";
@@ -160,10 +160,12 @@ impl ArmClient {
         let request_id = header("x-ms-request-id");
         let correlation_id = header("x-ms-correlation-request-id");
         let challenge_tenant = header("www-authenticate").and_then(|c| challenge_tenant(&c));
-        let body = response.bytes().await.map_err(|e| ArmError::Network {
-            failure: classify(&e),
-            attempts: answer.attempts,
-        })?;
+        let body = read_body(response, MAX_BODY_BYTES)
+            .await
+            .map_err(|failure| ArmError::Network {
+                failure,
+                attempts: answer.attempts,
+            })?;
         if status == 200 {
             return serde_json::from_slice(&body)
                 .map_err(|e| ArmError::Malformed(format!("the answer of {url} is not JSON: {e}")));

@@ -226,15 +226,12 @@ pub async fn request_token(
         .await
         .map_err(|(failure, attempts)| TokenError::Network { failure, attempts })?;
     let status = answer.response.status().as_u16();
-    let body = answer
-        .response
-        .bytes()
+    let body = crate::http::read_body(answer.response, crate::limits::MAX_BODY_BYTES)
         .await
-        .map_err(|e| TokenError::Network {
-            failure: crate::http::classify(&e),
+        .map_err(|failure| TokenError::Network {
+            failure,
             attempts: answer.attempts,
         })?;
-    let body = Zeroizing::new(body.to_vec());
     if status == 200 {
         return parse_token(&body).ok_or(TokenError::Service {
             status,

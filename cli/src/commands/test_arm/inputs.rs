@@ -4,7 +4,7 @@
 
 use base64::Engine;
 use certtool_core::arm::{builtin_role, is_path_segment, parse_role_definition, Requirement};
-use certtool_core::cloud::Cloud;
+use certtool_core::cloud::{Cloud, Endpoint};
 use certtool_core::entra::{check_certificate, FederatedToken, SigningAlg};
 use certtool_core::ids::subscription_ids;
 use certtool_core::secret::Secret;
@@ -237,13 +237,17 @@ fn resolve_cloud(
         (None, None) => Cloud::by_name("AzureCloud")?,
     };
     let login = match &args.authority_host {
-        Some(url) => Some((url.clone(), Origin::Flag("--authority-host").to_string())),
+        Some(url) => Some((url.clone(), Origin::Flag("--authority-host"))),
         None => env
             .first(&["AZURE_AUTHORITY_HOST"])
-            .map(|f| (f.value.trim().to_string(), f.origin.to_string())),
+            .map(|f| (f.value.trim().to_string(), f.origin)),
     };
     if let Some((url, origin)) = login {
         check_https(&url, "authority host")?;
+        if matches!(origin, Origin::EnvFile(_)) && !args.allow_env_file_endpoints {
+            env_file_endpoint(&url, Endpoint::Login, &origin)?;
+        }
+        let origin = origin.to_string();
         note(sources, "authority host", origin);
         cloud = cloud.with_login(&url);
     }
@@ -257,6 +261,20 @@ fn resolve_cloud(
         cloud = cloud.with_arm(url, false);
     }
     Ok(cloud)
+}
+
+/// An endpoint read from `--env-file` must be a known cloud's: the file may be written by
+/// someone else (a pull request controls a repository's `.env`), and the credential goes
+/// wherever the endpoint says (docs/security.md "Where credentials may be sent").
+fn env_file_endpoint(url: &str, which: Endpoint, origin: &Origin) -> Result<(), CliError> {
+    if Cloud::owning(url, which).is_some() {
+        return Ok(());
+    }
+    Err(CliError::usage(format!(
+        "{origin} names the endpoint {url}, which is not a known Azure cloud's: refusing to send the credential there"
+    ))
+    .cause("an endpoint in an env file is used only when it is a known cloud's host; the file may have been written by someone else")
+    .fix("pass the endpoint as a flag (--authority-host URL), or add --allow-env-file-endpoints if you trust the file"))
 }
 
 fn check_https(url: &str, what: &str) -> Result<(), CliError> {

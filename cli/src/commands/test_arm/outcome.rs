@@ -11,6 +11,18 @@ use super::inputs::{Credential, FederatedSource, Plan};
 use super::report::{Report, TokenFailure, TokenReport};
 use crate::error::{CliError, ExitKind};
 
+/// Whether a rejected client secret has the shape of a file path (a separator, or a
+/// certificate or key file's extension). Judged by shape only: the secret is never handed
+/// to the file system, not even to `stat` it.
+fn looks_like_a_path(value: &str) -> bool {
+    const EXTENSIONS: [&str; 7] = [".pfx", ".p12", ".pem", ".cer", ".crt", ".key", ".der"];
+    let lower = value.to_ascii_lowercase();
+    value.contains('/')
+        || value.contains('\\')
+        || value.starts_with('~')
+        || EXTENSIONS.iter().any(|e| lower.ends_with(e))
+}
+
 impl Report {
     /// Records a failed token request and returns the error to end with.
     pub fn token_failed(
@@ -67,8 +79,8 @@ impl Report {
                     if let Credential::Secret(s) = &plan.credential {
                         if is_guid(s.expose().trim()) {
                             cause = format!("{cause}; the value given has the shape of a GUID, as a Secret ID has");
-                        } else if std::path::Path::new(s.expose().trim()).is_file() {
-                            cause = format!("{cause}; the value given is the path of a file — a certificate goes with --cert");
+                        } else if looks_like_a_path(s.expose().trim()) {
+                            cause = format!("{cause}; the value given looks like a file path — a certificate goes with --cert");
                         }
                     }
                 }

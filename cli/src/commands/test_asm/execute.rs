@@ -181,6 +181,8 @@ mod tests {
             error: None,
             failure: None,
             diagnosis: None,
+            ended_at: None,
+            redirects: 0,
         }
     }
 
