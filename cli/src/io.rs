@@ -4,7 +4,7 @@
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
-use certtool_core::fsutil::{stage, FileSecrecy};
+use certtool_core::fsutil::{check_replaceable, commit_all, stage, FileSecrecy};
 use certtool_core::Error as CoreError;
 
 use crate::error::{CliError, ExitKind};
@@ -142,18 +142,13 @@ pub fn check_destination(sink: &Sink, binary: bool, force: bool) -> Result<(), C
             }
         }
         Sink::File(path) => {
-            if path.is_dir() {
-                return Err(CliError::usage(format!(
-                    "{} is a directory",
-                    path.display()
-                )));
-            }
-            if !force && path.symlink_metadata().is_ok() {
+            if !path.is_dir() && !force && path.symlink_metadata().is_ok() {
                 return Err(
                     CliError::usage(format!("{} already exists", path.display()))
                         .fix("pass --force to replace it, or choose another path"),
                 );
             }
+            check_replaceable(path, force)?;
         }
     }
     Ok(())
@@ -195,9 +190,9 @@ pub fn check_not_input(sink: &Sink, input: &Source) -> Result<(), CliError> {
 
 /// Writes several outputs as one step: every destination is checked first (existing
 /// files need `force`, binary may not go to a terminal, no two outputs to one path), then
-/// every file is written in full under a temporary name, and only when all of them were
-/// written are they renamed into place. A failure before that point leaves every
-/// destination — including files `force` would have replaced — as it was.
+/// every file is written in full without a name, and only when all of them were written
+/// are they put in place, all or nothing (see [`commit_all`]): a failure at any point
+/// leaves every destination — including files `force` replaces — as it was.
 pub fn write_all(writes: &[PlannedWrite<'_>], force: bool) -> Result<(), CliError> {
     let mut seen = Vec::new();
     for w in writes {
@@ -225,21 +220,7 @@ pub fn write_all(writes: &[PlannedWrite<'_>], force: bool) -> Result<(), CliErro
             write_stdout(w.data)?;
         }
     }
-    let mut committed: Vec<PathBuf> = Vec::new();
-    for file in staged {
-        let path = file.path().to_owned();
-        let existed = path.symlink_metadata().is_ok();
-        if let Err(e) = file.commit() {
-            // Only a rename can fail here; undo the new files this call created.
-            for p in &committed {
-                let _ = std::fs::remove_file(p);
-            }
-            return Err(e.into());
-        }
-        if !existed {
-            committed.push(path);
-        }
-    }
+    commit_all(staged)?;
     Ok(())
 }
 
