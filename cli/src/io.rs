@@ -1,10 +1,11 @@
 //! Files and streams: `-` for stdin/stdout, no binary to a terminal, atomic writes,
 //! no overwrite without `--force`.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use certtool_core::fsutil::{check_replaceable, commit_all, stage, FileSecrecy};
+use certtool_core::limits::{read_limited, MAX_INPUT_BYTES};
 use certtool_core::Error as CoreError;
 
 use crate::error::{CliError, ExitKind};
@@ -36,16 +37,12 @@ impl Source {
         }
     }
 
-    /// Reads the whole input. A directory, a missing file or an empty input is an input error.
+    /// Reads the whole input, at most [`MAX_INPUT_BYTES`] (`/dev/zero` is an input error,
+    /// not a way to fill memory). A directory, a missing file or an empty input is an
+    /// input error.
     pub fn read(&self) -> Result<Vec<u8>, CliError> {
-        let data = match self {
-            Source::Stdin => {
-                let mut buf = Vec::new();
-                std::io::stdin().read_to_end(&mut buf).map_err(|e| {
-                    CliError::new(ExitKind::Input, format!("cannot read stdin: {e}"))
-                })?;
-                buf
-            }
+        let mut data = match self {
+            Source::Stdin => read_limited(std::io::stdin(), MAX_INPUT_BYTES, "stdin")?,
             Source::File(path) => {
                 if path.is_dir() {
                     return Err(CliError::new(
@@ -53,12 +50,15 @@ impl Source {
                         format!("{} is a directory, not a file", path.display()),
                     ));
                 }
-                std::fs::read(path).map_err(|source| CoreError::Read {
+                let file = std::fs::File::open(path).map_err(|source| CoreError::Read {
                     path: path.clone(),
                     source,
-                })?
+                })?;
+                read_limited(file, MAX_INPUT_BYTES, &self.name())?
             }
         };
+        // Moved out, not copied: callers keep it in their own wiping buffer.
+        let data = std::mem::take(&mut *data);
         if data.is_empty() {
             return Err(CliError::new(
                 ExitKind::Input,

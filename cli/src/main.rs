@@ -9,8 +9,10 @@ mod commands;
 mod envfile;
 mod error;
 mod io;
+mod limits;
 mod output;
 mod password;
+mod process;
 mod tls;
 
 use std::process::ExitCode;
@@ -49,6 +51,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
 }
 
 fn main() -> ExitCode {
+    process::forbid_core_dumps();
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,

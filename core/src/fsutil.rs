@@ -22,6 +22,30 @@ pub fn write_atomic(path: &Path, data: &[u8], secrecy: FileSecrecy, overwrite: b
     commit_all(vec![stage(path, data, secrecy, overwrite)?])
 }
 
+/// Creates `dir` and any missing parents with mode 0700, whatever the umask: the
+/// directory will hold private keys. An existing directory is left as it is.
+pub fn create_private_dir(dir: &Path) -> Result<()> {
+    let write_err = |source| Error::Write {
+        path: dir.to_owned(),
+        source,
+    };
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).map_err(write_err)?;
+    // The umask can only take bits away; set the mode exactly.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(write_err)?;
+    }
+    Ok(())
+}
+
 /// The content of a staged file before it is given its name.
 #[derive(Debug)]
 enum Pending {

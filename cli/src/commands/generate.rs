@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use certtool_core::export::pem_bundle;
-use certtool_core::fsutil::FileSecrecy;
+use certtool_core::fsutil::{create_private_dir, FileSecrecy};
 use certtool_core::generate::{
     random_serial, safe_file_stem, self_signed, CertificateRequest, Validity,
 };
@@ -48,7 +48,12 @@ pub struct GenerateArgs {
     #[arg(long, value_name = "PATH", requires = "key")]
     pub key_password_file: Option<PathBuf>,
     /// Days of validity from now [default: 365].
-    #[arg(long, value_name = "N", conflicts_with = "not_after")]
+    #[arg(
+        long,
+        value_name = "N",
+        conflicts_with = "not_after",
+        value_parser = clap::value_parser!(u32).range(..=i64::from(crate::limits::MAX_VALIDITY_DAYS))
+    )]
     pub days: Option<u32>,
     /// Expiry instead of --days: YYYY-MM-DD (valid through that day, UTC) or RFC 3339.
     #[arg(long, value_name = "DATE")]
@@ -204,10 +209,7 @@ pub fn run(args: GenerateArgs) -> Result<(), CliError> {
         Sink::Stdout => false,
     });
     if writes_into_out_dir && !args.out_dir.exists() {
-        std::fs::create_dir_all(&args.out_dir).map_err(|source| CoreError::Write {
-            path: args.out_dir.clone(),
-            source,
-        })?;
+        create_private_dir(&args.out_dir)?;
     }
     if let Some(key) = &args.key {
         let key = Source::parse(key);

@@ -454,7 +454,8 @@ fn no_password_source_without_terminal_is_a_usage_error() {
         &[],
     )
     .assert_code(EXIT_USAGE)
-    .assert_stderr_contains("CERTTOOL_UNSET_VAR is not set");
+    .assert_stderr_contains("flag names is not set")
+    .assert_stderr_contains("name is not shown");
 }
 
 #[test]

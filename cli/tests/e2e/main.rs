@@ -11,6 +11,7 @@ mod generate;
 mod help;
 mod import;
 mod inspect;
+mod local_hardening;
 mod real_vectors;
 mod snapshot;
 mod stdin;
