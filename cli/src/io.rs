@@ -154,6 +154,19 @@ pub fn check_destination(sink: &Sink, binary: bool, force: bool) -> Result<(), C
     Ok(())
 }
 
+/// Refuses to print an unencrypted private key on a terminal, where it stays in the
+/// scrollback, the terminal's log and over-the-shoulder view, unless the user insists
+/// (`--allow-key-on-terminal`). A redirect or a pipe is fine.
+pub fn check_key_not_on_terminal(sink: &Sink, allow: bool) -> Result<(), CliError> {
+    if *sink == Sink::Stdout && !allow && std::io::stdout().is_terminal() {
+        return Err(
+            CliError::usage("refusing to print an unencrypted private key to a terminal")
+                .fix("redirect stdout to a file or a pipe, write it with a path instead of -, or pass --allow-key-on-terminal"),
+        );
+    }
+    Ok(())
+}
+
 /// True when `a` and `b` name the same existing file (links resolved).
 pub fn same_file(a: &Path, b: &Path) -> bool {
     match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {

@@ -23,7 +23,7 @@ use crate::error::CliError;
 
 /// Certificates and credentials for Azure: generate, convert, inspect and test.
 #[derive(Parser, Debug)]
-#[command(name = "certtool", version, about, long_about = None)]
+#[command(name = "certtool", version = clock::VERSION, about, long_about = None)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -56,7 +56,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprint!("{}", err.render());
+            eprint!("{}", output::escape_controls(&err.render()));
             ExitCode::from(err.kind.code())
         }
     }

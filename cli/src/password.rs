@@ -154,7 +154,10 @@ impl<'a> SecretChain<'a> {
                 SecretOrigin::Flag("--password-stdin".into()),
             ))
         } else if let Some(found) = &self.conventional {
-            eprintln!("certtool: password for {input} from {}", found.origin);
+            crate::output::note(&format!(
+                "certtool: password for {input} from {}",
+                found.origin
+            ));
             Some((
                 Secret::new(found.value.to_string()),
                 SecretOrigin::Conventional(found.origin.clone()),

@@ -18,7 +18,10 @@ use time::{Date, OffsetDateTime, Time};
 
 use crate::args::PfxProfileArg;
 use crate::error::CliError;
-use crate::io::{check_destination, check_not_input, write_all, PlannedWrite, Sink, Source};
+use crate::io::{
+    check_destination, check_key_not_on_terminal, check_not_input, write_all, PlannedWrite, Sink,
+    Source,
+};
 use crate::output::{emit, OutputFormat, TextTo};
 use crate::password::{open_protected, NewPasswordArgs, SecretChain};
 
@@ -85,6 +88,10 @@ pub struct GenerateArgs {
     /// Replace existing files.
     #[arg(long)]
     pub force: bool,
+    /// Print the PEM's unencrypted private key (`--pem-file -`) even when stdout is a
+    /// terminal.
+    #[arg(long)]
+    pub allow_key_on_terminal: bool,
     /// Summary format: text on stderr, or JSON on stdout.
     #[arg(long, value_enum, default_value = "text")]
     pub output: OutputFormat,
@@ -227,6 +234,7 @@ pub fn run(args: GenerateArgs) -> Result<(), CliError> {
     check_destination(&cer_sink, true, args.force)?;
     if let Some(sink) = &pem_sink {
         check_destination(sink, false, args.force)?;
+        check_key_not_on_terminal(sink, args.allow_key_on_terminal)?;
     }
     let password = args.password.resolve(&format!("{stem}.pfx"))?;
 

@@ -111,7 +111,7 @@ pub fn run(args: TestAsmArgs) -> Result<(), CliError> {
     };
     for identity in &identities {
         for warning in &identity.check.warnings {
-            eprintln!("warning: {} ({})", warning, identity.check.source);
+            crate::output::note(&format!("warning: {} ({})", warning, identity.check.source));
         }
     }
     let report = execute::execute(&args, &options, identities)?;
@@ -123,7 +123,10 @@ fn subscriptions_from_flags_or_env(args: &TestAsmArgs) -> Result<Vec<String>, Cl
     let ids = subscription_ids(args.subscription.iter().map(String::as_str))?;
     if ids.is_empty() && args.publishsettings.is_none() {
         if let Some(found) = EnvLookup::default().first(SUBSCRIPTION_ENV) {
-            eprintln!("certtool: using the subscription id(s) in {}", found.name);
+            crate::output::note(&format!(
+                "certtool: using the subscription id(s) in {}",
+                found.name
+            ));
             return Ok(subscription_ids([found.value.as_str()])?);
         }
     }
@@ -145,7 +148,10 @@ fn from_certificate(
         Some(path) => path.clone(),
         None => match EnvLookup::default().first(CERT_ENV) {
             Some(found) => {
-                eprintln!("certtool: using the certificate file in {}", found.name);
+                crate::output::note(&format!(
+                    "certtool: using the certificate file in {}",
+                    found.name
+                ));
                 PathBuf::from(found.value.as_str())
             }
             None => {

@@ -234,3 +234,101 @@ fn an_interrupted_write_leaves_no_key_behind() {
     assert!(out.status.success(), "{out:?}");
     assert_eq!(names(dir.path()), ["k.pem", "k.pfx"]);
 }
+
+#[test]
+fn version_says_whether_the_test_clock_is_built_in() {
+    let run = certtool(&["--version"]);
+    run.assert_code(EXIT_OK);
+    assert_eq!(
+        run.stdout_text().contains("CERTTOOL_FAKE_NOW"),
+        cfg!(feature = "test-clock"),
+        "{}",
+        run.stdout_text()
+    );
+}
+
+/// Runs `certtool ARGS` with a pseudo-terminal as stdout (`script`, util-linux) in `dir`;
+/// returns the exit code and what reached the terminal.
+fn on_terminal(dir: &Path, args: &str) -> (Option<i32>, String) {
+    let cmd = format!("{} {args}", env!("CARGO_BIN_EXE_certtool"));
+    let out = std::process::Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run script(1)");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn an_unencrypted_key_is_not_printed_to_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let pfx = fixture("rsa2048-nopass.pfx");
+    let export = format!("export {} --format pem-bundle", s(&pfx));
+    let (code, text) = on_terminal(dir.path(), &export);
+    assert_eq!(code, Some(EXIT_USAGE), "{text}");
+    assert!(text.contains("--allow-key-on-terminal"), "{text}");
+    assert!(!text.contains("PRIVATE KEY"), "{text}");
+    let (code, text) = on_terminal(dir.path(), &format!("{export} --allow-key-on-terminal"));
+    assert_eq!(code, Some(EXIT_OK), "{text}");
+    assert!(text.contains("PRIVATE KEY"), "the user insisted");
+
+    let generate = "generate --name k --no-password --pem-file - --out-dir out";
+    let (code, text) = on_terminal(dir.path(), generate);
+    assert_eq!(code, Some(EXIT_USAGE), "{text}");
+    assert!(!text.contains("PRIVATE KEY"), "{text}");
+    assert!(!dir.path().join("out").join("k.pfx").exists());
+    // Redirected, the same command is fine.
+    let out = certtool_cmd()
+        .args([
+            "generate",
+            "--name",
+            "k",
+            "--no-password",
+            "--pem-file",
+            "-",
+        ])
+        .arg("--out-dir")
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("PRIVATE KEY"));
+}
+
+#[test]
+fn control_characters_in_a_subject_are_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, cert) = (dir.path().join("evil.key"), dir.path().join("evil.pem"));
+    // An OSC sequence that retitles the terminal, then a cursor move.
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-keyout",
+        s(&key),
+        "-out",
+        s(&cert),
+        "-subj",
+        "/CN=evil\u{1b}]0;pwned\u{7}x\u{1b}[2J",
+    ]);
+    let run = certtool(&["inspect", s(&cert)]);
+    run.assert_code(EXIT_OK);
+    let out = run.stdout_text();
+    assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out:?}");
+    assert!(out.contains("evil\\x1b]0;pwned\\x07x\\x1b[2J"), "{out}");
+    // Error messages too: a file name with a control character, in an expiry message.
+    let named = dir.path().join("c\u{1b}[2J.pem");
+    std::fs::copy(&cert, &named).unwrap();
+    let run = certtool(&["inspect", s(&named), "--fail-within-days", "30"]);
+    run.assert_code(EXIT_EXPIRY)
+        .assert_stderr_contains("c\\x1b[2J.pem");
+    assert!(!run.stderr.contains('\u{1b}'), "{:?}", run.stderr);
+}

@@ -273,7 +273,7 @@ fn clock_skew_is_700024_with_the_local_clock() {
     let run = rejected(
         &standin,
         &with_ids(&["--cert", s(&fixture("rsa2048-bundle.pem"))]),
-        &[("CERTTOOL_FAKE_NOW", &fake)],
+        &[fake_now(&fake)],
         "AADSTS700024",
     );
     run.assert_stderr_contains(&format!("local clock: {fake}"))

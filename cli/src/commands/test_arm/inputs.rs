@@ -87,7 +87,7 @@ pub struct Plan {
 }
 
 fn note(sources: &mut Vec<(String, String)>, what: &str, origin: String) {
-    eprintln!("certtool: {what} from {origin}");
+    crate::output::note(&format!("certtool: {what} from {origin}"));
     sources.push((what.to_string(), origin));
 }
 
@@ -168,7 +168,7 @@ pub fn resolve(args: &TestArmArgs, now: OffsetDateTime) -> Result<Plan, CliError
     let cloud = resolve_cloud(args, &env, &mut sources)?;
     let requirements = requirements(args)?;
     let (credential, credential_source) = resolve_credential(args, &env, now)?;
-    eprintln!("certtool: credential from {credential_source}");
+    crate::output::note(&format!("certtool: credential from {credential_source}"));
     sources.push(("credential".into(), credential_source.clone()));
     let send_x5c = args.send_x5c
         || env
