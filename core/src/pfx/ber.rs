@@ -257,20 +257,6 @@ fn join_segments(number: u8, segments: &[u8]) -> ASN1Result<Zeroizing<Vec<u8>>> 
     Ok(out)
 }
 
-/// Whether the element starting `ber` has the indefinite length form (length byte 0x80
-/// straight after the identifier).
-fn is_indefinite(ber: &[u8]) -> ASN1Result<bool> {
-    let first = *ber.first().ok_or_else(invalid)?;
-    let mut pos = 1;
-    if first & 0x1f == 0x1f {
-        while *ber.get(pos).ok_or_else(invalid)? & 0x80 != 0 {
-            pos += 1;
-        }
-        pos += 1;
-    }
-    Ok(*ber.get(pos).ok_or_else(invalid)? == 0x80)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -294,7 +280,6 @@ mod tests {
         // long-form length ending in 0x80 is not mistaken for the indefinite form
         let mut long = vec![0x04, 0x82, 0x01, 0x80];
         long.extend(std::iter::repeat_n(7u8, 0x180));
-        assert!(!is_indefinite(&long).unwrap());
         assert_eq!(to_der(&long).unwrap(), long);
     }
 
