@@ -230,63 +230,84 @@ impl Staged {
         check_replaceable(&path, self.overwrite)?;
         let dir = parent_dir(&path);
         let replaced = if self.overwrite && path.symlink_metadata().is_ok() {
-            Some(
-                temp_names()
-                    .make_in(dir, |backup| std::fs::hard_link(&path, backup))
-                    .map_err(write_err)?,
-            )
+            // A hard link keeps the destination in place meanwhile; where the file system
+            // has none, the old file is moved aside instead.
+            let kept = temp_names()
+                .make_in(dir, |backup| std::fs::hard_link(&path, backup))
+                .or_else(|_| temp_names().make_in(dir, |backup| std::fs::rename(&path, backup)))
+                .map_err(write_err)?;
+            Some(kept)
         } else {
             None
         };
-        let exists_err = |e: std::io::Error| {
-            if e.kind() == std::io::ErrorKind::AlreadyExists {
-                refused_exists(&path)
-            } else {
-                write_err(e)
-            }
-        };
-        let named = match self.pending {
-            #[cfg(target_os = "linux")]
-            Pending::Unnamed(file) => {
-                use std::os::fd::AsRawFd;
-                let proc_path = format!("/proc/self/fd/{}", file.as_raw_fd());
-                let link = |name: &Path| {
-                    rustix::fs::linkat(
-                        rustix::fs::CWD,
-                        proc_path.as_str(),
-                        rustix::fs::CWD,
-                        name,
-                        rustix::fs::AtFlags::SYMLINK_FOLLOW,
-                    )
-                    .map_err(std::io::Error::from)
-                };
-                if replaced.is_none() {
-                    // linkat never replaces: a file that appeared meanwhile is kept.
-                    link(&path).map_err(exists_err)?;
-                    None
-                } else {
-                    Some(temp_names().make_in(dir, link).map_err(write_err)?)
+        match put(self.pending, &path, dir, replaced.is_some()) {
+            Ok(()) => Ok(Placed { path, replaced }),
+            Err(e) => {
+                // Put back what was kept (a moved-aside file would be lost otherwise).
+                if let Some(old) = replaced {
+                    let _ = old.persist(&path);
                 }
+                Err(e)
             }
-            Pending::Named(tmp) => {
-                if replaced.is_none() {
-                    // persist_noclobber closes the race between the check and the rename.
-                    tmp.persist_noclobber(&path)
-                        .map_err(|e| exists_err(e.error))?;
-                    None
-                } else {
-                    let (file, tmp_path) = tmp.into_parts();
-                    drop(file);
-                    Some(tempfile::NamedTempFile::from_parts((), tmp_path))
-                }
-            }
-        };
-        if let Some(named) = named {
-            named.persist(&path).map_err(|e| write_err(e.error))?;
         }
-        sync_dir(dir).map_err(write_err)?;
-        Ok(Placed { path, replaced })
     }
+}
+
+/// Gives `pending` the name `path` in `dir`: by a link that never replaces when `replace`
+/// is false, else by a rename over whatever is there; then syncs `dir`.
+fn put(pending: Pending, path: &Path, dir: &Path, replace: bool) -> Result<()> {
+    let write_err = |source| Error::Write {
+        path: path.to_owned(),
+        source,
+    };
+    let exists_err = |e: std::io::Error| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            refused_exists(path)
+        } else {
+            write_err(e)
+        }
+    };
+    let named = match pending {
+        #[cfg(target_os = "linux")]
+        Pending::Unnamed(file) => {
+            use std::os::fd::AsRawFd;
+            let proc_path = format!("/proc/self/fd/{}", file.as_raw_fd());
+            let link = |name: &Path| {
+                rustix::fs::linkat(
+                    rustix::fs::CWD,
+                    proc_path.as_str(),
+                    rustix::fs::CWD,
+                    name,
+                    rustix::fs::AtFlags::SYMLINK_FOLLOW,
+                )
+                .map_err(std::io::Error::from)
+            };
+            if !replace {
+                // linkat never replaces: a file that appeared meanwhile is kept.
+                link(path).map_err(exists_err)?;
+                None
+            } else {
+                Some(temp_names().make_in(dir, link).map_err(write_err)?)
+            }
+        }
+        Pending::Named(tmp) => {
+            if !replace {
+                // persist_noclobber closes the race between the check and the rename.
+                tmp.persist_noclobber(path)
+                    .map_err(|e| exists_err(e.error))?;
+                None
+            } else {
+                let (file, tmp_path) = tmp.into_parts();
+                drop(file);
+                Some(tempfile::NamedTempFile::from_parts((), tmp_path))
+            }
+        }
+    };
+    if let Some(named) = named {
+        named.persist(path).map_err(|e| write_err(e.error))?;
+    }
+    sync_dir(dir).map_err(write_err)?;
+    Ok(())
 }
 
 /// Puts every staged file in place, all or nothing: a file replaced under `overwrite`
