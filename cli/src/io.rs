@@ -130,7 +130,8 @@ pub struct PlannedWrite<'a> {
 }
 
 /// Checks that an output may be written: binary data never to a terminal, an existing
-/// file only with `force`, never over a directory.
+/// file only with `force`, and nothing but a regular file replaced (never a directory,
+/// FIFO, device or socket, nor a link to one).
 pub fn check_destination(sink: &Sink, binary: bool, force: bool) -> Result<(), CliError> {
     match sink {
         Sink::Stdout => {
