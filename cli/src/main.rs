@@ -9,9 +9,11 @@ mod commands;
 mod envfile;
 mod error;
 mod io;
+mod limits;
 mod log;
 mod output;
 mod password;
+mod process;
 mod tls;
 mod version;
 
@@ -23,7 +25,7 @@ use crate::error::CliError;
 
 /// Certificates and credentials for Azure: generate, convert, inspect and test.
 #[derive(Parser, Debug)]
-#[command(name = "certtool", version, about, long_about = None)]
+#[command(name = "certtool", version = clock::VERSION, about, long_about = None)]
 struct Cli {
     #[command(flatten)]
     log: log::LogArgs,
@@ -58,12 +60,13 @@ fn run(cli: Cli) -> Result<(), CliError> {
 }
 
 fn main() -> ExitCode {
+    process::forbid_core_dumps();
     let cli: Cli = version::parse();
     log::init(cli.log);
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprint!("{}", err.render());
+            eprint!("{}", output::escape_controls(&err.render()));
             ExitCode::from(err.kind.code())
         }
     }

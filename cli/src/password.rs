@@ -57,7 +57,8 @@ pub struct NewPasswordArgs {
 /// How a password was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SecretOrigin {
-    /// A flag naming a source, e.g. `--password-env PFX_PASSWORD` or `--password-file`.
+    /// A flag naming a source, e.g. `--password-env` or `--password-file` (never the
+    /// variable name or path it was given).
     Flag(String),
     /// A conventional variable, from the environment or a `.env` file.
     Conventional(Origin),
@@ -141,10 +142,7 @@ impl<'a> SecretChain<'a> {
     /// A conventional variable is announced on stderr (its name, never its value).
     pub fn resolve(&self, input: &str) -> Result<Option<(Secret, SecretOrigin)>, CliError> {
         let found = if let Some((flag, var)) = self.env {
-            Some((
-                secret_from_env(var)?,
-                SecretOrigin::Flag(format!("{flag} {var}")),
-            ))
+            Some((secret_from_env(var)?, SecretOrigin::Flag(flag.to_string())))
         } else if let Some((flag, path)) = self.file {
             Some((
                 secret_from_path(path)?,
@@ -293,8 +291,13 @@ pub fn is_env_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// Reads a secret from a named environment variable (the CLI's job, not core's). A name
-/// that cannot be a variable's is refused without echoing it: it is probably the secret.
+/// What messages about a `--…-env VAR` flag say instead of VAR: a value given where a
+/// name goes may be the secret itself, even when it looks like a name (`Summer2024`).
+pub const NAME_NOT_SHOWN: &str =
+    "(the name is not shown: it may be the secret itself, given by mistake)";
+
+/// Reads a secret from a named environment variable (the CLI's job, not core's). The
+/// name is never echoed, in errors or elsewhere: it may be the secret.
 pub fn secret_from_env(var: &str) -> Result<Secret, CliError> {
     if !is_env_name(var) {
         return Err(CliError::usage(
@@ -305,10 +308,11 @@ pub fn secret_from_env(var: &str) -> Result<Secret, CliError> {
     match std::env::var(var) {
         Ok(value) => Ok(Secret::new(value)),
         Err(std::env::VarError::NotPresent) => Err(CliError::usage(format!(
-            "the environment variable {var} is not set"
-        ))),
+            "the environment variable a --…-env flag names is not set {NAME_NOT_SHOWN}"
+        ))
+        .fix("check the variable's name, or export it before running certtool")),
         Err(std::env::VarError::NotUnicode(_)) => Err(CliError::usage(format!(
-            "the environment variable {var} is not valid UTF-8"
+            "the environment variable a --…-env flag names is not valid UTF-8 {NAME_NOT_SHOWN}"
         ))),
     }
 }
@@ -331,6 +335,10 @@ pub fn secret_from_path(path: &Path) -> Result<Secret, CliError> {
             format!("cannot read the secret file given ({source}; the path is not shown: it may be the secret itself)"),
         )
         .fix("pass the path of a file that holds the secret"),
+        CoreError::Malformed { detail, .. } => CliError::new(
+            ExitKind::Input,
+            format!("the secret file given cannot be used: {detail} (the path is not shown: it may be the secret itself)"),
+        ),
         other => other.into(),
     })
 }
@@ -427,8 +435,8 @@ mod tests {
 
     #[test]
     fn origin_names_the_flag_never_the_value() {
-        let origin = SecretOrigin::Flag("--password-env PW".into());
-        assert_eq!(origin.to_string(), "--password-env PW");
+        let origin = SecretOrigin::Flag("--password-env".into());
+        assert_eq!(origin.to_string(), "--password-env");
         assert_eq!(SecretOrigin::Prompt.to_string(), "the prompt");
     }
 

@@ -59,6 +59,40 @@ pub const MAX_ARM_PAGES: usize = 200;
 /// hold more than this in memory. Exceeding it is a service failure (exit 7).
 pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 
+/// The largest input file certtool reads (a PFX, PEM bundle, certificate, key or
+/// `.publishsettings`): real ones are a few kilobytes; `/dev/zero` must not fill memory.
+pub const MAX_INPUT_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The largest secret (password or client secret) read from a file or stdin.
+pub const MAX_SECRET_BYTES: u64 = 64 * 1024;
+
+/// Reads `reader` to its end, refusing input longer than `limit` bytes (a secret fits
+/// the first buffer, so it is never copied by a reallocation and left unwiped).
+/// `input` names the source in the error.
+pub fn read_limited(
+    reader: impl std::io::Read,
+    limit: u64,
+    input: &str,
+) -> crate::Result<zeroize::Zeroizing<Vec<u8>>> {
+    use std::io::Read;
+    let first = usize::try_from(limit.min(MAX_SECRET_BYTES) + 1).unwrap_or(0);
+    let mut buf = zeroize::Zeroizing::new(Vec::with_capacity(first));
+    reader
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut buf)
+        .map_err(|source| crate::Error::Read {
+            path: input.into(),
+            source,
+        })?;
+    if buf.len() as u64 > limit {
+        return Err(crate::Error::malformed(
+            input,
+            format!("the input is larger than {limit} bytes, the most certtool reads"),
+        ));
+    }
+    Ok(buf)
+}
+
 /// Why an iteration count is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IterationLimit {
@@ -150,6 +184,17 @@ pub fn reset_command_budget() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_stop_at_the_limit() {
+        let err = read_limited(std::io::repeat(0), 10, "zeros").unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Input);
+        assert!(err.to_string().contains("larger than 10 bytes"), "{err}");
+        assert_eq!(
+            &*read_limited(&b"0123456789"[..], 10, "ten").unwrap(),
+            b"0123456789"
+        );
+    }
 
     #[test]
     fn one_derivation_is_capped() {

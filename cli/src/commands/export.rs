@@ -52,6 +52,9 @@ pub struct ExportArgs {
     /// Replace an existing OUT.
     #[arg(long)]
     pub force: bool,
+    /// Print a pem-bundle's unencrypted private key even when stdout is a terminal.
+    #[arg(long)]
+    pub allow_key_on_terminal: bool,
     #[command(flatten)]
     pub password: PasswordArgs,
 }
@@ -63,6 +66,9 @@ pub fn run(args: ExportArgs) -> Result<(), CliError> {
     let sink = args.out.as_deref().map(Sink::parse).unwrap_or(Sink::Stdout);
     let binary = args.format == ExportFormat::Cer;
     crate::io::check_destination(&sink, binary, args.force)?;
+    if args.format == ExportFormat::PemBundle {
+        crate::io::check_key_not_on_terminal(&sink, args.allow_key_on_terminal)?;
+    }
     crate::io::check_not_input(&sink, &source)?;
     let bundle = load_credential(&source, &args.password, None)?;
     let leaf = bundle.leaf()?;

@@ -122,10 +122,7 @@ fn publishsettings(args: PublishsettingsArgs) -> Result<(), CliError> {
     let settings = publishsettings::parse(&data, &source.name())?;
     let password = password(&args)?;
     if !args.out_dir.exists() {
-        std::fs::create_dir_all(&args.out_dir).map_err(|source| CoreError::Write {
-            path: args.out_dir.clone(),
-            source,
-        })?;
+        certtool_core::fsutil::create_private_dir(&args.out_dir)?;
     }
     let mut blobs = Vec::new();
     let mut certificates = Vec::new();

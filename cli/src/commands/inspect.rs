@@ -22,7 +22,11 @@ pub struct InspectArgs {
     #[arg(long, value_enum, default_value = "text")]
     pub output: OutputFormat,
     /// Exit with code 8 when the leaf certificate expires within N days (or has expired).
-    #[arg(long, value_name = "N")]
+    #[arg(
+        long,
+        value_name = "N",
+        value_parser = clap::value_parser!(u32).range(..=i64::from(crate::limits::MAX_WITHIN_DAYS))
+    )]
     pub fail_within_days: Option<u32>,
     #[command(flatten)]
     pub password: PasswordArgs,

@@ -57,7 +57,7 @@ pub struct TestAsmArgs {
     #[arg(long, requires = "publishsettings")]
     pub allow_publishsettings_endpoints: bool,
     /// Subscriptions tested at the same time.
-    #[arg(long, value_name = "N", default_value_t = 8)]
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = concurrency)]
     pub concurrency: usize,
     /// Retries of a request answered 429/503 or cut off (Retry-After is honoured).
     #[arg(long, value_name = "N", default_value_t = 3)]
@@ -79,6 +79,15 @@ struct Identity {
     targets: Vec<(String, Url)>,
 }
 
+/// Parses `--concurrency`: 1 to [`MAX_CONCURRENCY`](crate::limits::MAX_CONCURRENCY).
+fn concurrency(text: &str) -> Result<usize, String> {
+    let max = crate::limits::MAX_CONCURRENCY;
+    match text.parse::<usize>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(format!("expected a whole number from 1 to {max}")),
+    }
+}
+
 /// Runs `certtool test asm`.
 pub fn run(args: TestAsmArgs) -> Result<(), CliError> {
     use crate::io::{at_most_one_stdin, is_dash};
@@ -94,9 +103,6 @@ pub fn run(args: TestAsmArgs) -> Result<(), CliError> {
             args.password.uses_stdin(),
         ),
     ])?;
-    if args.concurrency == 0 {
-        return Err(CliError::usage("--concurrency must be at least 1"));
-    }
     let now = crate::clock::now()?;
     let options = args.network.http_options()?;
     let endpoint_override = match (&args.endpoint, &args.network.cloud) {

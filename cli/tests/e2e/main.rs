@@ -11,6 +11,7 @@ mod generate;
 mod help;
 mod import;
 mod inspect;
+mod local_hardening;
 mod logging;
 mod real_vectors;
 mod sdk_clients;

@@ -30,7 +30,7 @@ const HELP: &[&[&str]] = &[
 
 /// `env` with the clock at the snapshot instant and a fixed help width.
 fn at_now<'a>(env: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
-    let mut all = vec![("CERTTOOL_FAKE_NOW", SNAPSHOT_NOW), ("COLUMNS", "100")];
+    let mut all = vec![fake_now(SNAPSHOT_NOW), ("COLUMNS", "100")];
     all.extend_from_slice(env);
     all
 }

@@ -163,23 +163,34 @@ pub fn parse_error(status: u16, body: &[u8]) -> Option<EntraError> {
     })
 }
 
+/// The fields of a token answer certtool reads. The token is decoded straight into its
+/// own `String`, which moves into the wiping buffer of [`AccessToken`]: no copy of it is
+/// left in a parsed JSON tree.
+#[derive(Deserialize)]
+struct TokenBody {
+    access_token: String,
+    expires_in: Value,
+    token_type: Option<Value>,
+}
+
 /// Parses a success body; `expires_in` may be a number or a string.
 pub fn parse_token(body: &[u8]) -> Option<AccessToken> {
-    let value: Value = serde_json::from_slice(body).ok()?;
-    let token = value.get("access_token")?.as_str()?;
-    if token.is_empty() {
+    let parsed: TokenBody = serde_json::from_slice(body).ok()?;
+    let value = Zeroizing::new(parsed.access_token);
+    if value.is_empty() {
         return None;
     }
-    crate::redact::register(token);
-    let expires_in = match value.get("expires_in")? {
+    crate::redact::register(&value);
+    let expires_in = match parsed.expires_in {
         Value::Number(n) => n.as_u64()?,
         Value::String(s) => s.trim().parse().ok()?,
         _ => return None,
     };
     Some(AccessToken {
-        value: Zeroizing::new(token.to_string()),
-        token_type: value
-            .get("token_type")
+        value,
+        token_type: parsed
+            .token_type
+            .as_ref()
             .and_then(Value::as_str)
             .unwrap_or("Bearer")
             .to_string(),

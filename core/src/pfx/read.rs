@@ -3,7 +3,7 @@
 use openssl::pkey::{PKey, Private};
 
 use super::bags::{BagValue, Container, Pfx, SafeBag};
-use super::ber::{octet_string, to_der};
+use super::ber::{octet_string, to_der_secret};
 use super::crypto::{self, Hash, PasswordBytes};
 use super::decode::{self, RawBag, RawContainer};
 use super::oids::{self, is_oid};
@@ -203,7 +203,7 @@ impl Opener<'_> {
                     ),
                 });
                 // The DER plaintext is kept as is; BER inside would be re-encoded.
-                let pkcs8 = zeroize::Zeroizing::new(to_der(&pkcs8).map_err(bad)?);
+                let pkcs8 = to_der_secret(&pkcs8).map_err(bad)?;
                 BagValue::Key {
                     pkcs8,
                     shrouded: true,

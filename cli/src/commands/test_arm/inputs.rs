@@ -20,7 +20,7 @@ use crate::args::Origin;
 use crate::envfile::EnvLookup;
 use crate::error::{CliError, ExitKind};
 use crate::io::Source;
-use crate::password::{is_env_name, load_credential_bytes, secret_from_path};
+use crate::password::{is_env_name, load_credential_bytes, secret_from_path, NAME_NOT_SHOWN};
 
 const TENANT_VARS: &[&str] = &["AZURE_TENANT_ID", "ARM_TENANT_ID"];
 const CLIENT_VARS: &[&str] = &["AZURE_CLIENT_ID", "ARM_CLIENT_ID"];
@@ -313,12 +313,13 @@ fn resolve_credential(
         }
         let (value, origin) = env.named(var).ok_or_else(|| {
             CliError::usage(format!(
-                "the environment variable {var} is not set (--secret-env)"
+                "the environment variable --secret-env names is not set {NAME_NOT_SHOWN}"
             ))
+            .fix("check the variable's name, or export it before running certtool")
         })?;
         return Ok((
             secret(value),
-            format!("{origin} (--secret-env; value not shown)"),
+            format!("--secret-env, from {origin} (name and value not shown)"),
         ));
     }
     if let Some(path) = &args.secret_file {

@@ -63,6 +63,23 @@ pub const EXIT_NETWORK: i32 = 7;
 /// An expiry gate tripped.
 pub const EXIT_EXPIRY: i32 = 8;
 
+/// The test clock set to `now` (RFC 3339), for a command's environment. Only a binary
+/// built with the `test-clock` feature reads it (`bash scripts/test.sh` turns it on);
+/// without the feature this fails the test instead of letting the real clock decide.
+#[cfg(feature = "test-clock")]
+pub fn fake_now(now: &str) -> (&'static str, &str) {
+    ("CERTTOOL_FAKE_NOW", now)
+}
+
+/// See the `test-clock` version: this build has no test clock.
+#[cfg(not(feature = "test-clock"))]
+#[track_caller]
+pub fn fake_now(_now: &str) -> (&'static str, &str) {
+    panic!(
+        "this test needs the test clock: run `bash scripts/test.sh`, or cargo test with `--features test-clock`"
+    )
+}
+
 /// A path as the `&str` an argument list wants.
 pub fn s(p: &Path) -> &str {
     p.to_str().unwrap()

@@ -1,0 +1,12 @@
+//! The CLI's numeric limits on flag values, in one place. A value outside its range is a
+//! usage error (exit 2) from the flag parser, never an overflow deeper down. Limits on
+//! input sizes, iterations and bodies live in `certtool_core::limits`.
+
+/// The longest validity `generate --days` accepts: 100 years.
+pub const MAX_VALIDITY_DAYS: u32 = 36_500;
+
+/// The largest `inspect --fail-within-days`: 100 years.
+pub const MAX_WITHIN_DAYS: u32 = 36_500;
+
+/// The most subscriptions `test asm` tests at the same time.
+pub const MAX_CONCURRENCY: usize = 256;
