@@ -2,7 +2,7 @@
 # Installs what building and testing certtool needs on a fresh Debian machine, and only
 # what is missing: the OpenSSL headers and pkg-config for the openssl crate, the openssl
 # CLI, curl and Java keytool for interop tests, rustfmt/clippy, and a Python venv with
-# `cryptography` (target/pyenv) for the PKCS#12 interop tests. Safe to run again.
+# `cryptography` and `azure-identity` (target/pyenv) for the PKCS#12 interop tests. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,4 +32,10 @@ if ! "$venv/bin/python" -c 'import cryptography' >/dev/null 2>&1; then
   mkdir -p target
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check cryptography
+fi
+# azure-identity, pinned: the interop tests build its CertificateCredential from the PFX
+# files certtool writes (python -m pip: a venv copied elsewhere keeps working).
+if ! "$venv/bin/python" -c 'import azure.identity' >/dev/null 2>&1; then
+  echo "setup: installing azure-identity into $venv" >&2
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check azure-identity==1.27.0
 fi

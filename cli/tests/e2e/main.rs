@@ -7,6 +7,7 @@
 mod support;
 
 mod export;
+mod export_pfx;
 mod generate;
 mod help;
 mod import;

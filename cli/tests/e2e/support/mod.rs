@@ -4,6 +4,7 @@
 
 pub mod arm;
 pub mod asm;
+pub mod readers;
 pub mod snapshot;
 
 use std::path::{Path, PathBuf};
