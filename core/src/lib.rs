@@ -45,6 +45,7 @@ pub mod keys;
 pub mod limits;
 pub mod pfx;
 pub mod publishsettings;
+pub mod readers;
 pub mod secret;
 pub mod x509;
 
