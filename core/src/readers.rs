@@ -193,6 +193,20 @@ impl Judge {
         }
     }
 
+    /// A hit for the first encrypted part that `test` picks, if any.
+    fn on_part(
+        &mut self,
+        f: &Facts<'_>,
+        test: impl Fn(&Cipher) -> bool,
+        verdict: Verdict,
+        rule: &'static str,
+        reason: impl FnOnce(&str) -> String,
+    ) {
+        if let Some(what) = f.part(test) {
+            self.hit(verdict, rule, reason(what));
+        }
+    }
+
     fn hit(&mut self, verdict: Verdict, rule: &'static str, reason: String) {
         if verdict.rank() > self.verdict.rank() {
             self.verdict = verdict;
@@ -215,26 +229,22 @@ fn is_other(c: &Cipher) -> bool {
 
 /// The rule every reader shares: a cipher outside these rules is not decided.
 fn unclassified(f: &Facts<'_>, j: &mut Judge) {
-    if let Some(what) = f.part(is_other) {
-        j.hit(
-            Verdict::Unknown,
-            "unclassified-cipher",
-            format!("{what}: a cipher these rules do not cover"),
-        );
-    }
+    j.on_part(
+        f,
+        is_other,
+        Verdict::Unknown,
+        "unclassified-cipher",
+        |what| format!("{what}: a cipher these rules do not cover"),
+    );
 }
 
 fn openssl3(f: &Facts<'_>, j: &mut Judge) {
-    if let Some(what) = f.part(is_rc2) {
-        j.hit(
-            Verdict::DoesNotOpen,
-            "openssl3-rc2",
-            format!(
-                "{what} is RC2, which OpenSSL 3 keeps in its legacy provider \
+    j.on_part(f, is_rc2, Verdict::DoesNotOpen, "openssl3-rc2", |what| {
+        format!(
+            "{what} is RC2, which OpenSSL 3 keeps in its legacy provider \
                  (\"unsupported … RC2-40-CBC\" without -legacy)"
-            ),
-        );
-    }
+        )
+    });
     unclassified(f, j);
 }
 
@@ -256,16 +266,12 @@ fn openssl11(f: &Facts<'_>, j: &mut Judge) {
 }
 
 fn windows_legacy(f: &Facts<'_>, j: &mut Judge) {
-    if let Some(what) = f.part(is_pbes2) {
-        j.hit(
-            Verdict::DoesNotOpen,
-            "windows-pbes2",
-            format!(
-                "{what} is PBES2 (AES): Windows reads PBES2 PFX files from Windows 10 1709 \
+    j.on_part(f, is_pbes2, Verdict::DoesNotOpen, "windows-pbes2", |what| {
+        format!(
+            "{what} is PBES2 (AES): Windows reads PBES2 PFX files from Windows 10 1709 \
                  and Server 2019 on; older ones report a wrong password"
-            ),
-        );
-    }
+        )
+    });
     if let Some(d) = f.mac_digest().filter(|d| *d != "SHA-1") {
         j.hit(
             Verdict::Unknown,
@@ -278,13 +284,13 @@ fn windows_legacy(f: &Facts<'_>, j: &mut Judge) {
 
 fn windows_modern(f: &Facts<'_>, j: &mut Judge) {
     let odd_pbes2 = |c: &Cipher| matches!(c, Cipher::Pbes2 { cipher, prf } if cipher != "AES-256-CBC" || prf != "SHA-256");
-    if let Some(what) = f.part(odd_pbes2) {
-        j.hit(
-            Verdict::Unknown,
-            "windows-pbes2-variant",
-            format!("{what}: Windows documents PBES2 only as AES-256 with SHA-256"),
-        );
-    }
+    j.on_part(
+        f,
+        odd_pbes2,
+        Verdict::Unknown,
+        "windows-pbes2-variant",
+        |what| format!("{what}: Windows documents PBES2 only as AES-256 with SHA-256"),
+    );
     if let Some(d) = f.mac_digest().filter(|d| *d != "SHA-1" && *d != "SHA-256") {
         j.hit(
             Verdict::Unknown,
@@ -296,22 +302,26 @@ fn windows_modern(f: &Facts<'_>, j: &mut Judge) {
 }
 
 fn java_common(f: &Facts<'_>, j: &mut Judge) {
-    if let Some(what) = f.part(|c| matches!(c, Cipher::TwoKeyTripleDes)) {
-        j.hit(
-            Verdict::DoesNotOpen,
-            "java-2des",
-            format!("{what} is two-key triple DES, which Java's PKCS#12 keystore cannot decrypt"),
-        );
-    }
+    j.on_part(
+        f,
+        |c| matches!(c, Cipher::TwoKeyTripleDes),
+        Verdict::DoesNotOpen,
+        "java-2des",
+        |what| {
+            format!("{what} is two-key triple DES, which Java's PKCS#12 keystore cannot decrypt")
+        },
+    );
     let odd_pbes2 = |c: &Cipher| matches!(c, Cipher::Pbes2 { cipher, .. } if cipher != "AES-256-CBC" && cipher != "AES-128-CBC");
-    if let Some(what) = f.part(odd_pbes2) {
+    j.on_part(f, odd_pbes2, Verdict::DoesNotOpen, "java-pbes2-cipher", |what| format!("{what}: Java reads PBES2 only with AES-128 or AES-256 (\"parseAlgParameters failed\")"));
+    if !f.has_key {
         j.hit(
             Verdict::DoesNotOpen,
-            "java-pbes2-cipher",
-            format!("{what}: Java reads PBES2 only with AES-128 or AES-256 (\"parseAlgParameters failed\")"),
+            "java-certs-only",
+            "the file holds no private key: Java keeps certificates without a key only when \
+             they are marked as trusted (`openssl pkcs12 -jdktrust`), so the keystore is empty"
+                .into(),
         );
-    }
-    if f.has_key && !f.key_encrypted {
+    } else if !f.key_encrypted {
         j.hit(
             Verdict::DoesNotOpen,
             "java-plain-keybag",
@@ -378,29 +388,25 @@ fn go_pkcs12(f: &Facts<'_>, j: &mut Judge) {
             format!("the MAC uses {d}: go-pkcs12 fails with \"unknown digest algorithm\""),
         ),
     }
-    if let Some(what) = f.part(is_pbes2) {
-        j.hit(
-            Verdict::DoesNotOpen,
-            "go-pbes2",
-            format!(
-                "{what} is PBES2: golang.org/x/crypto/pkcs12 and older go-pkcs12 builds read \
+    j.on_part(f, is_pbes2, Verdict::DoesNotOpen, "go-pbes2", |what| {
+        format!(
+            "{what} is PBES2: golang.org/x/crypto/pkcs12 and older go-pkcs12 builds read \
                  only 3DES and RC2-40 (\"decryption password incorrect\" or \"unknown algorithm\")"
-            ),
-        );
-    }
+        )
+    });
     let unsupported = |c: &Cipher| {
         matches!(
             c,
             Cipher::TwoKeyTripleDes | Cipher::Rc2(128) | Cipher::Other(_)
         )
     };
-    if let Some(what) = f.part(unsupported) {
-        j.hit(
-            Verdict::DoesNotOpen,
-            "go-legacy-cipher",
-            format!("{what}: go-pkcs12 reads of the legacy ciphers only 3DES and RC2-40"),
-        );
-    }
+    j.on_part(
+        f,
+        unsupported,
+        Verdict::DoesNotOpen,
+        "go-legacy-cipher",
+        |what| format!("{what}: go-pkcs12 reads of the legacy ciphers only 3DES and RC2-40"),
+    );
 }
 
 fn python(f: &Facts<'_>, j: &mut Judge) {
@@ -434,13 +440,13 @@ fn azure_identity(f: &Facts<'_>, j: &mut Judge) {
 }
 
 fn rust_p12(f: &Facts<'_>, j: &mut Judge) {
-    if let Some(what) = f.part(|c| !matches!(c, Cipher::TripleDes | Cipher::Rc2(40))) {
-        j.hit(
-            Verdict::DoesNotOpen,
-            "p12-cipher",
-            format!("{what}: the p12 crate decrypts only 3DES and RC2-40"),
-        );
-    }
+    j.on_part(
+        f,
+        |c| !matches!(c, Cipher::TripleDes | Cipher::Rc2(40)),
+        Verdict::DoesNotOpen,
+        "p12-cipher",
+        |what| format!("{what}: the p12 crate decrypts only 3DES and RC2-40"),
+    );
     if let Some(d) = f.mac_digest().filter(|d| *d != "SHA-1") {
         j.hit(
             Verdict::DoesNotOpen,
@@ -521,7 +527,7 @@ const READERS: [(&str, &str, Rules); 13] = [
 ];
 
 /// Every rule id the readers can report, for the doc-vs-code test.
-pub const RULE_IDS: [&str; 23] = [
+pub const RULE_IDS: [&str; 24] = [
     "unclassified-cipher",
     "openssl3-rc2",
     "openssl11-no-mac",
@@ -531,6 +537,7 @@ pub const RULE_IDS: [&str; 23] = [
     "java-2des",
     "java-pbes2-cipher",
     "java-plain-keybag",
+    "java-certs-only",
     "java-empty-password",
     "java8-pbes2",
     "go-no-mac",

@@ -12,6 +12,7 @@ mod generate;
 mod help;
 mod import;
 mod inspect;
+mod inspect_readers;
 mod real_vectors;
 mod snapshot;
 mod stdin;

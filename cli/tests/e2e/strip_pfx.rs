@@ -4,7 +4,7 @@
 //! with the input. Then the command's edges: pipes, new password, wrong password,
 //! damaged input, OUT = IN, overwrite, file mode, failed writes.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::support::readers::{keytool_list, python_load, tool};
 use crate::support::*;
@@ -13,12 +13,6 @@ use certtool_core::secret::Secret;
 
 const PASS: &str = FIXTURE_PASS;
 const UNICODE_PASS: &str = "pässwörd-ключ";
-
-fn pfx_fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../fixtures/pfx")
-        .join(name)
-}
 
 /// `certtool strip-pfx INPUT -o OUT` with `extra` arguments and environment.
 fn strip(input: &str, out: &str, extra: &[&str], env: &[(&str, &str)]) -> Run {
