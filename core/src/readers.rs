@@ -463,6 +463,13 @@ fn rust_p12(f: &Facts<'_>, j: &mut Judge) {
                 .into(),
         );
     }
+    if f.has_key && !f.key_encrypted {
+        j.hit(
+            Verdict::DoesNotOpen,
+            "p12-plain-keybag",
+            "the private key is in a plain keyBag: the p12 crate returns only shrouded keys".into(),
+        );
+    }
     if f.protection.password == PasswordForm::EmptyNull {
         j.hit(
             Verdict::DoesNotOpen,
@@ -527,7 +534,7 @@ const READERS: [(&str, &str, Rules); 13] = [
 ];
 
 /// Every rule id the readers can report, for the doc-vs-code test.
-pub const RULE_IDS: [&str; 24] = [
+pub const RULE_IDS: [&str; 25] = [
     "unclassified-cipher",
     "openssl3-rc2",
     "openssl11-no-mac",
@@ -550,6 +557,7 @@ pub const RULE_IDS: [&str; 24] = [
     "p12-cipher",
     "p12-mac",
     "p12-mac-iterations",
+    "p12-plain-keybag",
     "p12-empty-null",
     "p12-widened-password",
 ];

@@ -261,3 +261,94 @@ fn verdicts_read_the_same_in_text_and_json() {
         assert_eq!(serde_json::to_value(v).unwrap(), v.to_string());
     }
 }
+
+/// What the independent `p12` crate makes of `der`: the MAC verifies, the certificates
+/// decrypt and (when the file has one) the key. The crate asserts its SHA-1 MAC in debug
+/// builds, so a panic counts as "does not open".
+fn p12_opens(der: &[u8], password: &str, has_key: bool) -> bool {
+    std::panic::catch_unwind(|| {
+        let Ok(pfx) = p12::PFX::parse(der) else {
+            return false;
+        };
+        let certs = pfx.cert_x509_bags(password).is_ok_and(|c| !c.is_empty());
+        let keys = pfx.key_bags(password).is_ok_and(|k| !k.is_empty());
+        pfx.verify_mac(password) && certs && (keys || !has_key)
+    })
+    .unwrap_or(false)
+}
+
+#[test]
+fn the_p12_crate_reads_what_the_compat_profile_writes() {
+    let key = crate::keys::generate_rsa(2048, false).unwrap();
+    let request = crate::generate::CertificateRequest {
+        common_name: "p12 reader".into(),
+        validity: crate::generate::Validity::Days(30),
+        now: time::OffsetDateTime::now_utc(),
+        serial: crate::generate::random_serial().unwrap(),
+    };
+    let cert = crate::generate::self_signed(&key, &request).unwrap();
+    for password in ["", "pässwörd"] {
+        let secret = crate::secret::Secret::new(password.into());
+        let der = crate::pfx::build(
+            &key,
+            &cert,
+            &[],
+            Some("p12 reader"),
+            &secret,
+            crate::pfx::Profile::Compat,
+        )
+        .unwrap();
+        let pfx = p12::PFX::parse(&der).unwrap();
+        assert!(pfx.verify_mac(password));
+        assert_eq!(
+            pfx.cert_x509_bags(password).unwrap(),
+            [cert.to_der().unwrap()]
+        );
+        let keys = pfx.key_bags(password).unwrap();
+        assert_eq!(keys.len(), 1);
+        assert_eq!(keys[0], key.private_key_to_pkcs8().unwrap());
+        // And what it cannot read, the aes profile, it is predicted not to.
+        let aes =
+            crate::pfx::build(&key, &cert, &[], None, &secret, crate::pfx::Profile::Aes).unwrap();
+        assert!(!p12_opens(&aes, password, true));
+    }
+}
+
+#[test]
+fn the_p12_verdicts_match_the_crate_on_every_fixture() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/pfx");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if !matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("pfx" | "p12")
+        ) {
+            continue;
+        }
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let password = match name.as_str() {
+            "empty-password.pfx" | "no-protection.pfx" | "python-noencryption.p12" => "",
+            "unicode-password.pfx" => "pässwörd-ключ",
+            _ => "fixture-pass",
+        };
+        let der = std::fs::read(&path).unwrap();
+        let secret = crate::secret::Secret::new(password.into());
+        let read = crate::pfx::read(&der, Some(&secret), &name).unwrap();
+        let has_key = !read.keys.is_empty();
+        let report = verdicts(&read.protection, has_key, &name);
+        let expected = match verdict_of(&report, "rust-p12") {
+            Verdict::Opens | Verdict::OpensWithEmptyPassword => true,
+            Verdict::DoesNotOpen => false,
+            Verdict::Unknown => continue,
+        };
+        assert_eq!(
+            p12_opens(&der, password, has_key),
+            expected,
+            "{name}: the readers block says p12 {}",
+            if expected { "opens it" } else { "does not" }
+        );
+        checked += 1;
+    }
+    assert!(checked >= 15, "only {checked} fixtures checked");
+}
