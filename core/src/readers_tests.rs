@@ -173,8 +173,11 @@ fn dotnet_refuses_passwordless_files_with_many_iterations() {
     );
 }
 
-#[test]
-fn what_certtool_writes_in_compat_opens_everywhere() {
+/// A fresh RSA key and a self-signed certificate for it.
+fn key_and_cert() -> (
+    openssl::pkey::PKey<openssl::pkey::Private>,
+    openssl::x509::X509,
+) {
     let key = crate::keys::generate_rsa(2048, false).unwrap();
     let request = crate::generate::CertificateRequest {
         common_name: "readers".into(),
@@ -183,6 +186,12 @@ fn what_certtool_writes_in_compat_opens_everywhere() {
         serial: crate::generate::random_serial().unwrap(),
     };
     let cert = crate::generate::self_signed(&key, &request).unwrap();
+    (key, cert)
+}
+
+#[test]
+fn what_certtool_writes_in_compat_opens_everywhere() {
+    let (key, cert) = key_and_cert();
     for password in [
         crate::secret::Secret::empty(),
         crate::secret::Secret::new("pw".into()),
@@ -279,14 +288,7 @@ fn p12_opens(der: &[u8], password: &str, has_key: bool) -> bool {
 
 #[test]
 fn the_p12_crate_reads_what_the_compat_profile_writes() {
-    let key = crate::keys::generate_rsa(2048, false).unwrap();
-    let request = crate::generate::CertificateRequest {
-        common_name: "p12 reader".into(),
-        validity: crate::generate::Validity::Days(30),
-        now: time::OffsetDateTime::now_utc(),
-        serial: crate::generate::random_serial().unwrap(),
-    };
-    let cert = crate::generate::self_signed(&key, &request).unwrap();
+    let (key, cert) = key_and_cert();
     for password in ["", "pässwörd"] {
         let secret = crate::secret::Secret::new(password.into());
         let der = crate::pfx::build(
