@@ -1,5 +1,5 @@
 use super::*;
-use crate::pfx::{EncryptionInfo, MacInfo};
+use crate::pfx::{EncryptionInfo, MacInfo, Protects};
 
 fn enc(protects: Protects, algorithm: &str, iterations: u64) -> EncryptionInfo {
     EncryptionInfo {
@@ -217,7 +217,7 @@ fn what_certtool_writes_in_compat_opens_everywhere() {
 
 #[test]
 fn every_rule_is_listed_with_a_source_in_the_docs() {
-    let doc = include_str!("../../docs/pfx-compatibility.md");
+    let doc = include_str!("../../../docs/pfx-compatibility.md");
     for id in RULE_IDS {
         let row = doc
             .lines()
