@@ -115,11 +115,15 @@ fn compat_name(input: &str) -> String {
 }
 
 /// The `certtool strip-pfx` command that rewrites `input` in the `compat` profile,
-/// keeping its password (read from and written under `PFX_PASSWORD`) when it has one.
+/// keeping its password (read from and written under `PFX_PASSWORD`) when it has one;
+/// `input` is a path, or `stdin` for a file read from stdin (the command then reads `-`).
 pub fn fix_command(input: &str, password: PasswordForm) -> String {
+    let from = match input {
+        "stdin" | "-" => "-".to_string(),
+        path => shell_word(path),
+    };
     let mut cmd = format!(
-        "certtool strip-pfx {} -o {} --profile compat",
-        shell_word(input),
+        "certtool strip-pfx {from} -o {} --profile compat",
         shell_word(&compat_name(input))
     );
     if matches!(

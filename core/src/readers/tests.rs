@@ -125,7 +125,7 @@ fn rc2_fails_only_on_openssl3_without_legacy() {
 #[test]
 fn unprotected_key_is_lost_by_java_and_openssl11_needs_a_mac() {
     let p = protection(None, &[], PasswordForm::NotNeeded);
-    let report = verdicts(&p, true, "-");
+    let report = verdicts(&p, true, "stdin");
     assert_eq!(verdict_of(&report, "java17"), Verdict::DoesNotOpen);
     assert_eq!(verdict_of(&report, "openssl1.1"), Verdict::DoesNotOpen);
     assert_eq!(verdict_of(&report, "openssl3"), Verdict::Opens);
