@@ -409,6 +409,77 @@ impl NewPasswordArgs {
     }
 }
 
+impl NewPasswordArgs {
+    /// The password of a PFX written in `profile`: none at all for `--profile none` (a
+    /// password flag is then a usage error, and a warning says what Java does with such
+    /// a file), else [`resolve`](Self::resolve).
+    pub fn resolve_for_profile(
+        &self,
+        profile: crate::args::PfxProfileArg,
+        what: &str,
+    ) -> Result<Secret, CliError> {
+        if profile == crate::args::PfxProfileArg::None {
+            if self.given() {
+                return Err(CliError::usage(format!(
+                    "--profile none writes {what} without any password; drop the password flag"
+                ))
+                .fix("or keep the password with --profile compat"));
+            }
+            eprintln!(
+                "warning: --profile none stores the private key unencrypted and without a MAC; \
+                 Java (keytool, JVM apps) silently drops keys stored this way"
+            );
+            return Ok(Secret::empty());
+        }
+        self.resolve(what)
+    }
+}
+
+/// Where the password of an encrypted private key comes from: `--key-password-env VAR`,
+/// then `--key-password-file PATH|-`, then a prompt asking about `what`.
+pub fn key_password_chain<'a>(
+    env: Option<&'a str>,
+    file: Option<&'a Path>,
+    what: &str,
+    no_input: bool,
+) -> SecretChain<'a> {
+    SecretChain::existing(
+        env.map(|v| ("--key-password-env", v)),
+        file.map(|p| ("--key-password-file", p)),
+        false,
+    )
+    .or_prompt(format!("Password for the key {what}: "), no_input)
+}
+
+/// The error when a private key is encrypted and [`key_password_chain`] found nothing.
+pub fn missing_key_password(name: &str) -> CliError {
+    CliError::new(
+        ExitKind::Password,
+        format!("{name}: the private key is encrypted and no password was given"),
+    )
+    .fix("give it with --key-password-env VAR or --key-password-file PATH")
+}
+
+/// Reads a private key file (PEM, DER, PKCS#8 or encrypted PEM), asking the
+/// [`key_password_chain`] for the password only when the key is encrypted.
+pub fn load_key_file(
+    path: &Path,
+    env: Option<&str>,
+    file: Option<&Path>,
+    no_input: bool,
+) -> Result<openssl::pkey::PKey<openssl::pkey::Private>, CliError> {
+    let source = Source::parse(path);
+    let data = zeroize::Zeroizing::new(source.read()?);
+    let name = source.name();
+    let (key, _) = open_protected(
+        &key_password_chain(env, file, &name, no_input),
+        &name,
+        |password| certtool_core::keys::load_private_key(&data, password, &name),
+        |_| missing_key_password(&name),
+    )?;
+    Ok(key)
+}
+
 /// A chain for a password that protects something new: an empty one is refused.
 pub fn new_chain<'a>(
     env: Option<(&'static str, &'a str)>,

@@ -46,6 +46,7 @@ pub mod limits;
 pub mod pfx;
 pub mod proxy;
 pub mod publishsettings;
+pub mod readers;
 pub mod redact;
 pub mod secret;
 pub mod x509;

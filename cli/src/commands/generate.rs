@@ -23,7 +23,7 @@ use crate::io::{
     Source,
 };
 use crate::output::{emit, OutputFormat, TextTo};
-use crate::password::{open_protected, NewPasswordArgs, SecretChain};
+use crate::password::{load_key_file, NewPasswordArgs};
 
 /// Make a self-signed certificate for an ASM subscription or an Entra ID app registration:
 /// an RSA key, a PFX holding key + certificate, and a .cer to upload.
@@ -135,41 +135,6 @@ fn parse_not_after(text: &str) -> Result<OffsetDateTime, CliError> {
         .assume_utc())
 }
 
-fn load_key(
-    args: &GenerateArgs,
-    path: &std::path::Path,
-) -> Result<openssl::pkey::PKey<openssl::pkey::Private>, CliError> {
-    let source = Source::parse(path);
-    let data = zeroize::Zeroizing::new(source.read()?);
-    let name = source.name();
-    let chain = SecretChain::existing(
-        args.key_password_env
-            .as_deref()
-            .map(|v| ("--key-password-env", v)),
-        args.key_password_file
-            .as_deref()
-            .map(|p| ("--key-password-file", p)),
-        false,
-    )
-    .or_prompt(
-        format!("Password for the key {name}: "),
-        args.password.no_input,
-    );
-    let (key, _) = open_protected(
-        &chain,
-        &name,
-        |password| keys::load_private_key(&data, password, &name),
-        |_| {
-            CliError::new(
-                crate::error::ExitKind::Password,
-                format!("{name}: the private key is encrypted and no password was given"),
-            )
-            .fix("give it with --key-password-env VAR or --key-password-file PATH")
-        },
-    )?;
-    Ok(key)
-}
-
 /// Runs `certtool generate`.
 pub fn run(args: GenerateArgs) -> Result<(), CliError> {
     let now = crate::clock::now()?;
@@ -240,7 +205,12 @@ pub fn run(args: GenerateArgs) -> Result<(), CliError> {
 
     let key = match &args.key {
         Some(path) => {
-            let key = load_key(&args, path)?;
+            let key = load_key_file(
+                path,
+                args.key_password_env.as_deref(),
+                args.key_password_file.as_deref(),
+                args.password.no_input,
+            )?;
             let (kind, bits) = keys::describe(&key);
             if kind != "RSA" {
                 return Err(CliError::usage(format!(

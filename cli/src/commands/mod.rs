@@ -3,6 +3,7 @@
 
 pub mod completions;
 pub mod export;
+pub mod export_pfx;
 pub mod generate;
 pub mod import;
 pub mod inspect;

@@ -3,20 +3,7 @@
 use crate::support::*;
 
 fn inspect_json(name: &str) -> serde_json::Value {
-    let run = certtool_with(
-        &[
-            "inspect",
-            s(&fixture(name)),
-            "--output",
-            "json",
-            "--password-env",
-            "PW",
-        ],
-        &[("PW", FIXTURE_PASS)],
-        None,
-    );
-    run.assert_code(EXIT_OK);
-    run.json()
+    inspect_json_of(&fixture(name), FIXTURE_PASS)
 }
 
 #[test]

@@ -7,10 +7,12 @@
 mod support;
 
 mod export;
+mod export_pfx;
 mod generate;
 mod help;
 mod import;
 mod inspect;
+mod inspect_readers;
 mod local_hardening;
 mod logging;
 mod real_vectors;

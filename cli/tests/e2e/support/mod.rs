@@ -4,6 +4,7 @@
 
 pub mod arm;
 pub mod asm;
+pub mod readers;
 pub mod snapshot;
 
 use std::path::{Path, PathBuf};
@@ -14,6 +15,25 @@ pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../fixtures/certs")
         .join(name)
+}
+
+/// The fixture file `fixtures/pfx/NAME` (the PFX corpus, see fixtures/pfx/README.md).
+pub fn pfx_fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures/pfx")
+        .join(name)
+}
+
+/// `certtool inspect PATH --output json`, the password (when not empty) from the
+/// environment; asserts exit 0.
+pub fn inspect_json_of(path: &Path, pass: &str) -> serde_json::Value {
+    let mut args = vec!["inspect", s(path), "--output", "json", "--no-input"];
+    if !pass.is_empty() {
+        args.extend(["--password-env", "PW"]);
+    }
+    let run = certtool_with(&args, &[("PW", pass)], None);
+    run.assert_code(EXIT_OK);
+    run.json()
 }
 
 /// `../shared/vectors` (real files from other tools), read in place; `None` with a
