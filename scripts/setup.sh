@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what building and testing certtool needs on a fresh Debian machine, and only
 # what is missing: the OpenSSL headers and pkg-config for the openssl crate, the openssl
-# CLI, curl and Java keytool for interop tests, rustfmt/clippy, and a Python venv with
-# `cryptography` (target/pyenv) for the PKCS#12 interop tests. Safe to run again.
+# CLI, curl and Java keytool for interop tests, rustfmt/clippy, and a Python venv
+# (target/pyenv) with `cryptography` for the PKCS#12 interop tests and Microsoft's Azure
+# clients for the stand-in's real-client tests (tests/python/requirements.txt). Safe to
+# run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,9 +29,24 @@ for component in rustfmt clippy; do
 done
 
 venv=target/pyenv
-if ! "$venv/bin/python" -c 'import cryptography' >/dev/null 2>&1; then
-  echo "setup: creating $venv with cryptography" >&2
+requirements=tests/python/requirements.txt
+# Exactly the pinned versions, checked without the network; pip runs only when one is
+# missing or differs. `python -m pip` works in a venv copied from elsewhere too.
+pinned() {
+  "$venv/bin/python" - "$requirements" <<'PY' >/dev/null 2>&1
+import sys
+from importlib import metadata
+for line in open(sys.argv[1]):
+    line = line.split("#")[0].strip()
+    if line:
+        name, version = line.split("==")
+        if metadata.version(name) != version:
+            sys.exit(1)
+PY
+}
+if ! pinned; then
+  echo "setup: installing the Python clients of $requirements in $venv" >&2
   mkdir -p target
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check cryptography
+  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
 fi

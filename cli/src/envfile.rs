@@ -85,16 +85,18 @@ impl EnvLookup {
     }
 
     /// A variable named at run time (`--secret-env VAR`): the environment, then the file.
+    /// The origin says where it was found but not the name, which the user typed and
+    /// which may be the secret itself, given by mistake.
     pub fn named(&self, name: &str) -> Option<(Zeroizing<String>, String)> {
         if let Some(v) = process_var(name) {
-            return Some((v, format!("environment variable {name}")));
+            return Some((v, "the environment".into()));
         }
         let (path, pairs) = self.file.as_ref()?;
         pairs
             .iter()
             .rev()
             .find(|(k, v)| k == name && !v.is_empty())
-            .map(|(_, v)| (v.clone(), format!("{name} in {path}")))
+            .map(|(_, v)| (v.clone(), path.clone()))
     }
 }
 

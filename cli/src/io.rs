@@ -1,10 +1,11 @@
 //! Files and streams: `-` for stdin/stdout, no binary to a terminal, atomic writes,
 //! no overwrite without `--force`.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use certtool_core::fsutil::{stage, FileSecrecy};
+use certtool_core::fsutil::{check_replaceable, commit_all, stage, FileSecrecy};
+use certtool_core::limits::{read_limited, MAX_INPUT_BYTES};
 use certtool_core::Error as CoreError;
 
 use crate::error::{CliError, ExitKind};
@@ -36,16 +37,12 @@ impl Source {
         }
     }
 
-    /// Reads the whole input. A directory, a missing file or an empty input is an input error.
+    /// Reads the whole input, at most [`MAX_INPUT_BYTES`] (`/dev/zero` is an input error,
+    /// not a way to fill memory). A directory, a missing file or an empty input is an
+    /// input error.
     pub fn read(&self) -> Result<Vec<u8>, CliError> {
-        let data = match self {
-            Source::Stdin => {
-                let mut buf = Vec::new();
-                std::io::stdin().read_to_end(&mut buf).map_err(|e| {
-                    CliError::new(ExitKind::Input, format!("cannot read stdin: {e}"))
-                })?;
-                buf
-            }
+        let mut data = match self {
+            Source::Stdin => read_limited(std::io::stdin(), MAX_INPUT_BYTES, "stdin")?,
             Source::File(path) => {
                 if path.is_dir() {
                     return Err(CliError::new(
@@ -53,12 +50,15 @@ impl Source {
                         format!("{} is a directory, not a file", path.display()),
                     ));
                 }
-                std::fs::read(path).map_err(|source| CoreError::Read {
+                let file = std::fs::File::open(path).map_err(|source| CoreError::Read {
                     path: path.clone(),
                     source,
-                })?
+                })?;
+                read_limited(file, MAX_INPUT_BYTES, &self.name())?
             }
         };
+        // Moved out, not copied: callers keep it in their own wiping buffer.
+        let data = std::mem::take(&mut *data);
         if data.is_empty() {
             return Err(CliError::new(
                 ExitKind::Input,
@@ -130,7 +130,8 @@ pub struct PlannedWrite<'a> {
 }
 
 /// Checks that an output may be written: binary data never to a terminal, an existing
-/// file only with `force`, never over a directory.
+/// file only with `force`, and nothing but a regular file replaced (never a directory,
+/// FIFO, device or socket, nor a link to one).
 pub fn check_destination(sink: &Sink, binary: bool, force: bool) -> Result<(), CliError> {
     match sink {
         Sink::Stdout => {
@@ -142,19 +143,27 @@ pub fn check_destination(sink: &Sink, binary: bool, force: bool) -> Result<(), C
             }
         }
         Sink::File(path) => {
-            if path.is_dir() {
-                return Err(CliError::usage(format!(
-                    "{} is a directory",
-                    path.display()
-                )));
-            }
-            if !force && path.symlink_metadata().is_ok() {
+            if !path.is_dir() && !force && path.symlink_metadata().is_ok() {
                 return Err(
                     CliError::usage(format!("{} already exists", path.display()))
                         .fix("pass --force to replace it, or choose another path"),
                 );
             }
+            check_replaceable(path, force)?;
         }
+    }
+    Ok(())
+}
+
+/// Refuses to print an unencrypted private key on a terminal, where it stays in the
+/// scrollback, the terminal's log and over-the-shoulder view, unless the user insists
+/// (`--allow-key-on-terminal`). A redirect or a pipe is fine.
+pub fn check_key_not_on_terminal(sink: &Sink, allow: bool) -> Result<(), CliError> {
+    if *sink == Sink::Stdout && !allow && std::io::stdout().is_terminal() {
+        return Err(
+            CliError::usage("refusing to print an unencrypted private key to a terminal")
+                .fix("redirect stdout to a file or a pipe, write it with a path instead of -, or pass --allow-key-on-terminal"),
+        );
     }
     Ok(())
 }
@@ -195,9 +204,9 @@ pub fn check_not_input(sink: &Sink, input: &Source) -> Result<(), CliError> {
 
 /// Writes several outputs as one step: every destination is checked first (existing
 /// files need `force`, binary may not go to a terminal, no two outputs to one path), then
-/// every file is written in full under a temporary name, and only when all of them were
-/// written are they renamed into place. A failure before that point leaves every
-/// destination — including files `force` would have replaced — as it was.
+/// every file is written in full without a name, and only when all of them were written
+/// are they put in place, all or nothing (see [`commit_all`]): a failure at any point
+/// leaves every destination — including files `force` replaces — as it was.
 pub fn write_all(writes: &[PlannedWrite<'_>], force: bool) -> Result<(), CliError> {
     let mut seen = Vec::new();
     for w in writes {
@@ -225,21 +234,7 @@ pub fn write_all(writes: &[PlannedWrite<'_>], force: bool) -> Result<(), CliErro
             write_stdout(w.data)?;
         }
     }
-    let mut committed: Vec<PathBuf> = Vec::new();
-    for file in staged {
-        let path = file.path().to_owned();
-        let existed = path.symlink_metadata().is_ok();
-        if let Err(e) = file.commit() {
-            // Only a rename can fail here; undo the new files this call created.
-            for p in &committed {
-                let _ = std::fs::remove_file(p);
-            }
-            return Err(e.into());
-        }
-        if !existed {
-            committed.push(path);
-        }
-    }
+    commit_all(staged)?;
     Ok(())
 }
 

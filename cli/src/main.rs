@@ -9,9 +9,13 @@ mod commands;
 mod envfile;
 mod error;
 mod io;
+mod limits;
+mod log;
 mod output;
 mod password;
+mod process;
 mod tls;
+mod version;
 
 use std::process::ExitCode;
 
@@ -21,8 +25,10 @@ use crate::error::CliError;
 
 /// Certificates and credentials for Azure: generate, convert, inspect and test.
 #[derive(Parser, Debug)]
-#[command(name = "certtool", version, about, long_about = None)]
+#[command(name = "certtool", version = clock::VERSION, about, long_about = None)]
 struct Cli {
+    #[command(flatten)]
+    log: log::LogArgs,
     #[command(subcommand)]
     command: Command,
 }
@@ -36,6 +42,9 @@ enum Command {
     Test(commands::test::TestArgs),
     Import(commands::import::ImportArgs),
     Rotate(commands::rotate::RotateArgs),
+    Completions(commands::completions::CompletionsArgs),
+    #[command(name = "__man", hide = true)]
+    Man(commands::completions::ManArgs),
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
@@ -47,15 +56,19 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Test(args) => commands::test::run(args),
         Command::Import(args) => commands::import::run(args),
         Command::Rotate(args) => commands::rotate::run(args),
+        Command::Completions(args) => commands::completions::run(args),
+        Command::Man(args) => commands::completions::man(args),
     }
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    process::forbid_core_dumps();
+    let cli: Cli = version::parse();
+    log::init(cli.log);
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprint!("{}", err.render());
+            eprint!("{}", output::escape_controls(&err.render()));
             ExitCode::from(err.kind.code())
         }
     }

@@ -26,24 +26,94 @@ pub enum TextTo {
     Stderr,
 }
 
+/// Makes text from certificates and servers (a subject, a friendly name, an
+/// `error_description`, a trace id) safe to print on a terminal: every control character
+/// but the newline and the tab, and the bidirectional overrides that reorder what a reader
+/// sees, become visible escapes (`\x1b`, `\u{202e}`), so that no input can move the
+/// cursor, retitle the window or rewrite what was printed before. Every text report and
+/// every error goes through it; JSON is escaped by the serializer.
+pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            c if !unsafe_char(c) => out.push(c),
+            c if (c as u32) < 0x80 => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Prints `report`: pretty JSON on stdout with `--output json`, else `text(report)` on
-/// `text_to`.
+/// `text_to` (nothing with `-q`).
 pub fn emit<R: Serialize>(
     format: OutputFormat,
     report: &R,
     text_to: TextTo,
     text: impl FnOnce(&R) -> String,
 ) -> Result<(), CliError> {
+    if crate::log::quiet() && format == OutputFormat::Text {
+        return Ok(());
+    }
     match (format, text_to) {
         (OutputFormat::Json, _) => {
             let mut json = serde_json::to_string_pretty(report).expect("serializable");
             json.push('\n');
             write_stdout(json.as_bytes())
         }
-        (OutputFormat::Text, TextTo::Stdout) => write_stdout(text(report).as_bytes()),
+        (OutputFormat::Text, TextTo::Stdout) => {
+            write_stdout(escape_controls(&text(report)).as_bytes())
+        }
         (OutputFormat::Text, TextTo::Stderr) => {
-            eprint!("{}", text(report));
+            eprint!("{}", escape_controls(&text(report)));
             Ok(())
         }
+    }
+}
+
+/// The words `-o` takes in the Azure CLI (`az … -o json`) and in certtool's `--output`.
+const FORMAT_WORDS: &[&str] = &[
+    "json", "jsonc", "yaml", "yamlc", "table", "tsv", "none", "text",
+];
+
+/// Refuses `-o json` and its kin: `-o` names the file to write here, and an az habit
+/// would silently write a file called `json`. A path that says it is one (`./json`) is
+/// taken as meant.
+pub fn guard_out(out: Option<&std::path::Path>) -> Result<(), CliError> {
+    let Some(word) = out.and_then(|p| p.to_str()) else {
+        return Ok(());
+    };
+    let Some(format) = FORMAT_WORDS.iter().find(|w| w.eq_ignore_ascii_case(word)) else {
+        return Ok(());
+    };
+    Err(CliError::usage(format!(
+        "-o/--out {word}: this would write a file named {word:?}"
+    ))
+    .cause(format!(
+        "-o names the file to write; in az, -o {format} picks the output format"
+    ))
+    .fix(format!(
+        "for a {format} report use --output {format} (where the command has it); to write a file named {word} pass -o ./{word}"
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape_controls;
+
+    #[test]
+    fn control_characters_become_visible() {
+        assert_eq!(escape_controls("CN=plain\tok\n"), "CN=plain\tok\n");
+        assert_eq!(
+            escape_controls("CN=a\x1b]0;pwned\x07b\r\u{9b}c\u{202e}d"),
+            "CN=a\\x1b]0;pwned\\x07b\\x0d\\u{9b}c\\u{202e}d"
+        );
     }
 }

@@ -57,7 +57,8 @@ pub struct NewPasswordArgs {
 /// How a password was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SecretOrigin {
-    /// A flag naming a source, e.g. `--password-env PFX_PASSWORD` or `--password-file`.
+    /// A flag naming a source, e.g. `--password-env` or `--password-file` (never the
+    /// variable name or path it was given).
     Flag(String),
     /// A conventional variable, from the environment or a `.env` file.
     Conventional(Origin),
@@ -141,10 +142,7 @@ impl<'a> SecretChain<'a> {
     /// A conventional variable is announced on stderr (its name, never its value).
     pub fn resolve(&self, input: &str) -> Result<Option<(Secret, SecretOrigin)>, CliError> {
         let found = if let Some((flag, var)) = self.env {
-            Some((
-                secret_from_env(var)?,
-                SecretOrigin::Flag(format!("{flag} {var}")),
-            ))
+            Some((secret_from_env(var)?, SecretOrigin::Flag(flag.to_string())))
         } else if let Some((flag, path)) = self.file {
             Some((
                 secret_from_path(path)?,
@@ -156,7 +154,7 @@ impl<'a> SecretChain<'a> {
                 SecretOrigin::Flag("--password-stdin".into()),
             ))
         } else if let Some(found) = &self.conventional {
-            eprintln!("certtool: password for {input} from {}", found.origin);
+            crate::log::note!("certtool: password for {input} from {}", found.origin);
             Some((
                 Secret::new(found.value.to_string()),
                 SecretOrigin::Conventional(found.origin.clone()),
@@ -250,6 +248,24 @@ pub fn load_credential_bytes(
     conventional: Option<Found>,
 ) -> Result<CredentialBundle, CliError> {
     let chain = passwords.chain(name).or_conventional(conventional);
+    if chain.names_a_source() {
+        // The flags name the password: try it first, so a protected file (the usual
+        // case) is derived once, not after the empty password's two forms; the empty
+        // password is tried only when the given one does not open the file (a
+        // password-free file where a password is passed anyway).
+        if let Some((password, _)) = chain.resolve(name)? {
+            return match bundle::load(data, Some(&password), name) {
+                Err(given @ CoreError::WrongPassword { .. }) => {
+                    match bundle::load(data, None, name) {
+                        Err(CoreError::WrongPassword { .. }) => Err(given),
+                        other => other,
+                    }
+                }
+                other => other,
+            }
+            .map_err(CliError::from);
+        }
+    }
     let (bundle, _) = open_protected(
         &chain,
         name,
@@ -275,8 +291,13 @@ pub fn is_env_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// Reads a secret from a named environment variable (the CLI's job, not core's). A name
-/// that cannot be a variable's is refused without echoing it: it is probably the secret.
+/// What messages about a `--…-env VAR` flag say instead of VAR: a value given where a
+/// name goes may be the secret itself, even when it looks like a name (`Summer2024`).
+pub const NAME_NOT_SHOWN: &str =
+    "(the name is not shown: it may be the secret itself, given by mistake)";
+
+/// Reads a secret from a named environment variable (the CLI's job, not core's). The
+/// name is never echoed, in errors or elsewhere: it may be the secret.
 pub fn secret_from_env(var: &str) -> Result<Secret, CliError> {
     if !is_env_name(var) {
         return Err(CliError::usage(
@@ -287,10 +308,11 @@ pub fn secret_from_env(var: &str) -> Result<Secret, CliError> {
     match std::env::var(var) {
         Ok(value) => Ok(Secret::new(value)),
         Err(std::env::VarError::NotPresent) => Err(CliError::usage(format!(
-            "the environment variable {var} is not set"
-        ))),
+            "the environment variable a --…-env flag names is not set {NAME_NOT_SHOWN}"
+        ))
+        .fix("check the variable's name, or export it before running certtool")),
         Err(std::env::VarError::NotUnicode(_)) => Err(CliError::usage(format!(
-            "the environment variable {var} is not valid UTF-8"
+            "the environment variable a --…-env flag names is not valid UTF-8 {NAME_NOT_SHOWN}"
         ))),
     }
 }
@@ -313,6 +335,10 @@ pub fn secret_from_path(path: &Path) -> Result<Secret, CliError> {
             format!("cannot read the secret file given ({source}; the path is not shown: it may be the secret itself)"),
         )
         .fix("pass the path of a file that holds the secret"),
+        CoreError::Malformed { detail, .. } => CliError::new(
+            ExitKind::Input,
+            format!("the secret file given cannot be used: {detail} (the path is not shown: it may be the secret itself)"),
+        ),
         other => other.into(),
     })
 }
@@ -383,6 +409,77 @@ impl NewPasswordArgs {
     }
 }
 
+impl NewPasswordArgs {
+    /// The password of a PFX written in `profile`: none at all for `--profile none` (a
+    /// password flag is then a usage error, and a warning says what Java does with such
+    /// a file), else [`resolve`](Self::resolve).
+    pub fn resolve_for_profile(
+        &self,
+        profile: crate::args::PfxProfileArg,
+        what: &str,
+    ) -> Result<Secret, CliError> {
+        if profile == crate::args::PfxProfileArg::None {
+            if self.given() {
+                return Err(CliError::usage(format!(
+                    "--profile none writes {what} without any password; drop the password flag"
+                ))
+                .fix("or keep the password with --profile compat"));
+            }
+            eprintln!(
+                "warning: --profile none stores the private key unencrypted and without a MAC; \
+                 Java (keytool, JVM apps) silently drops keys stored this way"
+            );
+            return Ok(Secret::empty());
+        }
+        self.resolve(what)
+    }
+}
+
+/// Where the password of an encrypted private key comes from: `--key-password-env VAR`,
+/// then `--key-password-file PATH|-`, then a prompt asking about `what`.
+pub fn key_password_chain<'a>(
+    env: Option<&'a str>,
+    file: Option<&'a Path>,
+    what: &str,
+    no_input: bool,
+) -> SecretChain<'a> {
+    SecretChain::existing(
+        env.map(|v| ("--key-password-env", v)),
+        file.map(|p| ("--key-password-file", p)),
+        false,
+    )
+    .or_prompt(format!("Password for the key {what}: "), no_input)
+}
+
+/// The error when a private key is encrypted and [`key_password_chain`] found nothing.
+pub fn missing_key_password(name: &str) -> CliError {
+    CliError::new(
+        ExitKind::Password,
+        format!("{name}: the private key is encrypted and no password was given"),
+    )
+    .fix("give it with --key-password-env VAR or --key-password-file PATH")
+}
+
+/// Reads a private key file (PEM, DER, PKCS#8 or encrypted PEM), asking the
+/// [`key_password_chain`] for the password only when the key is encrypted.
+pub fn load_key_file(
+    path: &Path,
+    env: Option<&str>,
+    file: Option<&Path>,
+    no_input: bool,
+) -> Result<openssl::pkey::PKey<openssl::pkey::Private>, CliError> {
+    let source = Source::parse(path);
+    let data = zeroize::Zeroizing::new(source.read()?);
+    let name = source.name();
+    let (key, _) = open_protected(
+        &key_password_chain(env, file, &name, no_input),
+        &name,
+        |password| certtool_core::keys::load_private_key(&data, password, &name),
+        |_| missing_key_password(&name),
+    )?;
+    Ok(key)
+}
+
 /// A chain for a password that protects something new: an empty one is refused.
 pub fn new_chain<'a>(
     env: Option<(&'static str, &'a str)>,
@@ -409,8 +506,8 @@ mod tests {
 
     #[test]
     fn origin_names_the_flag_never_the_value() {
-        let origin = SecretOrigin::Flag("--password-env PW".into());
-        assert_eq!(origin.to_string(), "--password-env PW");
+        let origin = SecretOrigin::Flag("--password-env".into());
+        assert_eq!(origin.to_string(), "--password-env");
         assert_eq!(SecretOrigin::Prompt.to_string(), "the prompt");
     }
 

@@ -67,11 +67,21 @@ impl CredentialBundle {
                 return Some(i);
             }
         }
+        // Only a certificate whose issuer name is my subject can be one I issued: index
+        // them by issuer name, so a long chain costs one look-up per certificate rather
+        // than a comparison with every other one.
+        let name = |n: &openssl::x509::X509NameRef| n.to_der().unwrap_or_default();
+        let mut by_issuer: std::collections::HashMap<Vec<u8>, Vec<usize>> =
+            std::collections::HashMap::new();
+        for (j, c) in self.certificates.iter().enumerate() {
+            by_issuer.entry(name(c.issuer_name())).or_default().push(j);
+        }
         let issued_none = |i: usize| {
             let me = &self.certificates[i];
-            self.certificates.iter().enumerate().all(|(j, other)| {
-                j == i || me.issued(other) != openssl::x509::X509VerifyResult::OK
+            let candidates = by_issuer.get(&name(me.subject_name()));
+            candidates.into_iter().flatten().all(|&j| {
                 // a self-signed certificate "issues" itself only
+                j == i || me.issued(&self.certificates[j]) != openssl::x509::X509VerifyResult::OK
             })
         };
         Some(

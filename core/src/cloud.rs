@@ -33,57 +33,135 @@ fn with_slash(url: &str) -> String {
     }
 }
 
+/// One known cloud: its names, its endpoints, and any other host it signs in at.
+struct Known {
+    canonical: &'static str,
+    aliases: &'static [&'static str],
+    asm: &'static str,
+    login: &'static str,
+    /// Other sign-in hosts of the same cloud (`docs/azure.md` "Clouds").
+    other_logins: &'static [&'static str],
+    arm: &'static str,
+    /// Microsoft Graph, without a trailing slash.
+    graph: &'static str,
+}
+
+/// The clouds certtool knows (`docs/azure.md` "Clouds"): the only hosts an endpoint read
+/// from a file someone else may have written is allowed to name.
+const KNOWN: [Known; 3] = [
+    Known {
+        canonical: "AzureCloud",
+        aliases: &["azurecloud", "public", "azurepubliccloud"],
+        asm: "https://management.core.windows.net/",
+        login: "https://login.microsoftonline.com",
+        other_logins: &[],
+        arm: "https://management.azure.com/",
+        graph: "https://graph.microsoft.com",
+    },
+    Known {
+        canonical: "AzureChinaCloud",
+        aliases: &["azurechinacloud", "china"],
+        asm: "https://management.core.chinacloudapi.cn/",
+        login: "https://login.chinacloudapi.cn",
+        other_logins: &["https://login.partner.microsoftonline.cn"],
+        arm: "https://management.chinacloudapi.cn/",
+        graph: "https://microsoftgraph.chinacloudapi.cn",
+    },
+    Known {
+        canonical: "AzureUSGovernment",
+        aliases: &[
+            "azureusgovernment",
+            "usgovernment",
+            "azureusgovernmentcloud",
+            "usgov",
+        ],
+        asm: "https://management.core.usgovcloudapi.net/",
+        login: "https://login.microsoftonline.us",
+        other_logins: &[],
+        arm: "https://management.usgovcloudapi.net/",
+        // Graph for US Government L4; L5 (DoD) tenants pass `--graph-endpoint
+        // https://dod-graph.microsoft.us`.
+        graph: "https://graph.microsoft.us",
+    },
+];
+
+/// Which of a cloud's endpoints a URL is meant to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    /// Service Management (ASM), where a management certificate is presented.
+    Asm,
+    /// The Entra ID authority, where a client secret or assertion is sent.
+    Login,
+    /// Resource Manager, where a bearer token is sent.
+    Arm,
+    /// Microsoft Graph, where a bearer token is sent.
+    Graph,
+}
+
+/// The `(host, port)` of an `https` URL, the host in lower case; `None` for anything
+/// else.
+fn https_host(url: &str) -> Option<(String, u16)> {
+    let url = reqwest::Url::parse(url).ok()?;
+    if url.scheme() != "https" {
+        return None;
+    }
+    Some((
+        url.host_str()?.to_ascii_lowercase(),
+        url.port_or_known_default()?,
+    ))
+}
+
 impl Cloud {
+    /// The known cloud whose `which` endpoint `url` is on: same host, `https`, port 443
+    /// (the path is not compared). `None` for any other host, which is how certtool tells
+    /// a known cloud from a host a file merely names.
+    pub fn owning(url: &str, which: Endpoint) -> Option<Cloud> {
+        let host = https_host(url)?;
+        let known = KNOWN.iter().find(|k| {
+            let mut urls = match which {
+                Endpoint::Asm => vec![k.asm],
+                Endpoint::Login => [k.login].iter().chain(k.other_logins).copied().collect(),
+                Endpoint::Arm => vec![k.arm],
+                Endpoint::Graph => vec![k.graph],
+            };
+            urls.retain(|u| https_host(u).as_ref() == Some(&host));
+            !urls.is_empty()
+        })?;
+        Some(Cloud::from_known(known))
+    }
+
+    fn from_known(k: &Known) -> Cloud {
+        Cloud {
+            name: k.canonical.into(),
+            asm: k.asm.into(),
+            login: k.login.into(),
+            arm: k.arm.into(),
+            arm_scope: format!("{}.default", k.arm),
+            graph: k.graph.into(),
+            graph_scope: format!("{}/.default", k.graph),
+        }
+    }
+
     /// Looks a cloud up by name, case-insensitively, accepting the names users already
     /// have: `AzureCloud` / `public` / `AzurePublicCloud`, `AzureChinaCloud` / `china`,
     /// `AzureUSGovernment` / `usgovernment` / `AzureUSGovernmentCloud`. Azure Germany is
     /// refused with the reason.
     pub fn by_name(name: &str) -> Result<Cloud> {
         let key = name.trim().to_ascii_lowercase();
-        let (canonical, asm, login, arm, graph) = match key.as_str() {
-            "azurecloud" | "public" | "azurepubliccloud" => (
-                "AzureCloud",
-                "https://management.core.windows.net/",
-                "https://login.microsoftonline.com",
-                "https://management.azure.com/",
-                "https://graph.microsoft.com",
-            ),
-            "azurechinacloud" | "china" => (
-                "AzureChinaCloud",
-                "https://management.core.chinacloudapi.cn/",
-                "https://login.chinacloudapi.cn",
-                "https://management.chinacloudapi.cn/",
-                "https://microsoftgraph.chinacloudapi.cn",
-            ),
-            // Graph for US Government L4; L5 (DoD) tenants pass `--graph-endpoint
-            // https://dod-graph.microsoft.us`.
-            "azureusgovernment" | "usgovernment" | "azureusgovernmentcloud" | "usgov" => (
-                "AzureUSGovernment",
-                "https://management.core.usgovcloudapi.net/",
-                "https://login.microsoftonline.us",
-                "https://management.usgovcloudapi.net/",
-                "https://graph.microsoft.us",
-            ),
-            "azuregermancloud" | "german" | "germany" | "azuregermany" => {
-                return Err(Error::InvalidArgument(
-                    "Azure Germany (management.core.cloudapi.de) closed in 2021; its subscriptions moved to AzureCloud".into(),
-                ))
-            }
-            _ => {
-                return Err(Error::InvalidArgument(format!(
-                    "unknown cloud {name:?}: choose AzureCloud, AzureChinaCloud or AzureUSGovernment"
-                )))
-            }
-        };
-        Ok(Cloud {
-            name: canonical.into(),
-            asm: asm.into(),
-            login: login.into(),
-            arm: arm.into(),
-            arm_scope: format!("{arm}.default"),
-            graph: graph.into(),
-            graph_scope: format!("{graph}/.default"),
-        })
+        if let Some(known) = KNOWN.iter().find(|k| k.aliases.contains(&key.as_str())) {
+            return Ok(Cloud::from_known(known));
+        }
+        if matches!(
+            key.as_str(),
+            "azuregermancloud" | "german" | "germany" | "azuregermany"
+        ) {
+            return Err(Error::InvalidArgument(
+                "Azure Germany (management.core.cloudapi.de) closed in 2021; its subscriptions moved to AzureCloud".into(),
+            ));
+        }
+        Err(Error::InvalidArgument(format!(
+            "unknown cloud {name:?}: choose AzureCloud, AzureChinaCloud or AzureUSGovernment"
+        )))
     }
 
     /// Replaces the ASM endpoint.
@@ -144,6 +222,47 @@ mod tests {
         let err = Cloud::by_name("AzureGermanCloud").unwrap_err().to_string();
         assert!(err.contains("closed in 2021"));
         assert!(Cloud::by_name("mars").is_err());
+    }
+
+    #[test]
+    fn known_hosts_only_on_https_443() {
+        let owner = |url, which| Cloud::owning(url, which).map(|c| c.name);
+        assert_eq!(
+            owner("https://login.microsoftonline.us/", Endpoint::Login).as_deref(),
+            Some("AzureUSGovernment")
+        );
+        assert_eq!(
+            owner("https://LOGIN.partner.microsoftonline.cn", Endpoint::Login).as_deref(),
+            Some("AzureChinaCloud")
+        );
+        assert_eq!(
+            owner("https://management.core.windows.net/x/", Endpoint::Asm).as_deref(),
+            Some("AzureCloud")
+        );
+        assert_eq!(
+            owner("https://management.azure.com", Endpoint::Arm).as_deref(),
+            Some("AzureCloud")
+        );
+        assert_eq!(
+            owner("https://graph.microsoft.us/v1.0", Endpoint::Graph).as_deref(),
+            Some("AzureUSGovernment")
+        );
+        for (url, which) in [
+            (
+                "https://login.microsoftonline.com.evil.example",
+                Endpoint::Login,
+            ),
+            ("https://login.microsoftonline.com:8443", Endpoint::Login),
+            ("http://login.microsoftonline.com", Endpoint::Login),
+            ("https://evil.example@127.0.0.1", Endpoint::Login),
+            ("https://management.azure.com", Endpoint::Asm),
+            ("https://management.azure.com", Endpoint::Graph),
+            ("http://graph.microsoft.com", Endpoint::Graph),
+            ("https://management.core.windows.net", Endpoint::Login),
+            ("not a url", Endpoint::Arm),
+        ] {
+            assert_eq!(owner(url, which), None, "{url}");
+        }
     }
 
     #[test]

@@ -42,6 +42,10 @@ pub fn aadsts(code: u32) -> Option<Diagnosis> {
         7000218 => diagnosis(c, "the request had neither a client assertion nor a client secret", "give a certificate (--cert) or a secret (--secret-env / --secret-file)"),
         700025 => diagnosis(c, "the application is a public client and cannot use a secret or certificate", "set Authentication → Allow public client flows to No, or use a confidential app"),
         1000502 => diagnosis(c, "the certificate is outside its validity period", "renew the certificate (certtool generate) and upload the new .cer to the app"),
+        70021 => diagnosis(c, "no federated credential on the app matches the token's issuer, subject and audience together", "compare the token's iss, sub and aud (shown) with the app's federated credentials (Certificates & secrets → Federated credentials) and add one that matches all three"),
+        700211 => diagnosis(c, "no federated credential on the app has the token's issuer", "add a federated credential whose Issuer is exactly the token's iss (shown), e.g. https://token.actions.githubusercontent.com for GitHub Actions"),
+        700212 => diagnosis(c, "the token's audience is not one the matching federated credential accepts", "request the token for api://AzureADTokenExchange (or add the token's aud to the credential's audiences)"),
+        700213 => diagnosis(c, "no federated credential for this issuer has the token's subject", "add a federated credential whose Subject is exactly the token's sub (shown): for GitHub Actions it names the repository and the branch, tag, environment or pull request"),
         500011 => diagnosis(c, "the resource principal was not found in the tenant", "check --cloud and the ARM endpoint: the scope names a resource this tenant does not know"),
         _ => return None,
     })
@@ -117,7 +121,7 @@ mod tests {
     fn every_documented_aadsts_code_has_words() {
         for code in [
             90002, 900023, 700016, 7000112, 7000215, 7000222, 700027, 700024, 700021, 5002723,
-            90014, 7000218, 700025, 1000502, 500011,
+            90014, 7000218, 700025, 1000502, 500011, 70021, 700211, 700212, 700213,
         ] {
             let diag = aadsts(code).unwrap_or_else(|| panic!("{code} missing"));
             assert_eq!(diag.code, format!("AADSTS{code}"));
@@ -187,7 +191,7 @@ mod tests {
                 .unwrap();
         for code in [
             90002, 900023, 700016, 7000112, 7000215, 7000222, 700027, 700024, 700021, 5002723,
-            90014, 7000218, 700025, 1000502, 500011,
+            90014, 7000218, 700025, 1000502, 500011, 70021, 700211, 700212, 700213,
         ] {
             assert!(aadsts(code).is_some());
             assert!(doc.contains(&format!("| AADSTS{code} |")), "AADSTS{code}");

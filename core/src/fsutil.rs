@@ -2,7 +2,7 @@
 //! so a reader never sees half a file and a failure leaves nothing behind.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
@@ -16,20 +16,56 @@ pub enum FileSecrecy {
 }
 
 /// Writes `data` to `path` atomically. Refuses to replace an existing file unless
-/// `overwrite` is set. On any failure the destination is untouched and no temporary
-/// file remains.
+/// `overwrite` is set, and never replaces anything but a regular file. On any failure
+/// the destination is untouched and no temporary file remains.
 pub fn write_atomic(path: &Path, data: &[u8], secrecy: FileSecrecy, overwrite: bool) -> Result<()> {
-    stage(path, data, secrecy, overwrite)?.commit()
+    commit_all(vec![stage(path, data, secrecy, overwrite)?])
 }
 
-/// A file written in full under a temporary name beside its destination, waiting to be
-/// renamed into place. Dropped without [`Staged::commit`], it is removed and the
-/// destination is untouched: several outputs can be staged first and committed only when
-/// every one of them was written.
+/// Creates `dir` and any missing parents with mode 0700, whatever the umask: the
+/// directory will hold private keys. An existing directory is left as it is.
+pub fn create_private_dir(dir: &Path) -> Result<()> {
+    let write_err = |source| Error::Write {
+        path: dir.to_owned(),
+        source,
+    };
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).map_err(write_err)?;
+    // The umask can only take bits away; set the mode exactly.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(write_err)?;
+    }
+    Ok(())
+}
+
+/// The content of a staged file before it is given its name.
+#[derive(Debug)]
+enum Pending {
+    /// A file without a name (Linux `O_TMPFILE`): if the process dies before the commit
+    /// the kernel frees it, so no half-written or secret file can be left behind.
+    #[cfg(target_os = "linux")]
+    Unnamed(std::fs::File),
+    /// A file under a random `.certtool-*.tmp` name, for file systems without unnamed
+    /// files; removed when dropped.
+    Named(tempfile::NamedTempFile),
+}
+
+/// A file written in full beside its destination, waiting to be given its name. Dropped
+/// without being committed, it leaves nothing and the destination is untouched: several
+/// outputs can be staged first and committed together by [`commit_all`] only when every
+/// one of them was written.
 #[derive(Debug)]
 pub struct Staged {
-    tmp: tempfile::NamedTempFile,
-    path: std::path::PathBuf,
+    pending: Pending,
+    path: PathBuf,
     overwrite: bool,
 }
 
@@ -40,45 +76,136 @@ fn refused_exists(path: &Path) -> Error {
     ))
 }
 
-/// Writes `data` under a temporary name in `path`'s directory (mode 0600, or 0644 for
-/// public material), synced to disk. See [`Staged`].
+/// Refuses a destination that is, or is a symbolic link to, anything but a regular file
+/// (a directory, a FIFO, a device, a socket), and an existing one without `overwrite`:
+/// `--force` replaces files, never the system's special files.
+pub fn check_replaceable(path: &Path, overwrite: bool) -> Result<()> {
+    let Ok(own) = path.symlink_metadata() else {
+        return Ok(());
+    };
+    let target = if own.file_type().is_symlink() {
+        path.metadata().ok()
+    } else {
+        Some(own)
+    };
+    match target {
+        Some(meta) if meta.is_dir() => Err(Error::Refused(format!(
+            "{} is a directory",
+            path.display()
+        ))),
+        Some(meta) if !meta.is_file() => Err(Error::Refused(format!(
+            "{} is not a regular file (a device, FIFO or socket); certtool replaces only regular files",
+            path.display()
+        ))),
+        _ if !overwrite => Err(refused_exists(path)),
+        _ => Ok(()),
+    }
+}
+
+fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+fn temp_names() -> tempfile::Builder<'static, 'static> {
+    let mut b = tempfile::Builder::new();
+    b.prefix(".certtool-").suffix(".tmp");
+    b
+}
+
+/// An unnamed file in `dir`, or `None` where the file system cannot make one.
+#[cfg(target_os = "linux")]
+fn unnamed_in(dir: &Path, mode: u32) -> std::io::Result<Option<std::fs::File>> {
+    use rustix::fs::{Mode, OFlags};
+    match rustix::fs::open(
+        dir,
+        OFlags::TMPFILE | OFlags::RDWR | OFlags::CLOEXEC,
+        Mode::from_raw_mode(mode),
+    ) {
+        Ok(fd) => Ok(Some(std::fs::File::from(fd))),
+        // Not supported by this kernel or file system: fall back to a named file.
+        Err(e) if e == rustix::io::Errno::OPNOTSUPP || e == rustix::io::Errno::ISDIR => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Writes `data` beside `path` (mode 0600, or 0644 for public material), synced to disk,
+/// without giving it its name yet. See [`Staged`].
 pub fn stage(path: &Path, data: &[u8], secrecy: FileSecrecy, overwrite: bool) -> Result<Staged> {
     let write_err = |source| Error::Write {
         path: path.to_owned(),
         source,
     };
-    if !overwrite && path.symlink_metadata().is_ok() {
-        return Err(refused_exists(path));
-    }
-    if path.is_dir() {
-        return Err(Error::Refused(format!("{} is a directory", path.display())));
-    }
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
+    check_replaceable(path, overwrite)?;
+    let dir = parent_dir(path);
+    let mode = match secrecy {
+        FileSecrecy::Private => 0o600,
+        FileSecrecy::Public => 0o644,
     };
-    // tempfile creates the file with mode 0600 on Unix.
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".certtool-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(write_err)?;
-    tmp.write_all(data).map_err(write_err)?;
-    tmp.as_file().sync_all().map_err(write_err)?;
-    #[cfg(unix)]
-    if secrecy == FileSecrecy::Public {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))
-            .map_err(write_err)?;
+    #[cfg(target_os = "linux")]
+    if let Some(mut file) = unnamed_in(dir, 0o600).map_err(write_err)? {
+        file.write_all(data).map_err(write_err)?;
+        finish(&file, mode).map_err(write_err)?;
+        return Ok(Staged {
+            pending: Pending::Unnamed(file),
+            path: path.to_owned(),
+            overwrite,
+        });
     }
-    #[cfg(not(unix))]
-    let _ = secrecy;
+    // tempfile creates the file with mode 0600 on Unix.
+    let mut tmp = temp_names().tempfile_in(dir).map_err(write_err)?;
+    tmp.write_all(data).map_err(write_err)?;
+    finish(tmp.as_file(), mode).map_err(write_err)?;
     Ok(Staged {
-        tmp,
+        pending: Pending::Named(tmp),
         path: path.to_owned(),
         overwrite,
     })
+}
+
+/// Syncs a written file to disk and gives it its final mode (exactly, whatever the umask).
+fn finish(file: &std::fs::File, mode: u32) -> std::io::Result<()> {
+    file.sync_all()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(mode))?;
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    Ok(())
+}
+
+/// What [`commit_all`] undoes when a later file cannot be put in place.
+struct Placed {
+    path: PathBuf,
+    /// The file that was replaced, kept under a temporary name (a hard link); removed
+    /// when dropped.
+    replaced: Option<tempfile::NamedTempFile<()>>,
+}
+
+impl Placed {
+    fn undo(self) {
+        match self.replaced {
+            Some(old) => {
+                let _ = old.persist(&self.path);
+            }
+            None => {
+                let _ = std::fs::remove_file(&self.path);
+            }
+        }
+    }
+}
+
+/// Syncs a directory so that a new name in it survives a crash.
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    std::fs::File::open(dir)?.sync_all()?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
 }
 
 impl Staged {
@@ -87,33 +214,194 @@ impl Staged {
         &self.path
     }
 
-    /// Renames the staged file into place (without replacing an existing file unless
-    /// the stage allowed it).
+    /// Puts the staged file in place (without replacing an existing file unless the
+    /// stage allowed it).
     pub fn commit(self) -> Result<()> {
+        commit_all(vec![self])
+    }
+
+    /// Gives the staged file its name, keeping a file it replaces under a temporary name.
+    fn place(self) -> Result<Placed> {
         let path = self.path;
         let write_err = |source| Error::Write {
             path: path.clone(),
             source,
         };
-        if self.overwrite {
-            self.tmp.persist(&path).map_err(|e| write_err(e.error))?;
+        check_replaceable(&path, self.overwrite)?;
+        let dir = parent_dir(&path);
+        let replaced = if self.overwrite && path.symlink_metadata().is_ok() {
+            // A hard link keeps the destination in place meanwhile; where the file system
+            // has none, the old file is moved aside instead.
+            let kept = temp_names()
+                .make_in(dir, |backup| std::fs::hard_link(&path, backup))
+                .or_else(|_| temp_names().make_in(dir, |backup| std::fs::rename(&path, backup)))
+                .map_err(write_err)?;
+            Some(kept)
         } else {
-            // persist_noclobber closes the race between the existence check and the rename.
-            self.tmp.persist_noclobber(&path).map_err(|e| {
-                if e.error.kind() == std::io::ErrorKind::AlreadyExists {
-                    refused_exists(&path)
-                } else {
-                    write_err(e.error)
+            None
+        };
+        match put(self.pending, &path, dir, replaced.is_some()) {
+            Ok(()) => Ok(Placed { path, replaced }),
+            Err(e) => {
+                // Put back what was kept (a moved-aside file would be lost otherwise).
+                if let Some(old) = replaced {
+                    let _ = old.persist(&path);
                 }
-            })?;
+                Err(e)
+            }
         }
-        Ok(())
     }
+}
+
+/// Gives `pending` the name `path` in `dir`: by a link that never replaces when `replace`
+/// is false, else by a rename over whatever is there; then syncs `dir`.
+fn put(pending: Pending, path: &Path, dir: &Path, replace: bool) -> Result<()> {
+    let write_err = |source| Error::Write {
+        path: path.to_owned(),
+        source,
+    };
+    let exists_err = |e: std::io::Error| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            refused_exists(path)
+        } else {
+            write_err(e)
+        }
+    };
+    let named = match pending {
+        #[cfg(target_os = "linux")]
+        Pending::Unnamed(file) => {
+            use std::os::fd::AsRawFd;
+            let proc_path = format!("/proc/self/fd/{}", file.as_raw_fd());
+            let link = |name: &Path| {
+                rustix::fs::linkat(
+                    rustix::fs::CWD,
+                    proc_path.as_str(),
+                    rustix::fs::CWD,
+                    name,
+                    rustix::fs::AtFlags::SYMLINK_FOLLOW,
+                )
+                .map_err(std::io::Error::from)
+            };
+            if !replace {
+                // linkat never replaces: a file that appeared meanwhile is kept.
+                link(path).map_err(exists_err)?;
+                None
+            } else {
+                Some(temp_names().make_in(dir, link).map_err(write_err)?)
+            }
+        }
+        Pending::Named(tmp) => {
+            if !replace {
+                // persist_noclobber closes the race between the check and the rename.
+                tmp.persist_noclobber(path)
+                    .map_err(|e| exists_err(e.error))?;
+                None
+            } else {
+                let (file, tmp_path) = tmp.into_parts();
+                drop(file);
+                Some(tempfile::NamedTempFile::from_parts((), tmp_path))
+            }
+        }
+    };
+    if let Some(named) = named {
+        named.persist(path).map_err(|e| write_err(e.error))?;
+    }
+    sync_dir(dir).map_err(write_err)?;
+    Ok(())
+}
+
+/// Puts every staged file in place, all or nothing: a file replaced under `overwrite`
+/// is kept (hard-linked under a temporary name) until every file is in place, and when
+/// one cannot be, the files already placed are removed and the replaced ones restored.
+pub fn commit_all(staged: Vec<Staged>) -> Result<()> {
+    let mut placed: Vec<Placed> = Vec::new();
+    for file in staged {
+        match file.place() {
+            Ok(p) => placed.push(p),
+            Err(e) => {
+                for p in placed.into_iter().rev() {
+                    p.undo();
+                }
+                return Err(e);
+            }
+        }
+    }
+    // Every file is in place: dropping the kept copies removes them.
+    drop(placed);
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn force_replaces_only_regular_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        assert!(std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success());
+        let link = dir.path().join("null-link");
+        std::os::unix::fs::symlink("/dev/null", &link).unwrap();
+        for target in [&fifo, &link] {
+            let err = write_atomic(target, b"key", FileSecrecy::Private, true).unwrap_err();
+            assert!(matches!(err, Error::Refused(_)), "{err}");
+            assert!(err.to_string().contains("not a regular file"), "{err}");
+        }
+        use std::os::unix::fs::FileTypeExt;
+        assert!(fifo.symlink_metadata().unwrap().file_type().is_fifo());
+        assert!(link.symlink_metadata().unwrap().file_type().is_symlink());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_staged_file_has_no_name_until_committed() {
+        // A process killed between staging and commit leaves nothing in the directory.
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("k.pem");
+        let staged = stage(&p, b"key", FileSecrecy::Private, false).unwrap();
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        staged.commit().unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"key");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_failed_commit_restores_every_replaced_file() {
+        let root = tempfile::tempdir().unwrap();
+        let (a, b) = (root.path().join("a"), root.path().join("b"));
+        std::fs::create_dir(&a).unwrap();
+        std::fs::create_dir(&b).unwrap();
+        let (pfx, cer, pem) = (a.join("k.pfx"), b.join("k.cer"), a.join("k.pem"));
+        std::fs::write(&pfx, b"old pfx").unwrap();
+        std::fs::write(&cer, b"old cer").unwrap();
+        let staged = vec![
+            stage(&pfx, b"new pfx", FileSecrecy::Private, true).unwrap(),
+            stage(&pem, b"new pem", FileSecrecy::Private, true).unwrap(),
+            stage(&cer, b"new cer", FileSecrecy::Public, true).unwrap(),
+        ];
+        // The third rename cannot happen: its directory is gone (a file stands there).
+        std::fs::rename(&b, root.path().join("b-moved")).unwrap();
+        std::fs::write(&b, b"not a directory").unwrap();
+        assert!(commit_all(staged).is_err());
+        assert_eq!(std::fs::read(&pfx).unwrap(), b"old pfx");
+        assert!(!pem.exists(), "a file this call created is removed");
+        let mut left: Vec<_> = std::fs::read_dir(&a)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        left.sort();
+        assert_eq!(left, vec![std::ffi::OsString::from("k.pfx")]);
+        assert_eq!(
+            std::fs::read(root.path().join("b-moved").join("k.cer")).unwrap(),
+            b"old cer"
+        );
+    }
 
     #[cfg(unix)]
     #[test]

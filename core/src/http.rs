@@ -11,6 +11,8 @@ use serde::Serialize;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
+use crate::limits::MAX_BODY_BYTES;
+use crate::redact;
 
 /// How to build a client.
 #[derive(Clone, Default)]
@@ -100,6 +102,8 @@ pub enum FailureKind {
     Timeout,
     /// The connection was closed or reset mid-request.
     ConnectionReset,
+    /// The answer's body was larger than [`crate::limits::MAX_BODY_BYTES`].
+    BodyTooLarge,
     /// Something else.
     Other,
 }
@@ -129,6 +133,13 @@ impl Failure {
             ),
             FailureKind::Timeout => (format!("{endpoint} did not answer in time"), "raise --timeout or try again later".into()),
             FailureKind::ConnectionReset => (format!("{endpoint} closed the connection"), "try again; a proxy may be cutting connections".into()),
+            FailureKind::BodyTooLarge => (
+                format!(
+                    "the answer of {endpoint} is larger than certtool's limit of {} MiB for a response body",
+                    MAX_BODY_BYTES / (1024 * 1024)
+                ),
+                "check the endpoint points at the Azure service; no Azure answer is that large".into(),
+            ),
             FailureKind::Other => (format!("the request to {endpoint} failed"), "try again; see the detail".into()),
         }
     }
@@ -192,6 +203,35 @@ pub fn classify(err: &reqwest::Error) -> Failure {
         FailureKind::Other
     };
     Failure { kind, detail: text }
+}
+
+/// Reads a response body as it arrives, at most `limit` bytes (callers pass
+/// [`MAX_BODY_BYTES`]): a declared `Content-Length` over the limit is refused before
+/// reading, and a body sent without one is refused as soon as the bytes received pass
+/// the limit, so no more than `limit` bytes are ever held. The body is in a zeroizing
+/// buffer (token answers hold tokens).
+pub async fn read_body(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> std::result::Result<Zeroizing<Vec<u8>>, Failure> {
+    let too_large = || Failure {
+        kind: FailureKind::BodyTooLarge,
+        detail: format!("the response body exceeds the limit of {limit} bytes"),
+    };
+    let declared = response.content_length();
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    let mut body = Zeroizing::new(Vec::with_capacity(
+        declared.map_or(0, |n| n as usize).min(limit),
+    ));
+    while let Some(chunk) = response.chunk().await.map_err(|e| classify(&e))? {
+        if chunk.len() > limit - body.len() {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// Parses a `Retry-After` header: delay-seconds (what Azure sends) or an HTTP-date (what
@@ -263,11 +303,45 @@ where
             .base_delay
             .saturating_mul(1 << (attempt - 1).min(16))
             .min(policy.max_delay);
-        match make().send().await {
+        let (client, request) = make().build_split();
+        let request = match request {
+            Ok(request) => request,
+            Err(err) => return Err((classify(&err), attempt)),
+        };
+        let (method, url) = (request.method().clone(), redact::url_for_log(request.url()));
+        let sent_id = request
+            .headers()
+            .get("client-request-id")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("-")
+            .to_owned();
+        tracing::debug!(target: "certtool::http", "{method} {url} attempt {attempt}; request headers: {}", redact::headers_for_log(request.headers()));
+        let started = std::time::Instant::now();
+        let sent = client.execute(request).await;
+        let elapsed_ms = started.elapsed().as_millis();
+        match &sent {
+            Ok(response) => {
+                let header = |name: &str| {
+                    response
+                        .headers()
+                        .get(name)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-")
+                };
+                tracing::info!(target: "certtool::http", "{method} {url} -> {} in {elapsed_ms} ms (x-ms-request-id: {}, client-request-id: {})", response.status().as_u16(), header("x-ms-request-id"), sent_id);
+                tracing::debug!(target: "certtool::http", "response headers: {}", redact::headers_for_log(response.headers()));
+            }
+            Err(err) => {
+                let failure = classify(err);
+                tracing::info!(target: "certtool::http", "{method} {url} -> no answer after {elapsed_ms} ms ({:?}): {}", failure.kind, failure.detail);
+            }
+        }
+        match sent {
             Ok(response) => {
                 if attempt <= policy.retries && retryable_status(response.status()) {
                     let wait = retry_after(response.headers(), policy.max_delay).unwrap_or(backoff);
                     drop(response);
+                    tracing::info!(target: "certtool::http", "retrying in {} ms", wait.as_millis());
                     tokio::time::sleep(wait).await;
                     continue;
                 }
@@ -279,6 +353,7 @@ where
             Err(err) => {
                 let failure = classify(&err);
                 if attempt <= policy.retries && failure.kind == FailureKind::ConnectionReset {
+                    tracing::info!(target: "certtool::http", "retrying in {} ms", backoff.as_millis());
                     tokio::time::sleep(backoff).await;
                     continue;
                 }

@@ -137,6 +137,9 @@ pub struct FileReport {
     pub leaf_index: usize,
     /// Every certificate, in file order.
     pub certificates: Vec<CertificateReport>,
+    /// For a PFX, which well-known consumers can open it (see [`crate::readers`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub readers: Option<crate::readers::ReadersReport>,
 }
 
 impl FileReport {
@@ -186,6 +189,10 @@ pub fn inspect(bundle: &CredentialBundle, now: OffsetDateTime) -> Result<FileRep
         has_private_key: bundle.key.is_some(),
         leaf_index,
         certificates,
+        readers: bundle
+            .protection
+            .as_ref()
+            .map(|p| crate::readers::verdicts(p, bundle.key.is_some(), &bundle.input)),
     })
 }
 

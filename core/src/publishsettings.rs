@@ -94,8 +94,9 @@ pub fn parse(data: &[u8], input: &str) -> Result<PublishSettings> {
         subscriptions: Vec::new(),
         certificates: Vec::new(),
     };
-    // Certificates already decoded, by their base64 text, to decode each once.
-    let mut decoded: Vec<(Zeroizing<String>, usize)> = Vec::new();
+    // Certificates already opened, by their decoded bytes (the same PFX may be split into
+    // base64 lines differently in each place), so each PFX is opened once per file.
+    let mut decoded: Vec<(Zeroizing<Vec<u8>>, usize)> = Vec::new();
     for (p, profile) in elements(root, "PublishProfile").enumerate() {
         let profile_path = format!("PublishData/PublishProfile[{}]", p + 1);
         if settings.schema_version.is_empty() {
@@ -129,10 +130,12 @@ pub fn parse(data: &[u8], input: &str) -> Result<PublishSettings> {
                     }
                 },
             };
-            let index = match decoded.iter().find(|(t, _)| **t == *b64) {
+            let at = format!("{input}: {cert_path}");
+            let der = decode_base64(&b64, &at)?;
+            let index = match decoded.iter().find(|(d, _)| **d == *der) {
                 Some((_, i)) => *i,
                 None => {
-                    let cert = decode_certificate(&b64, &format!("{input}: {cert_path}"))?;
+                    let cert = certificate_from_pkcs12(&der, &at)?;
                     let i = match settings
                         .certificates
                         .iter()
@@ -144,7 +147,7 @@ pub fn parse(data: &[u8], input: &str) -> Result<PublishSettings> {
                             settings.certificates.len() - 1
                         }
                     };
-                    decoded.push((b64, i));
+                    decoded.push((der, i));
                     i
                 }
             };
@@ -169,14 +172,21 @@ pub fn parse(data: &[u8], input: &str) -> Result<PublishSettings> {
 /// Decodes one `ManagementCertificate` value: base64 (whitespace ignored), then a PKCS#12
 /// opened with the empty password. `at` names the attribute in errors.
 pub fn decode_certificate(b64: &str, at: &str) -> Result<ManagementCertificate> {
+    certificate_from_pkcs12(&decode_base64(b64, at)?, at)
+}
+
+fn decode_base64(b64: &str, at: &str) -> Result<Zeroizing<Vec<u8>>> {
     let compact: Zeroizing<String> =
         Zeroizing::new(b64.chars().filter(|c| !c.is_ascii_whitespace()).collect());
-    let der = Zeroizing::new(
+    Ok(Zeroizing::new(
         STANDARD
             .decode(compact.as_bytes())
             .map_err(|e| Error::malformed(at, format!("not valid base64: {e}")))?,
-    );
-    let bundle = bundle::load(&der, None, at).map_err(|e| match e {
+    ))
+}
+
+fn certificate_from_pkcs12(der: &[u8], at: &str) -> Result<ManagementCertificate> {
+    let bundle = bundle::load(der, None, at).map_err(|e| match e {
         Error::WrongPassword { .. } => Error::malformed(
             at,
             "the PKCS#12 does not open with the empty password, as publishsettings certificates do",
@@ -218,6 +228,71 @@ mod tests {
                 None
             }
         }
+    }
+
+    /// A schema 2.0 file with `n` subscriptions, each carrying the same PFX as base64
+    /// split into lines of a different length.
+    fn repeated(pfx: &[u8], n: usize) -> String {
+        let b64 = STANDARD.encode(pfx);
+        let mut subs = String::new();
+        for i in 0..n {
+            let width = 60 + i;
+            let split: Vec<String> = b64
+                .as_bytes()
+                .chunks(width)
+                .map(|c| String::from_utf8_lossy(c).into_owned())
+                .collect();
+            subs.push_str(&format!(
+                "<Subscription ServiceManagementUrl=\"https://management.core.windows.net\" Id=\"00000000-0000-0000-0000-{i:012}\" Name=\"S{i}\" ManagementCertificate=\"{}\" />",
+                split.join("\n")
+            ));
+        }
+        format!("<PublishData><PublishProfile SchemaVersion=\"2.0\" PublishMethod=\"AzureServiceManagementAPI\">{subs}</PublishProfile></PublishData>")
+    }
+
+    fn fixture_pfx(name: &str) -> Vec<u8> {
+        std::fs::read(format!(
+            "{}/../fixtures/pfx/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    }
+
+    /// Issue 9 hole 2: the same PFX split differently is opened once. The old code keyed
+    /// on the base64 text, so ten copies cost ten openings.
+    #[test]
+    fn one_pfx_split_differently_is_opened_once() {
+        std::thread::spawn(|| {
+            let pfx = fixture_pfx("empty-password.pfx");
+            crate::pfx::read(&pfx, None, "once").unwrap();
+            let once = crate::limits::command_spent();
+            assert!(once > 0);
+            crate::limits::reset_command_budget();
+            let s = parse(repeated(&pfx, 10).as_bytes(), "ten").unwrap();
+            assert_eq!(s.subscriptions.len(), 10);
+            assert_eq!(s.certificates.len(), 1);
+            assert_eq!(
+                crate::limits::command_spent(),
+                once,
+                "opened more than once"
+            );
+        })
+        .join()
+        .unwrap();
+    }
+
+    /// Issue 9 hole 2: a PFX whose MAC alone is over the command's budget is refused before
+    /// any derivation runs, wherever it sits.
+    #[test]
+    fn a_pfx_over_the_budget_is_refused_before_deriving() {
+        std::thread::spawn(|| {
+            let pfx = fixture_pfx("hostile-iterations.pfx");
+            let err = parse(repeated(&pfx, 10).as_bytes(), "ten").unwrap_err();
+            assert!(err.to_string().contains("budget"), "{err}");
+            assert_eq!(crate::limits::command_spent(), 0, "nothing was derived");
+        })
+        .join()
+        .unwrap();
     }
 
     #[test]

@@ -25,7 +25,9 @@ impl std::fmt::Debug for Secret {
 
 impl Secret {
     /// Wraps a value the caller already holds (an environment variable's value, say).
+    /// The value is registered with [`crate::redact`], so no log line can show it.
     pub fn new(value: String) -> Self {
+        crate::redact::register(&value);
         Secret(Zeroizing::new(value))
     }
 
@@ -60,22 +62,17 @@ pub fn from_bytes(bytes: Zeroizing<Vec<u8>>, input: &str) -> Result<Secret> {
 
 /// Reads a secret from a file (see [`from_bytes`] for the trimming rules).
 pub fn from_file(path: &Path) -> Result<Secret> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Read {
+    let file = std::fs::File::open(path).map_err(|source| Error::Read {
         path: path.to_owned(),
         source,
     })?;
-    from_bytes(Zeroizing::new(bytes), &path.display().to_string())
+    from_reader(file, &path.display().to_string())
 }
 
-/// Reads a secret from a reader such as stdin, up to its end.
-pub fn from_reader(mut reader: impl Read, input: &str) -> Result<Secret> {
-    let mut bytes = Zeroizing::new(Vec::new());
-    reader
-        .read_to_end(&mut bytes)
-        .map_err(|source| Error::Read {
-            path: input.into(),
-            source,
-        })?;
+/// Reads a secret from a reader such as stdin, up to its end (at most
+/// [`MAX_SECRET_BYTES`](crate::limits::MAX_SECRET_BYTES)).
+pub fn from_reader(reader: impl Read, input: &str) -> Result<Secret> {
+    let bytes = crate::limits::read_limited(reader, crate::limits::MAX_SECRET_BYTES, input)?;
     from_bytes(bytes, input)
 }
 

@@ -5,7 +5,9 @@
 //! Codes from `docs/azure.md` § "Entra ID sign-in"; `tests/README.md` says which are
 //! documented and which are ours.
 
+use base64::alphabet::URL_SAFE;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine as _;
 use openssl::asn1::Asn1Time;
 use openssl::hash::MessageDigest;
@@ -53,6 +55,13 @@ fn malformed(detail: &str) -> EntraError {
         format!("JWT token is invalid or malformed. {detail}"),
     )
 }
+
+/// Thumbprint headers are read with or without base64 padding: MSAL for Python pads them
+/// (`…EC4=`) and Entra ID accepts that (tests/README.md).
+const THUMBPRINT: GeneralPurpose = GeneralPurpose::new(
+    &URL_SAFE,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
 
 fn decode_json(part: &str) -> Option<Value> {
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).ok()?).ok()
@@ -193,13 +202,15 @@ pub(crate) fn verify(assertion: &str, want: &Expectations) -> Result<Verified, E
         _ => return Err(malformed("The aud claim must be one string.")),
     }
     let exp = time_claim(required("exp")?)?;
-    let nbf = match claim("nbf") {
+    // `nbf` is optional (MSAL sends none); the lifetime then starts at `iat`, or, without
+    // either, is bounded by `exp` alone. Either may be an integer or a float (MSAL).
+    let start = match claim("nbf").or_else(|| claim("iat")) {
         Some(v) => Some(time_claim(v)?),
         None => None,
     };
-    let too_early = nbf.is_some_and(|nbf| want.now + want.skew < nbf);
+    let too_early = start.is_some_and(|start| want.now + want.skew < start);
     if too_early || want.now - want.skew >= exp {
-        let from = nbf.map_or_else(|| "(no nbf)".to_owned(), iso);
+        let from = start.map_or_else(|| "(no nbf or iat)".to_owned(), iso);
         return Err(EntraError::invalid_client(
             700024,
             format!(
@@ -217,17 +228,21 @@ pub(crate) fn verify(assertion: &str, want: &Expectations) -> Result<Verified, E
 }
 
 pub(crate) fn key_matches(key_ref: &KeyRef, certificate: &Certificate) -> bool {
-    let digest = |md| openssl::hash::hash(md, certificate.der()).map(|d| URL_SAFE_NO_PAD.encode(d));
+    let matches = |md, v: &str| {
+        let sent = THUMBPRINT.decode(v);
+        let digest = openssl::hash::hash(md, certificate.der());
+        matches!((sent, digest), (Ok(sent), Ok(digest)) if sent[..] == digest[..])
+    };
     match key_ref {
-        KeyRef::Sha1(v) => digest(MessageDigest::sha1()).is_ok_and(|d| &d == v),
-        KeyRef::Sha256(v) => digest(MessageDigest::sha256()).is_ok_and(|d| &d == v),
+        KeyRef::Sha1(v) => matches(MessageDigest::sha1(), v),
+        KeyRef::Sha256(v) => matches(MessageDigest::sha256(), v),
         KeyRef::KidHex(v) => certificate.sha1_thumbprint().eq_ignore_ascii_case(v),
     }
 }
 
 /// The thumbprint as Entra prints it: the decoded digest in upper-case hex.
 fn shown_thumbprint(key_ref: &KeyRef) -> String {
-    let hex = |v: &str| match URL_SAFE_NO_PAD.decode(v) {
+    let hex = |v: &str| match THUMBPRINT.decode(v) {
         Ok(bytes) => bytes.iter().map(|b| format!("{b:02X}")).collect(),
         Err(_) => v.to_owned(),
     };
@@ -293,7 +308,7 @@ const ISO: &[FormatItem<'static>] =
 const US_DATE: &[FormatItem<'static>] =
     format_description!("[month]/[day]/[year] [hour]:[minute]:[second]");
 
-fn iso(t: OffsetDateTime) -> String {
+pub(crate) fn iso(t: OffsetDateTime) -> String {
     t.format(ISO).unwrap_or_default()
 }
 

@@ -116,6 +116,13 @@ fn token(call: &Call) -> Result<serde_json::Value, EntraError> {
     let now = call.shared.now();
     let token_url = format!("{}{}", call.base_url, call.path);
     match (field("client_assertion"), field("client_secret")) {
+        (Some(jwt), _) if crate::federated::is_federated(jwt, app) => {
+            if field("client_assertion_type") != Some(JWT_BEARER) {
+                return Err(EntraError::missing("client_assertion_type"));
+            }
+            let skew = time::Duration::try_from(config.clock_skew).unwrap_or(time::Duration::ZERO);
+            crate::federated::verify(jwt, app, &config.oidc_issuers, now, skew)?;
+        }
         (Some(jwt), _) => {
             if field("client_assertion_type") != Some(JWT_BEARER) {
                 return Err(EntraError::missing("client_assertion_type"));
@@ -191,7 +198,10 @@ fn token(call: &Call) -> Result<serde_json::Value, EntraError> {
     })
 }
 
-fn find_tenant<'a>(config: &'a Config, tenant_id: &str) -> Result<&'a Tenant, EntraError> {
+pub(crate) fn find_tenant<'a>(
+    config: &'a Config,
+    tenant_id: &str,
+) -> Result<&'a Tenant, EntraError> {
     if let Some(tenant) = config
         .tenants
         .iter()
@@ -283,7 +293,7 @@ pub(crate) fn is_arm_audience(audience: &str, base_url: &str) -> bool {
 const ENTRA_TIMESTAMP: &[FormatItem<'static>] =
     format_description!("[year]-[month]-[day] [hour]:[minute]:[second]Z");
 
-fn error_response(call: &Call, error: EntraError) -> Response<Body> {
+pub(crate) fn error_response(call: &Call, error: EntraError) -> Response<Body> {
     let trace_id = random_guid();
     // Entra echoes the client's `client-request-id` as the correlation id.
     let correlation_id = call

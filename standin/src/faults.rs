@@ -23,6 +23,13 @@ pub enum Fault {
         /// Scheme, host and port to redirect to, e.g. the stand-in's own URL.
         base_url: String,
     },
+    /// 200 with an endless-looking body of `bytes` spaces, streamed in chunks without a
+    /// `Content-Length` (a hostile or broken endpoint; a client must stop reading at its
+    /// own limit).
+    HugeBody {
+        /// Bytes sent in all.
+        bytes: u64,
+    },
 }
 
 /// How many matching requests a fault applies to.

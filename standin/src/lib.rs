@@ -1,6 +1,7 @@
 //! Test support for certtool: the **Azure stand-in**, a local HTTPS server that answers
-//! as Azure's legacy Service Management (ASM), Entra ID's token endpoint, Azure
-//! Resource Manager (ARM) and Microsoft Graph's application credentials do, checking
+//! as Azure's legacy Service Management (ASM), Entra ID's token endpoint (and the
+//! discovery documents clients read first), Azure Resource Manager (ARM) and Microsoft
+//! Graph's application credentials do, checking
 //! credentials for real.
 //!
 //! Azure cannot be reached from our machines or CI, so certtool's online commands are
@@ -35,9 +36,11 @@ mod arm;
 mod asm;
 mod assertion;
 pub mod config;
+mod discovery;
 mod entra;
 mod entra_error;
 mod faults;
+mod federated;
 mod graph;
 mod pki;
 mod proof;
@@ -46,8 +49,8 @@ mod standin;
 mod state;
 
 pub use config::{
-    App, Certificate, ClientSecret, Config, ExpiredCertificateError, HostedService, RoleAssignment,
-    Subscription, SubscriptionState, Tenant,
+    App, Certificate, ClientSecret, Config, ExpiredCertificateError, FederatedCredential,
+    HostedService, OidcIssuer, RoleAssignment, Subscription, SubscriptionState, Tenant,
 };
 pub use faults::{Fault, Times};
 pub use standin::{Options, StandIn};

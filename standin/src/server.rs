@@ -5,8 +5,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::{Bytes, Incoming};
+use http_body_util::{BodyExt, Either, Full, Limited};
+use hyper::body::{Bytes, Frame, Incoming};
 use hyper::header::{HeaderMap, HeaderName, HeaderValue};
 use hyper::{Method, Request, Response};
 use hyper_util::rt::TokioIo;
@@ -20,10 +20,38 @@ use tokio_openssl::SslStream;
 use crate::config::digest_hex;
 use crate::pki::ServerIdentity;
 use crate::state::{random_guid, random_hex, RequestRecord, Service, Shared};
-use crate::{arm, asm, entra, graph, Fault};
+use crate::{arm, asm, discovery, entra, graph, Fault};
 
 /// Response bodies are always complete in memory.
 pub(crate) type Body = Full<Bytes>;
+
+/// What goes on the wire: a complete body, or a streamed one ([`Fault::HugeBody`]).
+type Sent = Either<Body, Streamed>;
+
+/// A body of `remaining` spaces sent in 64 KiB chunks, never held in memory at once.
+pub(crate) struct Streamed {
+    remaining: u64,
+}
+
+impl hyper::body::Body for Streamed {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        static CHUNK: [u8; 64 * 1024] = [b' '; 64 * 1024];
+        if self.remaining == 0 {
+            return std::task::Poll::Ready(None);
+        }
+        let n = self.remaining.min(CHUNK.len() as u64);
+        self.remaining -= n;
+        std::task::Poll::Ready(Some(Ok(Frame::data(Bytes::from_static(
+            &CHUNK[..n as usize],
+        )))))
+    }
+}
 
 /// A TLS handshake that has not finished by then is abandoned.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -65,6 +93,9 @@ pub(crate) async fn serve(
             _ = &mut shutdown => break,
             accepted = listener.accept() => {
                 let Ok((tcp, _peer)) = accepted else { continue };
+                // Without it, each connection's first answer waits ~40 ms for the
+                // client's delayed ACK (Nagle), which every benchmark would measure.
+                let _ = tcp.set_nodelay(true);
                 let acceptor = if shared.take_untrusted() { &tls.untrusted } else { &tls.trusted };
                 let Ok(ssl) = Ssl::new(acceptor.context()) else { continue };
                 tokio::spawn(connection(ssl, tcp, shared.clone(), port));
@@ -150,7 +181,8 @@ impl Call<'_> {
 }
 
 /// Which service a path belongs to: ARM under `/subscriptions`, Graph under `/v1.0`,
-/// Entra ID under `/{tenant}/oauth2`, ASM for everything else (`/{subscription}/…`).
+/// Entra ID under `/{tenant}/oauth2` and its discovery documents, ASM for everything
+/// else (`/{subscription}/…`).
 fn service_of(path: &str) -> Service {
     let mut segments = path.split('/').filter(|s| !s.is_empty());
     let first = segments.next().unwrap_or("");
@@ -158,7 +190,7 @@ fn service_of(path: &str) -> Service {
         Service::Arm
     } else if first == "v1.0" {
         Service::Graph
-    } else if segments.next() == Some("oauth2") {
+    } else if segments.next() == Some("oauth2") || discovery::is_discovery(path) {
         Service::Entra
     } else {
         Service::Asm
@@ -170,7 +202,7 @@ async fn handle(
     peer: &Peer,
     port: u16,
     request: Request<Incoming>,
-) -> Result<Response<Body>, DroppedOnPurpose> {
+) -> Result<Response<Sent>, DroppedOnPurpose> {
     let (parts, body) = request.into_parts();
     let body = match Limited::new(body, MAX_BODY).collect().await {
         Ok(collected) => collected.to_bytes(),
@@ -207,6 +239,10 @@ async fn handle(
     }
     .map(|r| with_request_id(service, r));
 
+    let streamed = match &fault {
+        Some(Fault::HugeBody { bytes }) => Some(*bytes),
+        _ => None,
+    };
     shared.record(RequestRecord {
         at: shared.now(),
         service,
@@ -228,12 +264,17 @@ async fn handle(
         status: response.as_ref().map(|r| r.status().as_u16()),
         fault,
     });
-    response.ok_or(DroppedOnPurpose)
+    let response = response.ok_or(DroppedOnPurpose)?;
+    Ok(match streamed {
+        Some(bytes) => response.map(|_| Either::Right(Streamed { remaining: bytes })),
+        None => response.map(Either::Left),
+    })
 }
 
 fn route(service: Service, call: &Call) -> Response<Body> {
     match service {
         Service::Asm => asm::handle(call),
+        Service::Entra if discovery::is_discovery(call.path) => discovery::handle(call),
         Service::Entra => entra::handle(call),
         Service::Arm => arm::handle(call),
         Service::Graph => graph::handle(call),
@@ -280,6 +321,8 @@ fn fault_response(service: Service, fault: &Fault, call: &Call) -> Response<Body
                 .insert(hyper::header::LOCATION, header_value(&target));
             response
         }
+        // The body is swapped for the streamed one in handle().
+        Fault::HugeBody { .. } => reply(200, "application/octet-stream", Bytes::new(), &[]),
         // Handled before answering.
         Fault::Delay(_) | Fault::Drop => unreachable!("handled in handle()"),
     }
@@ -375,6 +418,11 @@ mod tests {
         assert_eq!(service_of("/subscriptions/1"), Service::Arm);
         assert_eq!(service_of("/t/oauth2/v2.0/token"), Service::Entra);
         assert_eq!(service_of("/1/services/hostedservices"), Service::Asm);
+        assert_eq!(
+            service_of("/t/v2.0/.well-known/openid-configuration"),
+            Service::Entra
+        );
+        assert_eq!(service_of("/common/discovery/instance"), Service::Entra);
         assert_eq!(service_of("/"), Service::Asm);
         assert_eq!(service_of("/v1.0/applications/o"), Service::Graph);
     }

@@ -104,9 +104,15 @@ impl StandIn {
                 (Some(dir), path)
             }
         };
-        std::fs::write(&ca_pem_path, &ca_pem)?;
+        std::fs::write(&ca_pem_path, &ca_pem).map_err(|e| {
+            in_context(
+                e,
+                &format!("cannot write the CA to {}", ca_pem_path.display()),
+            )
+        })?;
 
-        let listener = std::net::TcpListener::bind(("127.0.0.1", options.port))?;
+        let listener = std::net::TcpListener::bind(("127.0.0.1", options.port))
+            .map_err(|e| in_context(e, &format!("cannot listen on 127.0.0.1:{}", options.port)))?;
         listener.set_nonblocking(true)?;
         let port = listener.local_addr()?.port();
         let shared = Arc::new(Shared::new(config));
@@ -227,4 +233,9 @@ impl Drop for StandIn {
             let _ = thread.join();
         }
     }
+}
+
+/// `error` with what was being done in front (one line for the binary to print).
+fn in_context(error: std::io::Error, doing: &str) -> std::io::Error {
+    std::io::Error::new(error.kind(), format!("{doing}: {error}"))
 }

@@ -8,6 +8,7 @@ use certtool_core::x509::{thumbprint_sha1, thumbprint_sha256, x5t, x5t_s256};
 use certtool_core::Error as CoreError;
 use clap::{Args, ValueEnum};
 
+use crate::args::PfxProfileArg;
 use crate::error::CliError;
 use crate::io::{write_all, PlannedWrite, Sink, Source};
 use crate::password::{load_credential, PasswordArgs};
@@ -33,11 +34,17 @@ pub enum ExportFormat {
     X5tS256,
     /// Entra ID keyCredentials JSON object for an app manifest or Graph.
     Keycredential,
+    /// PFX (PKCS#12) from a PEM bundle, or a certificate plus --key (and --chain). Binary.
+    Pfx,
 }
 
-/// Write a certificate as .cer, PEM, base64, a thumbprint, x5t or keyCredential JSON.
-/// With a chain, the leaf is exported (the certificate whose key is in the file, else the
-/// one that issued no other).
+/// Write a certificate as .cer, PEM, base64, a thumbprint, x5t or keyCredential JSON, or
+/// build a PFX from PEM/DER and a key. With a chain, the leaf is exported (the certificate
+/// whose key is in the file, else the one that issued no other).
+///
+/// With --format pfx the password flags set the new PFX's password, as `generate` reads
+/// them (--no-password for the empty one), and an encrypted key's password comes from
+/// --key-password-env / --key-password-file.
 #[derive(Args, Debug)]
 pub struct ExportArgs {
     /// PFX, PEM or DER certificate file (`-` for stdin).
@@ -52,16 +59,59 @@ pub struct ExportArgs {
     /// Replace an existing OUT.
     #[arg(long)]
     pub force: bool,
+    /// Print a pem-bundle's unencrypted private key even when stdout is a terminal.
+    #[arg(long)]
+    pub allow_key_on_terminal: bool,
     #[command(flatten)]
     pub password: PasswordArgs,
+    /// With --format pfx: the private key (PEM, DER or PKCS#8, perhaps encrypted) when IN
+    /// holds only the certificate.
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
+    /// With --format pfx: certificates to add after the leaf (PEM, or one DER certificate).
+    #[arg(long, value_name = "FILE")]
+    pub chain: Option<PathBuf>,
+    /// With --format pfx: password of an encrypted key, from the environment variable VAR.
+    #[arg(long, value_name = "VAR", conflicts_with = "key_password_file")]
+    pub key_password_env: Option<String>,
+    /// With --format pfx: password of an encrypted key, from a file (`-` for stdin).
+    #[arg(long, value_name = "PATH")]
+    pub key_password_file: Option<PathBuf>,
+    /// With --format pfx: how the PFX is protected.
+    #[arg(long, value_enum, default_value = "compat")]
+    pub profile: PfxProfileArg,
+    /// With --format pfx: protect the PFX with the empty password (anyone holding the file
+    /// has the key).
+    #[arg(long, conflicts_with_all = ["password_env", "password_file", "password_stdin"])]
+    pub no_password: bool,
 }
 
 /// Runs `certtool export`.
 pub fn run(args: ExportArgs) -> Result<(), CliError> {
+    crate::output::guard_out(args.out.as_deref())?;
+    let pfx_only = [
+        (args.key.is_some(), "--key"),
+        (args.chain.is_some(), "--chain"),
+        (args.key_password_env.is_some(), "--key-password-env"),
+        (args.key_password_file.is_some(), "--key-password-file"),
+        (args.profile != PfxProfileArg::Compat, "--profile"),
+        (args.no_password, "--no-password"),
+    ];
+    if args.format == ExportFormat::Pfx {
+        return super::export_pfx::run(&args);
+    }
+    if let Some((_, flag)) = pfx_only.iter().find(|(given, _)| *given) {
+        return Err(CliError::usage(format!(
+            "{flag} applies only to --format pfx"
+        )));
+    }
     let source = Source::parse(&args.input);
     let sink = args.out.as_deref().map(Sink::parse).unwrap_or(Sink::Stdout);
     let binary = args.format == ExportFormat::Cer;
     crate::io::check_destination(&sink, binary, args.force)?;
+    if args.format == ExportFormat::PemBundle {
+        crate::io::check_key_not_on_terminal(&sink, args.allow_key_on_terminal)?;
+    }
     crate::io::check_not_input(&sink, &source)?;
     let bundle = load_credential(&source, &args.password, None)?;
     let leaf = bundle.leaf()?;
@@ -88,6 +138,7 @@ pub fn run(args: ExportArgs) -> Result<(), CliError> {
         ExportFormat::ThumbprintSha256 => (line(thumbprint_sha256(&der)), FileSecrecy::Public),
         ExportFormat::X5t => (line(x5t(&der)), FileSecrecy::Public),
         ExportFormat::X5tS256 => (line(x5t_s256(&der)), FileSecrecy::Public),
+        ExportFormat::Pfx => unreachable!("--format pfx returned above"),
         ExportFormat::Keycredential => {
             let kc = key_credential(leaf)?;
             (

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use certtool_core::export::pem_bundle;
-use certtool_core::fsutil::FileSecrecy;
+use certtool_core::fsutil::{create_private_dir, FileSecrecy};
 use certtool_core::generate::{
     random_serial, safe_file_stem, self_signed, CertificateRequest, Validity,
 };
@@ -18,9 +18,12 @@ use time::{Date, OffsetDateTime, Time};
 
 use crate::args::PfxProfileArg;
 use crate::error::CliError;
-use crate::io::{check_destination, check_not_input, write_all, PlannedWrite, Sink, Source};
+use crate::io::{
+    check_destination, check_key_not_on_terminal, check_not_input, write_all, PlannedWrite, Sink,
+    Source,
+};
 use crate::output::{emit, OutputFormat, TextTo};
-use crate::password::{open_protected, NewPasswordArgs, SecretChain};
+use crate::password::{load_key_file, NewPasswordArgs};
 
 /// Make a self-signed certificate for an ASM subscription or an Entra ID app registration:
 /// an RSA key, a PFX holding key + certificate, and a .cer to upload.
@@ -48,7 +51,12 @@ pub struct GenerateArgs {
     #[arg(long, value_name = "PATH", requires = "key")]
     pub key_password_file: Option<PathBuf>,
     /// Days of validity from now [default: 365].
-    #[arg(long, value_name = "N", conflicts_with = "not_after")]
+    #[arg(
+        long,
+        value_name = "N",
+        conflicts_with = "not_after",
+        value_parser = clap::value_parser!(u32).range(..=i64::from(crate::limits::MAX_VALIDITY_DAYS))
+    )]
     pub days: Option<u32>,
     /// Expiry instead of --days: YYYY-MM-DD (valid through that day, UTC) or RFC 3339.
     #[arg(long, value_name = "DATE")]
@@ -80,6 +88,10 @@ pub struct GenerateArgs {
     /// Replace existing files.
     #[arg(long)]
     pub force: bool,
+    /// Print the PEM's unencrypted private key (`--pem-file -`) even when stdout is a
+    /// terminal.
+    #[arg(long)]
+    pub allow_key_on_terminal: bool,
     /// Summary format: text on stderr, or JSON on stdout.
     #[arg(long, value_enum, default_value = "text")]
     pub output: OutputFormat,
@@ -122,41 +134,6 @@ pub(crate) fn parse_not_after(text: &str) -> Result<OffsetDateTime, CliError> {
     Ok(date
         .with_time(Time::from_hms(23, 59, 59).expect("valid time"))
         .assume_utc())
-}
-
-fn load_key(
-    args: &GenerateArgs,
-    path: &std::path::Path,
-) -> Result<openssl::pkey::PKey<openssl::pkey::Private>, CliError> {
-    let source = Source::parse(path);
-    let data = zeroize::Zeroizing::new(source.read()?);
-    let name = source.name();
-    let chain = SecretChain::existing(
-        args.key_password_env
-            .as_deref()
-            .map(|v| ("--key-password-env", v)),
-        args.key_password_file
-            .as_deref()
-            .map(|p| ("--key-password-file", p)),
-        false,
-    )
-    .or_prompt(
-        format!("Password for the key {name}: "),
-        args.password.no_input,
-    );
-    let (key, _) = open_protected(
-        &chain,
-        &name,
-        |password| keys::load_private_key(&data, password, &name),
-        |_| {
-            CliError::new(
-                crate::error::ExitKind::Password,
-                format!("{name}: the private key is encrypted and no password was given"),
-            )
-            .fix("give it with --key-password-env VAR or --key-password-file PATH")
-        },
-    )?;
-    Ok(key)
 }
 
 /// Runs `certtool generate`.
@@ -205,10 +182,7 @@ pub fn run(args: GenerateArgs) -> Result<(), CliError> {
         Sink::Stdout => false,
     });
     if writes_into_out_dir && !args.out_dir.exists() {
-        std::fs::create_dir_all(&args.out_dir).map_err(|source| CoreError::Write {
-            path: args.out_dir.clone(),
-            source,
-        })?;
+        create_private_dir(&args.out_dir)?;
     }
     if let Some(key) = &args.key {
         let key = Source::parse(key);
@@ -226,12 +200,18 @@ pub fn run(args: GenerateArgs) -> Result<(), CliError> {
     check_destination(&cer_sink, true, args.force)?;
     if let Some(sink) = &pem_sink {
         check_destination(sink, false, args.force)?;
+        check_key_not_on_terminal(sink, args.allow_key_on_terminal)?;
     }
     let password = args.password.resolve(&format!("{stem}.pfx"))?;
 
     let key = match &args.key {
         Some(path) => {
-            let key = load_key(&args, path)?;
+            let key = load_key_file(
+                path,
+                args.key_password_env.as_deref(),
+                args.key_password_file.as_deref(),
+                args.password.no_input,
+            )?;
             let (kind, bits) = keys::describe(&key);
             if kind != "RSA" {
                 return Err(CliError::usage(format!(

@@ -8,7 +8,6 @@ use certtool_core::asm::{cloud_of_endpoint, parse_endpoint};
 use certtool_core::fsutil::FileSecrecy;
 use certtool_core::pfx::{self, Profile};
 use certtool_core::publishsettings;
-use certtool_core::secret::Secret;
 use certtool_core::Error as CoreError;
 use clap::{Args, Subcommand};
 use serde::Serialize;
@@ -91,23 +90,10 @@ pub fn run(args: ImportArgs) -> Result<(), CliError> {
     }
 }
 
-fn password(args: &PublishsettingsArgs) -> Result<Secret, CliError> {
-    if args.profile == PfxProfileArg::None {
-        if args.password.given() {
-            return Err(CliError::usage(
-                "--profile none writes PFX files without any password; drop the password flag",
-            )
-            .fix("or keep the password with --profile compat"));
-        }
-        return Ok(Secret::empty());
-    }
-    args.password.resolve("the PFX files")
-}
-
 fn publishsettings(args: PublishsettingsArgs) -> Result<(), CliError> {
     let profile = Profile::from(args.profile);
     if profile == Profile::None {
-        eprintln!(
+        crate::log::note!(
             "warning: --profile none stores the private keys unencrypted and without a MAC; \
              Java (keytool, JVM apps) silently drops keys stored this way"
         );
@@ -120,12 +106,11 @@ fn publishsettings(args: PublishsettingsArgs) -> Result<(), CliError> {
     }
     let data = zeroize::Zeroizing::new(source.read()?);
     let settings = publishsettings::parse(&data, &source.name())?;
-    let password = password(&args)?;
+    let password = args
+        .password
+        .resolve_for_profile(args.profile, "the PFX files")?;
     if !args.out_dir.exists() {
-        std::fs::create_dir_all(&args.out_dir).map_err(|source| CoreError::Write {
-            path: args.out_dir.clone(),
-            source,
-        })?;
+        certtool_core::fsutil::create_private_dir(&args.out_dir)?;
     }
     let mut blobs = Vec::new();
     let mut certificates = Vec::new();

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use certtool_core::inspect::{inspect, CertificateReport, FileReport, Fitness, Status};
 use certtool_core::pfx::Protection;
+use certtool_core::readers::{ReadersReport, Verdict};
 use clap::Args;
 
 use crate::error::{CliError, ExitKind};
@@ -22,7 +23,11 @@ pub struct InspectArgs {
     #[arg(long, value_enum, default_value = "text")]
     pub output: OutputFormat,
     /// Exit with code 8 when the leaf certificate expires within N days (or has expired).
-    #[arg(long, value_name = "N")]
+    #[arg(
+        long,
+        value_name = "N",
+        value_parser = clap::value_parser!(u32).range(..=i64::from(crate::limits::MAX_WITHIN_DAYS))
+    )]
     pub fail_within_days: Option<u32>,
     #[command(flatten)]
     pub password: PasswordArgs,
@@ -78,6 +83,31 @@ fn render(report: &FileReport) -> String {
     let n = report.certificates.len();
     for cert in &report.certificates {
         out.push_str(&render_certificate(cert, n));
+    }
+    if let Some(readers) = &report.readers {
+        out.push_str(&render_readers(readers));
+    }
+    out
+}
+
+/// The readers block: one line per reader, a reason line per rule, then the fix.
+fn render_readers(r: &ReadersReport) -> String {
+    let mut out = String::from("readers (see docs/pfx-compatibility.md):\n");
+    for reader in &r.readers {
+        let verdict = match reader.verdict {
+            Verdict::Opens => "opens",
+            Verdict::OpensWithEmptyPassword => "opens (empty password)",
+            Verdict::DoesNotOpen => "DOES NOT OPEN",
+            Verdict::Unknown => "unknown",
+        };
+        out.push_str(&format!("  {verdict:<23} {}\n", reader.name));
+        for hit in &reader.rules {
+            out.push_str(&format!("  {:<23}   - {} [{}]\n", "", hit.reason, hit.rule));
+        }
+    }
+    match &r.fix {
+        Some(fix) => out.push_str(&format!("  fix: {fix}\n")),
+        None => out.push_str("  opens everywhere: nothing to do\n"),
     }
     out
 }

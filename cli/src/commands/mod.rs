@@ -1,7 +1,9 @@
 //! One module per command; each has an `Args` struct (its doc comments are the help
 //! text) and a `run` function.
 
+pub mod completions;
 pub mod export;
+pub mod export_pfx;
 pub mod generate;
 pub mod import;
 pub mod inspect;

@@ -124,6 +124,7 @@ fn open_input(
 
 /// Runs `certtool strip-pfx`.
 pub fn run(args: StripPfxArgs) -> Result<(), CliError> {
+    crate::output::guard_out(args.out.as_deref())?;
     let source = Source::parse(args.input.as_deref().unwrap_or(Path::new("-")));
     let sink = match (&args.out, &source) {
         (Some(out), _) => Sink::parse(out),

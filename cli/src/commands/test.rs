@@ -16,7 +16,8 @@ pub struct TestArgs {
 #[derive(Subcommand, Debug)]
 pub enum TestCommand {
     Asm(Box<super::test_asm::TestAsmArgs>),
-    /// A service principal (certificate or secret) against Entra ID and Resource Manager.
+    /// A service principal (certificate, secret or federated token) against Entra ID and
+    /// Resource Manager.
     Arm(Box<super::test_arm::TestArmArgs>),
 }
 

@@ -11,8 +11,8 @@ use std::path::PathBuf;
 
 use certtool_core::arm::{check_subscriptions, ArmClient, Verdict};
 use certtool_core::entra::{
-    request_token, sign_assertion, token_url, AssertionRequest, ClientAssertion, ClientCredential,
-    SigningAlg, TokenError, TokenRequest,
+    request_oidc_token, request_token, sign_assertion, token_url, AssertionRequest,
+    ClientAssertion, ClientCredential, OidcRequestError, SigningAlg, TokenError, TokenRequest,
 };
 use certtool_core::graph::GraphClient;
 use certtool_core::http::{client, RetryPolicy};
@@ -22,7 +22,7 @@ use crate::args::NetworkArgs;
 use crate::error::{CliError, ExitKind};
 use crate::output::{emit, OutputFormat, TextTo};
 use crate::password::PasswordArgs;
-use inputs::{CertificateCredential, Credential, Plan};
+use inputs::{CertificateCredential, Credential, FederatedSource, Plan};
 use report::{Report, TokenReport};
 
 /// How many subscriptions are checked at once.
@@ -46,7 +46,7 @@ impl From<AlgArg> for SigningAlg {
     }
 }
 
-/// Sign in as a service principal (certificate or client secret), read each subscription
+/// Sign in as a service principal (certificate, client secret or federated token), read each subscription
 /// and check the required role actions. Values fall back to AZURE_TENANT_ID,
 /// AZURE_CLIENT_ID, AZURE_SUBSCRIPTION_ID, AZURE_CLIENT_SECRET,
 /// AZURE_CLIENT_CERTIFICATE_PATH/PASSWORD, AZURE_AUTHORITY_HOST and Terraform's ARM_*
@@ -67,6 +67,12 @@ pub struct TestArmArgs {
     /// [env: AZURE_CLIENT_CERTIFICATE_PATH, ARM_CLIENT_CERTIFICATE_PATH, ARM_CLIENT_CERTIFICATE].
     #[arg(long, value_name = "FILE", conflicts_with_all = ["secret_env", "secret_file"])]
     pub cert: Option<PathBuf>,
+    /// A federated (workload identity) token: a JWT from GitHub Actions, Kubernetes or
+    /// another OIDC provider, sent as the client assertion [env: AZURE_FEDERATED_TOKEN_FILE,
+    /// ARM_OIDC_TOKEN, ARM_OIDC_TOKEN_FILE_PATH; in GitHub Actions requested with
+    /// ACTIONS_ID_TOKEN_REQUEST_URL/TOKEN].
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["cert", "secret_env", "secret_file"])]
+    pub federated_token_file: Option<PathBuf>,
     /// Read the client secret from the environment variable VAR [env: AZURE_CLIENT_SECRET,
     /// ARM_CLIENT_SECRET].
     #[arg(long, value_name = "VAR", conflicts_with = "secret_file")]
@@ -100,7 +106,11 @@ pub struct TestArmArgs {
     pub graph_endpoint: Option<String>,
     /// Exit with code 8 when the credential in use ends within N days: the local
     /// certificate, and the registered certificate or secret when Graph shows it.
-    #[arg(long, value_name = "N")]
+    #[arg(
+        long,
+        value_name = "N",
+        value_parser = clap::value_parser!(u32).range(..=i64::from(crate::limits::MAX_WITHIN_DAYS))
+    )]
     pub fail_within_days: Option<u32>,
     /// Client assertion signature algorithm.
     #[arg(long, value_enum, default_value = "ps256")]
@@ -112,6 +122,10 @@ pub struct TestArmArgs {
     /// Also read the variables above from this .env file (the environment wins).
     #[arg(long, value_name = "FILE")]
     pub env_file: Option<PathBuf>,
+    /// Let --env-file name an authority host that is not a known cloud's (by default
+    /// only the process environment and flags may: the file may come from someone else).
+    #[arg(long)]
+    pub allow_env_file_endpoints: bool,
     /// Report format.
     #[arg(long, value_enum, default_value = "text")]
     pub output: OutputFormat,
@@ -123,6 +137,10 @@ pub fn run(args: TestArmArgs) -> Result<(), CliError> {
     at_most_one_stdin(&[
         ("--cert", is_dash(args.cert.as_deref())),
         ("--secret-file", is_dash(args.secret_file.as_deref())),
+        (
+            "--federated-token-file",
+            is_dash(args.federated_token_file.as_deref()),
+        ),
         ("--env-file", is_dash(args.env_file.as_deref())),
         ("--ca-file", is_dash(args.network.ca_file.as_deref())),
         (
@@ -135,15 +153,20 @@ pub fn run(args: TestArmArgs) -> Result<(), CliError> {
         ),
     ])?;
     let now = crate::clock::now()?;
-    let plan = inputs::resolve(&args, now)?;
+    let mut plan = inputs::resolve(&args, now)?;
     let http_options = args.network.http_options()?;
     let http = client(&http_options, None)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| CliError::new(ExitKind::Other, format!("cannot start the runtime: {e}")))?;
-    let mut report = Report::new(&plan, now);
     let policy = RetryPolicy::default();
+    if let Credential::Federated(FederatedSource::Request { url, token }) = &plan.credential {
+        let fetched = runtime.block_on(request_oidc_token(&http, url, token, &policy));
+        let token = fetched.map_err(|e| oidc_request_failed(url, &plan.credential_source, e))?;
+        plan.credential = Credential::Federated(FederatedSource::Token(Box::new(token)));
+    }
+    let mut report = Report::new(&plan, now);
     let url = token_url(&plan.cloud.login, &plan.tenant)?;
 
     // Read the clock again: a password prompt may have taken minutes, and an assertion
@@ -151,7 +174,7 @@ pub fn run(args: TestArmArgs) -> Result<(), CliError> {
     let signed_at = crate::clock::now()?;
     let assertions = match &plan.credential {
         Credential::Certificate(cert) => sign_assertions(&plan, cert, &url, signed_at, &policy)?,
-        Credential::Secret(_) => Vec::new(),
+        Credential::Secret(_) | Credential::Federated(_) => Vec::new(),
     };
     let request = TokenRequest {
         token_url: &url,
@@ -160,6 +183,12 @@ pub fn run(args: TestArmArgs) -> Result<(), CliError> {
         credential: match &plan.credential {
             Credential::Secret(secret) => ClientCredential::Secret(secret),
             Credential::Certificate(_) => ClientCredential::Assertions(&assertions),
+            Credential::Federated(FederatedSource::Token(token)) => {
+                ClientCredential::Federated(token)
+            }
+            Credential::Federated(FederatedSource::Request { .. }) => {
+                unreachable!("the token was requested above")
+            }
         },
         correlation_id: uuid::Uuid::new_v4(),
     };
@@ -281,7 +310,7 @@ fn read_registration(
     let signed_at = crate::clock::now()?;
     let assertions = match credential {
         Credential::Certificate(cert) => sign_assertions(plan, cert, url, signed_at, policy)?,
-        Credential::Secret(_) => Vec::new(),
+        Credential::Secret(_) | Credential::Federated(_) => Vec::new(),
     };
     let request = TokenRequest {
         token_url: url,
@@ -290,6 +319,12 @@ fn read_registration(
         credential: match credential {
             Credential::Secret(secret) => ClientCredential::Secret(secret),
             Credential::Certificate(_) => ClientCredential::Assertions(&assertions),
+            Credential::Federated(FederatedSource::Token(token)) => {
+                ClientCredential::Federated(token)
+            }
+            Credential::Federated(FederatedSource::Request { .. }) => {
+                unreachable!("the federated token is requested before any sign-in")
+            }
         },
         correlation_id: uuid::Uuid::new_v4(),
     };
@@ -354,4 +389,40 @@ fn sign_assertions(
             .map_err(CliError::from)
         })
         .collect()
+}
+
+/// The error when GitHub Actions (or the `ARM_OIDC_REQUEST_URL`) hands out no token.
+fn oidc_request_failed(url: &str, source: &str, error: OidcRequestError) -> CliError {
+    let shown = reqwest::Url::parse(url)
+        .map(|u| certtool_core::redact::url_for_log(&u))
+        .unwrap_or_else(|_| "the request URL".into());
+    match error {
+        OidcRequestError::Network(failure) => {
+            let (cause, fix) = certtool_core::proxy::explain(&failure, url);
+            CliError::new(
+                ExitKind::Network,
+                format!("could not request a federated token ({shown})"),
+            )
+            .cause(cause)
+            .fix(fix)
+        }
+        OidcRequestError::Status(status @ (401 | 403)) => CliError::new(
+            ExitKind::Rejected,
+            format!("the OIDC token request was refused with HTTP {status} ({shown})"),
+        )
+        .cause(format!("the request token of {source} was not accepted"))
+        .fix("give the job `permissions: id-token: write`, and run certtool inside that job (the request token is valid only while it runs)"),
+        OidcRequestError::Status(status) => CliError::new(
+            ExitKind::Network,
+            format!("the OIDC token request failed with HTTP {status} ({shown})"),
+        )
+        .cause("the token service did not issue a token")
+        .fix("try again; check the request URL variable is the runner's"),
+        OidcRequestError::Malformed(detail) => CliError::new(
+            ExitKind::Network,
+            format!("the OIDC token request answered something else than a token ({shown})"),
+        )
+        .cause(detail)
+        .fix("check the request URL variable is the runner's (GitHub Actions answers {\"value\": \"<jwt>\"})"),
+    }
 }

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use certtool_core::asm::{check_certificate, parse_endpoint, CertificateCheck};
 use certtool_core::bundle::CredentialBundle;
-use certtool_core::cloud::Cloud;
+use certtool_core::cloud::{Cloud, Endpoint};
 use certtool_core::http::ClientIdentity;
 use certtool_core::ids::{check_subscription_id, subscription_ids};
 use certtool_core::publishsettings;
@@ -51,8 +51,13 @@ pub struct TestAsmArgs {
     /// deployments, proxies, the local stand-in).
     #[arg(long, value_name = "URL")]
     pub endpoint: Option<String>,
+    /// Use the publishsettings' ServiceManagementUrl even when it is not a known cloud's
+    /// ASM host (by default such a file is refused: whoever wrote it chose where the
+    /// certificate is presented).
+    #[arg(long, requires = "publishsettings")]
+    pub allow_publishsettings_endpoints: bool,
     /// Subscriptions tested at the same time.
-    #[arg(long, value_name = "N", default_value_t = 8)]
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = concurrency)]
     pub concurrency: usize,
     /// Retries of a request answered 429/503 or cut off (Retry-After is honoured).
     #[arg(long, value_name = "N", default_value_t = 3)]
@@ -62,7 +67,11 @@ pub struct TestAsmArgs {
     pub output: OutputFormat,
     /// Exit with code 8 when a management certificate expires within N days (or has
     /// expired), once the subscriptions accept it.
-    #[arg(long, value_name = "N")]
+    #[arg(
+        long,
+        value_name = "N",
+        value_parser = clap::value_parser!(u32).range(..=i64::from(crate::limits::MAX_WITHIN_DAYS))
+    )]
     pub fail_within_days: Option<u32>,
     #[command(flatten)]
     pub network: NetworkArgs,
@@ -76,6 +85,15 @@ struct Identity {
     client_identity: ClientIdentity,
     cer_name: String,
     targets: Vec<(String, Url)>,
+}
+
+/// Parses `--concurrency`: 1 to [`MAX_CONCURRENCY`](crate::limits::MAX_CONCURRENCY).
+fn concurrency(text: &str) -> Result<usize, String> {
+    let max = crate::limits::MAX_CONCURRENCY;
+    match text.parse::<usize>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(format!("expected a whole number from 1 to {max}")),
+    }
 }
 
 /// Runs `certtool test asm`.
@@ -93,9 +111,6 @@ pub fn run(args: TestAsmArgs) -> Result<(), CliError> {
             args.password.uses_stdin(),
         ),
     ])?;
-    if args.concurrency == 0 {
-        return Err(CliError::usage("--concurrency must be at least 1"));
-    }
     let now = crate::clock::now()?;
     let options = args.network.http_options()?;
     let endpoint_override = match (&args.endpoint, &args.network.cloud) {
@@ -109,7 +124,7 @@ pub fn run(args: TestAsmArgs) -> Result<(), CliError> {
     };
     for identity in &identities {
         for warning in &identity.check.warnings {
-            eprintln!("warning: {} ({})", warning, identity.check.source);
+            crate::log::note!("warning: {} ({})", warning, identity.check.source);
         }
     }
     let gate = args
@@ -152,7 +167,7 @@ fn subscriptions_from_flags_or_env(args: &TestAsmArgs) -> Result<Vec<String>, Cl
     let ids = subscription_ids(args.subscription.iter().map(String::as_str))?;
     if ids.is_empty() && args.publishsettings.is_none() {
         if let Some(found) = EnvLookup::default().first(SUBSCRIPTION_ENV) {
-            eprintln!("certtool: using the subscription id(s) in {}", found.name);
+            crate::log::note!("certtool: using the subscription id(s) in {}", found.name);
             return Ok(subscription_ids([found.value.as_str()])?);
         }
     }
@@ -174,7 +189,7 @@ fn from_certificate(
         Some(path) => path.clone(),
         None => match EnvLookup::default().first(CERT_ENV) {
             Some(found) => {
-                eprintln!("certtool: using the certificate file in {}", found.name);
+                crate::log::note!("certtool: using the certificate file in {}", found.name);
                 PathBuf::from(found.value.as_str())
             }
             None => {
@@ -262,9 +277,15 @@ fn from_publishsettings(
                 .map_err(|e| CliError::new(ExitKind::Input, format!("{}: {e}", source.name())))?;
             let url = match &endpoint {
                 Some(url) => url.clone(),
-                None => parse_endpoint(&sub.management_url).map_err(|e| {
-                    CliError::new(ExitKind::Input, format!("{}: {e}", source.name()))
-                })?,
+                None => {
+                    let url = parse_endpoint(&sub.management_url).map_err(|e| {
+                        CliError::new(ExitKind::Input, format!("{}: {e}", source.name()))
+                    })?;
+                    if !args.allow_publishsettings_endpoints {
+                        known_asm_host(&url, &source.name(), &sub.id)?;
+                    }
+                    url
+                }
             };
             targets.push((sub.id.clone(), url));
         }
@@ -280,4 +301,19 @@ fn from_publishsettings(
         }
     }
     Ok(identities)
+}
+
+/// A `.publishsettings` may send the management certificate only to a known cloud's ASM
+/// host: the file often comes from a mailbox or a download, and whoever wrote it chose
+/// the URL (docs/security.md "Where credentials may be sent"). `--endpoint` (or
+/// `--cloud`) is how a user chooses another host.
+fn known_asm_host(url: &Url, file: &str, subscription: &str) -> Result<(), CliError> {
+    if Cloud::owning(url.as_str(), Endpoint::Asm).is_some() {
+        return Ok(());
+    }
+    Err(CliError::usage(format!(
+        "{file}: the ServiceManagementUrl of subscription {subscription} is {url}, which is not a known Azure cloud's ASM host: refusing to present the certificate there"
+    ))
+    .cause("the management URLs of a .publishsettings are used only when they are a known cloud's; the file may have been written by someone else")
+    .fix("pass --endpoint URL to test against that host deliberately (or --cloud NAME for a known cloud), or add --allow-publishsettings-endpoints if you trust the file"))
 }

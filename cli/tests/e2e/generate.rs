@@ -400,7 +400,7 @@ fn validity_by_days_and_by_date() {
         dir.path(),
         "d",
         &["--no-password", "--days", "30", "--output", "json"],
-        &[("CERTTOOL_FAKE_NOW", "2026-01-01T12:00:00Z")],
+        &[fake_now("2026-01-01T12:00:00Z")],
     );
     run.assert_code(EXIT_OK);
     assert_eq!(
@@ -419,7 +419,7 @@ fn validity_by_days_and_by_date() {
             "--output",
             "json",
         ],
-        &[("CERTTOOL_FAKE_NOW", "2026-01-01T12:00:00Z")],
+        &[fake_now("2026-01-01T12:00:00Z")],
     );
     run.assert_code(EXIT_OK);
     assert_eq!(run.json()["not_after"], "2027-06-30T23:59:59Z");
@@ -454,7 +454,8 @@ fn no_password_source_without_terminal_is_a_usage_error() {
         &[],
     )
     .assert_code(EXIT_USAGE)
-    .assert_stderr_contains("CERTTOOL_UNSET_VAR is not set");
+    .assert_stderr_contains("flag names is not set")
+    .assert_stderr_contains("name is not shown");
 }
 
 #[test]

@@ -3,20 +3,7 @@
 use crate::support::*;
 
 fn inspect_json(name: &str) -> serde_json::Value {
-    let run = certtool_with(
-        &[
-            "inspect",
-            s(&fixture(name)),
-            "--output",
-            "json",
-            "--password-env",
-            "PW",
-        ],
-        &[("PW", FIXTURE_PASS)],
-        None,
-    );
-    run.assert_code(EXIT_OK);
-    run.json()
+    inspect_json_of(&fixture(name), FIXTURE_PASS)
 }
 
 #[test]
@@ -133,7 +120,7 @@ fn expiry_gate_exits_8_within_the_window_only() {
     let now = now_40_days_before
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap();
-    let env = [("CERTTOOL_FAKE_NOW", now.as_str())];
+    let env = [fake_now(now.as_str())];
     certtool_with(
         &["inspect", s(&crt), "--fail-within-days", "30"],
         &env,

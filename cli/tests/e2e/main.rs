@@ -7,17 +7,24 @@
 mod support;
 
 mod export;
+mod export_pfx;
 mod generate;
 mod help;
 mod import;
 mod inspect;
+mod inspect_readers;
+mod local_hardening;
+mod logging;
 mod real_vectors;
 mod rotate;
+mod sdk_clients;
+mod security_net;
 mod snapshot;
 mod stdin;
 mod strip_pfx;
 mod test_arm;
 mod test_arm_access;
+mod test_arm_federated;
 mod test_arm_registration;
 mod test_arm_sources;
 mod test_asm;

@@ -243,11 +243,7 @@ fn replication_longer_than_wait_exits_7_with_the_new_key_saved() {
     let later = (time::OffsetDateTime::now_utc() + time::Duration::seconds(601))
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap();
-    assert!(new_pfx_signs_in_at(
-        &standin,
-        &staged,
-        &[("CERTTOOL_FAKE_NOW", &later)]
-    ));
+    assert!(new_pfx_signs_in_at(&standin, &staged, &[fake_now(&later)]));
 }
 
 #[test]

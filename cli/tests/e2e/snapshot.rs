@@ -32,7 +32,7 @@ const HELP: &[&[&str]] = &[
 
 /// `env` with the clock at the snapshot instant and a fixed help width.
 fn at_now<'a>(env: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
-    let mut all = vec![("CERTTOOL_FAKE_NOW", SNAPSHOT_NOW), ("COLUMNS", "100")];
+    let mut all = vec![fake_now(SNAPSHOT_NOW), ("COLUMNS", "100")];
     all.extend_from_slice(env);
     all
 }
@@ -201,6 +201,49 @@ fn failure_aadsts700027() {
         &[],
     );
     standin_snapshot("failure_aadsts700027", &standin, &run, EXIT_REJECTED);
+}
+
+#[test]
+fn failure_federated_subject_mismatch_700213() {
+    use crate::test_arm_federated::{federated_standin, issuers, write_token, EXCHANGE};
+    let (github, other) = issuers();
+    let standin = federated_standin(&github, &other);
+    at_snapshot_now(&standin);
+    let now = OffsetDateTime::parse(SNAPSHOT_NOW, &Rfc3339).unwrap();
+    let token = github.token_at(
+        "repo:contoso/deploy:environment:production",
+        EXCHANGE,
+        now.unix_timestamp(),
+        600,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_token(&dir, &token);
+    let run = arm_at_now(
+        &standin,
+        &arm::with_ids(&["--federated-token-file", s(&file)]),
+        &[],
+    );
+    assert!(!run.stderr.contains(&token));
+    let normaliser = Normaliser::new().standin(&standin).tmp(dir.path());
+    run.assert_code(EXIT_REJECTED);
+    insta::assert_snapshot!("failure_federated_700213", transcript(&run, &normaliser));
+}
+
+#[test]
+fn failure_usage_o_json() {
+    snapshot_in_tmp(
+        "failure_usage_o_json",
+        &[
+            "export",
+            s(&fixture("rsa2048.crt")),
+            "--format",
+            "pem",
+            "-o",
+            "json",
+        ],
+        &[],
+        EXIT_USAGE,
+    );
 }
 
 #[test]

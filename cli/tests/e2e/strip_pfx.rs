@@ -4,9 +4,9 @@
 //! with the input. Then the command's edges: pipes, new password, wrong password,
 //! damaged input, OUT = IN, overwrite, file mode, failed writes.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
+use crate::support::readers::{keytool_list, python_load, tool};
 use crate::support::*;
 use certtool_core::pfx;
 use certtool_core::secret::Secret;
@@ -14,91 +14,11 @@ use certtool_core::secret::Secret;
 const PASS: &str = FIXTURE_PASS;
 const UNICODE_PASS: &str = "pässwörd-ключ";
 
-fn pfx_fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../fixtures/pfx")
-        .join(name)
-}
-
 /// `certtool strip-pfx INPUT -o OUT` with `extra` arguments and environment.
 fn strip(input: &str, out: &str, extra: &[&str], env: &[(&str, &str)]) -> Run {
     let mut args = vec!["strip-pfx", input, "-o", out];
     args.extend_from_slice(extra);
     certtool_with(&args, env, None)
-}
-
-/// Runs a tool, returning (exit code, stdout, stderr).
-fn tool(program: &str, args: &[&str], env: &[(&str, &str)]) -> (i32, Vec<u8>, String) {
-    let mut cmd = Command::new(program);
-    cmd.args(args);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
-    (
-        out.status.code().unwrap_or(-1),
-        out.stdout,
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-/// The Python with `cryptography`: $CERTTOOL_PYTHON (set by scripts/test.sh), else python3.
-fn python() -> String {
-    std::env::var("CERTTOOL_PYTHON").unwrap_or_else(|_| "python3".into())
-}
-
-/// What Python cryptography's `load_key_and_certificates(data, None)` finds.
-fn python_load(path: &Path) -> (bool, bool, usize) {
-    let script = "import sys\n\
-try:\n    from cryptography.hazmat.primitives.serialization import pkcs12\n\
-except ImportError:\n    print('NO-CRYPTOGRAPHY'); sys.exit(3)\n\
-k, c, extra = pkcs12.load_key_and_certificates(open(sys.argv[1], 'rb').read(), None)\n\
-print(k is not None, c is not None, len(extra))\n";
-    let py = python();
-    let setup = "run `bash scripts/setup.sh` (it creates the venv target/pyenv with \
-                 `cryptography`) and set CERTTOOL_PYTHON=target/pyenv/bin/python, as \
-                 scripts/test.sh does";
-    let run = Command::new(&py)
-        .args(["-c", script, path.to_str().unwrap()])
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run Python {py} ({e}): {setup}"));
-    let (code, out, err) = (
-        run.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&run.stdout).into_owned(),
-        String::from_utf8_lossy(&run.stderr).into_owned(),
-    );
-    assert!(
-        !out.contains("NO-CRYPTOGRAPHY"),
-        "Python `cryptography` is not installed for {py}: {setup}"
-    );
-    assert_eq!(code, 0, "python could not load {}: {err}", path.display());
-    let words: Vec<&str> = out.split_whitespace().collect();
-    (
-        words[0] == "True",
-        words[1] == "True",
-        words[2].parse().unwrap(),
-    )
-}
-
-/// `keytool -list` with the empty store password.
-fn keytool_list(path: &Path) -> String {
-    let (code, out, err) = tool(
-        "keytool",
-        &[
-            "-list",
-            "-storetype",
-            "PKCS12",
-            "-keystore",
-            path.to_str().unwrap(),
-            "-storepass",
-            "",
-        ],
-        &[],
-    );
-    assert_eq!(code, 0, "keytool -list failed on {}: {err}", path.display());
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// OpenSSL's reading of every bag (attributes + PEM), the oracle for "nothing changed".

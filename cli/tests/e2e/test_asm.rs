@@ -304,7 +304,7 @@ fn expired_and_weak_certificates_warn_but_are_tested() {
     let run = test_asm(
         &standin,
         &["--cert", s(&pem), "--subscription", SUB, "--output", "json"],
-        &[("CERTTOOL_FAKE_NOW", "2099-01-01T00:00:00Z")],
+        &[fake_now("2099-01-01T00:00:00Z")],
     );
     run.assert_code(EXIT_OK);
     run.assert_stderr_contains("warning: the certificate expired on");

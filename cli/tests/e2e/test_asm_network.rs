@@ -50,11 +50,13 @@ fn follows_continuation_token_pages() {
 #[test]
 fn repeats_a_307_at_location_with_the_same_certificate() {
     let standin = standin();
-    // Redirect to another host name of the same server: proves Location is followed.
-    let other = format!("https://localhost:{}", standin.port());
+    // Redirect to the same host (another host is refused: see
+    // security_net::a_redirect_to_another_host_is_not_followed).
     standin.set_fault(
         &format!("/{SUB}/services/hostedservices"),
-        Fault::TemporaryRedirect { base_url: other },
+        Fault::TemporaryRedirect {
+            base_url: standin.url().to_string(),
+        },
         Times::Once,
     );
     let pem = fixture("rsa2048-bundle.pem");
@@ -64,7 +66,13 @@ fn repeats_a_307_at_location_with_the_same_certificate() {
         &[],
     );
     run.assert_code(EXIT_OK);
-    assert_eq!(run.json()["subscriptions"][0]["hosted_service_count"], 2);
+    let row = &run.json()["subscriptions"][0];
+    assert_eq!(row["hosted_service_count"], 2);
+    assert_eq!(row["redirects"], 1);
+    assert_eq!(
+        row["ended_at"],
+        format!("{}/{SUB}/services/hostedservices", standin.url())
+    );
     let lists: Vec<_> = standin
         .requests()
         .into_iter()
@@ -75,11 +83,30 @@ fn repeats_a_307_at_location_with_the_same_certificate() {
     assert_eq!(lists[1].status, Some(200));
     assert_eq!(
         lists[1].header("host"),
-        Some(format!("localhost:{}", standin.port()).as_str())
+        Some(format!("127.0.0.1:{}", standin.port()).as_str())
     );
     assert_eq!(
         lists[1].client_thumbprint.as_deref(),
         Some(thumbprint().as_str())
+    );
+    // The text report says where the test ended.
+    standin.set_fault(
+        &format!("/{SUB}/services/hostedservices"),
+        Fault::TemporaryRedirect {
+            base_url: standin.url().to_string(),
+        },
+        Times::Once,
+    );
+    let text = test_asm(&standin, &["--cert", s(&pem), "--subscription", SUB], &[]);
+    text.assert_code(EXIT_OK);
+    let ended = format!(
+        "  ended at {}/{SUB}/services/hostedservices after 1 redirect(s)",
+        standin.url()
+    );
+    assert!(
+        text.stdout_text().contains(&ended),
+        "{}",
+        text.stdout_text()
     );
 }
 

@@ -140,7 +140,7 @@ fn problem(step: &'static str, scope: &str, endpoint: &str, err: &ArmError) -> P
             p
         }
         ArmError::Network { failure, attempts } => {
-            let (cause, fix) = failure.explain(endpoint);
+            let (cause, fix) = crate::proxy::explain(failure, endpoint);
             Problem {
                 step,
                 scope: scope.to_string(),

@@ -8,8 +8,8 @@ use serde_json::Value;
 
 use super::rbac::PermissionEntry;
 use crate::entra::AccessToken;
-use crate::http::{classify, send_with_retry, Failure, RetryPolicy};
-use crate::limits::MAX_ARM_PAGES;
+use crate::http::{read_body, send_with_retry, Failure, RetryPolicy};
+use crate::limits::{MAX_ARM_PAGES, MAX_BODY_BYTES};
 
 /// api-version of Subscriptions - Get.
 pub const SUBSCRIPTION_API_VERSION: &str = "2022-12-01";
@@ -32,6 +32,25 @@ pub struct ArmFault {
     /// For a 401: the tenant named by the `WWW-Authenticate` challenge's
     /// `authorization_uri` (the tenant a token must come from).
     pub challenge_tenant: Option<String>,
+}
+
+impl ArmFault {
+    /// The fault an error answer's body describes (`{"error":{"code","message"}}`): its
+    /// code (`HTTP {status}` when the body has none, or is not ARM's JSON) and message.
+    /// Request ids and the challenge tenant come from headers and are left `None`.
+    pub fn from_body(status: u16, body: &[u8]) -> ArmFault {
+        let parsed: Option<Value> = serde_json::from_slice(body).ok();
+        let error = parsed.as_ref().and_then(|v| v.get("error"));
+        let text = |k: &str| error.and_then(|e| e.get(k)).and_then(Value::as_str);
+        ArmFault {
+            status,
+            code: text("code").map_or_else(|| format!("HTTP {status}"), str::to_string),
+            message: text("message").unwrap_or_default().to_string(),
+            request_id: None,
+            correlation_id: None,
+            challenge_tenant: None,
+        }
+    }
 }
 
 /// Why an ARM call gave no result.
@@ -141,24 +160,21 @@ impl ArmClient {
         let request_id = header("x-ms-request-id");
         let correlation_id = header("x-ms-correlation-request-id");
         let challenge_tenant = header("www-authenticate").and_then(|c| challenge_tenant(&c));
-        let body = response.bytes().await.map_err(|e| ArmError::Network {
-            failure: classify(&e),
-            attempts: answer.attempts,
-        })?;
+        let body = read_body(response, MAX_BODY_BYTES)
+            .await
+            .map_err(|failure| ArmError::Network {
+                failure,
+                attempts: answer.attempts,
+            })?;
         if status == 200 {
             return serde_json::from_slice(&body)
                 .map_err(|e| ArmError::Malformed(format!("the answer of {url} is not JSON: {e}")));
         }
-        let parsed: Option<Value> = serde_json::from_slice(&body).ok();
-        let error = parsed.as_ref().and_then(|v| v.get("error"));
-        let text = |k: &str| error.and_then(|e| e.get(k)).and_then(Value::as_str);
         let fault = ArmFault {
-            status,
-            code: text("code").map_or_else(|| format!("HTTP {status}"), str::to_string),
-            message: text("message").unwrap_or_default().to_string(),
             request_id,
             correlation_id,
             challenge_tenant,
+            ..ArmFault::from_body(status, &body)
         };
         if status == 429 || status >= 500 {
             Err(ArmError::Service {
@@ -243,6 +259,27 @@ mod tests {
             Some("72f988bf-86f1-41af-91ab-2d7cd011db47")
         );
         assert!(challenge_tenant("Bearer realm=\"x\"").is_none());
+    }
+
+    #[test]
+    fn fault_from_body() {
+        let f = ArmFault::from_body(
+            403,
+            br#"{"error":{"code":"AuthorizationFailed","message":"no access"}}"#,
+        );
+        assert_eq!(
+            (f.code.as_str(), f.message.as_str()),
+            ("AuthorizationFailed", "no access")
+        );
+        for body in [
+            &b"<html>proxy</html>"[..],
+            b"",
+            br#"{"error":"x"}"#,
+            b"\xff{",
+        ] {
+            let f = ArmFault::from_body(502, body);
+            assert_eq!((f.code.as_str(), f.message.as_str()), ("HTTP 502", ""));
+        }
     }
 
     #[test]

@@ -10,9 +10,10 @@ use serde::Serialize;
 
 use super::report::{unreachable_diagnosis, SubscriptionReport, Verdict};
 use super::xml::{self, AsmError, HostedService, SubscriptionInfo};
+use crate::cloud::{Cloud, Endpoint};
 use crate::diagnose::{self, Diagnosis};
-use crate::http::{send_with_retry, Failure, RetryPolicy};
-use crate::limits::{MAX_ASM_PAGES, MAX_ASM_REDIRECTS};
+use crate::http::{read_body, send_with_retry, Failure, RetryPolicy};
+use crate::limits::{MAX_ASM_PAGES, MAX_ASM_REDIRECTS, MAX_BODY_BYTES};
 
 /// The `x-ms-version` certtool sends: what the Python and Go SDKs sent (`docs/azure.md`
 /// "ASM (Service Management)").
@@ -35,6 +36,14 @@ pub enum AsmFailure {
         /// The `<Error>` body, when there was one.
         error: Option<AsmError>,
     },
+    /// A redirect to another host, not followed: the management certificate is presented
+    /// only to the host chosen (or a known ASM host of the same cloud).
+    RedirectRefused {
+        /// The URL that answered with the redirect.
+        from: String,
+        /// Where it pointed.
+        to: String,
+    },
     /// A success answer whose body could not be understood, or a redirect without a
     /// usable `Location`, a redirect loop or endless paging.
     Malformed {
@@ -50,6 +59,10 @@ pub struct CallLog {
     pub request_ids: Vec<String>,
     /// HTTP requests sent, retries and redirects included.
     pub requests: u32,
+    /// The URL of the last request sent (after any redirect followed).
+    pub last_url: Option<String>,
+    /// Redirects followed.
+    pub redirects: u32,
 }
 
 /// An ASM client for one management certificate. Cheap to share: the reqwest client
@@ -146,7 +159,9 @@ impl AsmClient {
         continuation: Option<&str>,
         log: &mut CallLog,
     ) -> Result<(String, Option<String>), AsmFailure> {
+        let chosen = url.clone();
         for _ in 0..=MAX_ASM_REDIRECTS {
+            log.last_url = Some(url.to_string());
             let make = || {
                 let mut request = self
                     .http
@@ -194,13 +209,23 @@ impl AsmClient {
                         ),
                     });
                 }
+                if !redirect_allowed(&chosen, &next) {
+                    return Err(AsmFailure::RedirectRefused {
+                        from: url.to_string(),
+                        to: next.to_string(),
+                    });
+                }
+                log.redirects += 1;
                 url = next;
                 continue;
             }
-            let body = response.text().await.map_err(|e| AsmFailure::Unreachable {
-                url: url.to_string(),
-                failure: crate::http::classify(&e),
-            })?;
+            let body = read_body(response, MAX_BODY_BYTES)
+                .await
+                .map_err(|failure| AsmFailure::Unreachable {
+                    url: url.to_string(),
+                    failure,
+                })?;
+            let body = String::from_utf8_lossy(&body).into_owned();
             if status == StatusCode::OK {
                 return Ok((body, header(&headers, "x-ms-continuation-token")));
             }
@@ -240,6 +265,8 @@ impl AsmClient {
             error: None,
             failure: None,
             diagnosis: None,
+            ended_at: None,
+            redirects: 0,
         };
         let outcome = match self
             .get_subscription(endpoint, subscription, &mut log)
@@ -260,6 +287,8 @@ impl AsmClient {
             }
             Err(failure) => self.explain(&mut report, failure, cer_name),
         }
+        report.ended_at = log.last_url;
+        report.redirects = log.redirects;
         report.request_ids = log.request_ids;
         report.requests = log.requests;
         report.latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
@@ -293,6 +322,16 @@ impl AsmClient {
                     .or_else(|| diagnose::asm_http_status(status));
                 report.error = error;
             }
+            AsmFailure::RedirectRefused { from, to } => {
+                report.verdict = Verdict::Error;
+                report.diagnosis = Some(Diagnosis {
+                    code: "RedirectRefused".into(),
+                    cause: format!(
+                        "{from} redirected to {to}, another host; certtool presents the management certificate only to the host chosen (or a known ASM host of the same cloud)"
+                    ),
+                    fix: "if that host is the right Service Management endpoint, pass it with --endpoint".into(),
+                });
+            }
             AsmFailure::Malformed { detail } => {
                 report.verdict = Verdict::Error;
                 report.diagnosis = Some(Diagnosis {
@@ -302,6 +341,32 @@ impl AsmClient {
                 });
             }
         }
+    }
+}
+
+/// Whether a redirect from the `chosen` URL may be followed to `next`, which keeps the
+/// client certificate: the same host and port, or a known ASM host of the same cloud as
+/// the chosen one (docs/security.md "Where credentials may be sent").
+pub fn redirect_allowed(chosen: &Url, next: &Url) -> bool {
+    let origin = |u: &Url| {
+        (
+            u.scheme().to_string(),
+            u.host_str().map(str::to_ascii_lowercase),
+            u.port_or_known_default(),
+        )
+    };
+    if next.scheme() != "https" {
+        return false;
+    }
+    if origin(chosen) == origin(next) {
+        return true;
+    }
+    match (
+        Cloud::owning(chosen.as_str(), Endpoint::Asm),
+        Cloud::owning(next.as_str(), Endpoint::Asm),
+    ) {
+        (Some(a), Some(b)) => a.name == b.name,
+        _ => false,
     }
 }
 
@@ -337,5 +402,28 @@ mod tests {
         );
         assert!(parse_endpoint("http://management.core.windows.net/").is_err());
         assert!(parse_endpoint("not a url").is_err());
+    }
+
+    #[test]
+    fn redirects_stay_on_the_chosen_host_or_its_cloud() {
+        let u = |s: &str| Url::parse(s).unwrap();
+        let local = u("https://127.0.0.1:8443/sub");
+        assert!(redirect_allowed(&local, &u("https://127.0.0.1:8443/other")));
+        assert!(!redirect_allowed(&local, &u("https://127.0.0.1:9443/sub")));
+        assert!(!redirect_allowed(&local, &u("https://localhost:8443/sub")));
+        assert!(!redirect_allowed(
+            &local,
+            &u("https://management.core.windows.net/sub")
+        ));
+        let public = u("https://management.core.windows.net/sub");
+        assert!(redirect_allowed(
+            &public,
+            &u("https://MANAGEMENT.core.windows.net:443/x")
+        ));
+        assert!(!redirect_allowed(
+            &public,
+            &u("https://management.core.usgovcloudapi.net/x")
+        ));
+        assert!(!redirect_allowed(&public, &u("https://evil.example/sub")));
     }
 }

@@ -68,11 +68,15 @@ pub struct SubscriptionReport {
     pub failure: Option<Failure>,
     /// Why it failed and what to do.
     pub diagnosis: Option<Diagnosis>,
+    /// The URL of the last request sent: where the test ended, after any redirect.
+    pub ended_at: Option<String>,
+    /// Redirects followed (only to the chosen host or a known ASM host of its cloud).
+    pub redirects: u32,
 }
 
 /// A diagnosis for a request that got no HTTP answer, one per failure class.
 pub fn unreachable_diagnosis(failure: &Failure, url: &str) -> Diagnosis {
-    let (cause, fix) = failure.explain(url);
+    let (cause, fix) = crate::proxy::explain(failure, url);
     let code = match failure.kind {
         FailureKind::Dns => "DnsFailure",
         FailureKind::Connect => "ConnectFailure",
@@ -80,6 +84,7 @@ pub fn unreachable_diagnosis(failure: &Failure, url: &str) -> Diagnosis {
         FailureKind::TlsHandshake => "TlsHandshakeFailed",
         FailureKind::Timeout => "Timeout",
         FailureKind::ConnectionReset => "ConnectionReset",
+        FailureKind::BodyTooLarge => "ResponseTooLarge",
         FailureKind::Other => "RequestFailed",
     };
     Diagnosis {

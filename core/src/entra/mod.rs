@@ -3,11 +3,16 @@
 //! Entra's answers — a token, or an error decided on its `error_codes`.
 
 mod assertion;
+mod federated;
 mod token;
 
 pub(crate) use assertion::{jws_header, sign_jws};
 pub use assertion::{
     sign_assertion, AssertionRequest, ClientAssertion, SigningAlg, ASSERTION_LIFETIME_SECS,
+};
+pub use federated::{
+    oidc_request_url, request_oidc_token, FederatedClaims, FederatedToken, OidcRequestError,
+    TOKEN_EXCHANGE_AUDIENCE,
 };
 pub use token::{
     parse_error, parse_token, request_token, AccessToken, ClientCredential, EntraError, TokenError,

@@ -8,6 +8,7 @@ use serde_json::Value;
 use zeroize::Zeroizing;
 
 use super::assertion::ClientAssertion;
+use super::federated::FederatedToken;
 use crate::diagnose::{self, Diagnosis};
 use crate::http::{send_with_retry, Failure, RetryPolicy};
 use crate::secret::Secret;
@@ -22,6 +23,9 @@ pub enum ClientCredential<'a> {
     /// a retried request needs a fresh one. Give at least `policy.retries + 1`; the last
     /// is reused if they run out.
     Assertions(&'a [ClientAssertion]),
+    /// A federated token from another OIDC provider, sent as the client assertion (the
+    /// same one on every attempt: it is not ours to re-sign).
+    Federated(&'a FederatedToken),
 }
 
 /// One token request.
@@ -159,22 +163,34 @@ pub fn parse_error(status: u16, body: &[u8]) -> Option<EntraError> {
     })
 }
 
+/// The fields of a token answer certtool reads. The token is decoded straight into its
+/// own `String`, which moves into the wiping buffer of [`AccessToken`]: no copy of it is
+/// left in a parsed JSON tree.
+#[derive(Deserialize)]
+struct TokenBody {
+    access_token: String,
+    expires_in: Value,
+    token_type: Option<Value>,
+}
+
 /// Parses a success body; `expires_in` may be a number or a string.
 pub fn parse_token(body: &[u8]) -> Option<AccessToken> {
-    let value: Value = serde_json::from_slice(body).ok()?;
-    let token = value.get("access_token")?.as_str()?;
-    if token.is_empty() {
+    let parsed: TokenBody = serde_json::from_slice(body).ok()?;
+    let value = Zeroizing::new(parsed.access_token);
+    if value.is_empty() {
         return None;
     }
-    let expires_in = match value.get("expires_in")? {
+    crate::redact::register(&value);
+    let expires_in = match parsed.expires_in {
         Value::Number(n) => n.as_u64()?,
         Value::String(s) => s.trim().parse().ok()?,
         _ => return None,
     };
     Some(AccessToken {
-        value: Zeroizing::new(token.to_string()),
-        token_type: value
-            .get("token_type")
+        value,
+        token_type: parsed
+            .token_type
+            .as_ref()
             .and_then(Value::as_str)
             .unwrap_or("Bearer")
             .to_string(),
@@ -206,6 +222,10 @@ pub async fn request_token(
                     form.push(("client_assertion", a.expose()));
                 }
             }
+            ClientCredential::Federated(token) => {
+                form.push(("client_assertion_type", JWT_BEARER));
+                form.push(("client_assertion", token.expose()));
+            }
         }
         http.post(request.token_url)
             .header("client-request-id", &correlation)
@@ -217,15 +237,12 @@ pub async fn request_token(
         .await
         .map_err(|(failure, attempts)| TokenError::Network { failure, attempts })?;
     let status = answer.response.status().as_u16();
-    let body = answer
-        .response
-        .bytes()
+    let body = crate::http::read_body(answer.response, crate::limits::MAX_BODY_BYTES)
         .await
-        .map_err(|e| TokenError::Network {
-            failure: crate::http::classify(&e),
+        .map_err(|failure| TokenError::Network {
+            failure,
             attempts: answer.attempts,
         })?;
-    let body = Zeroizing::new(body.to_vec());
     if status == 200 {
         return parse_token(&body).ok_or(TokenError::Service {
             status,
@@ -296,7 +313,7 @@ mod tests {
     /// reaches a diagnosis whose words fit the row (decided on `error_codes` alone).
     #[test]
     fn every_aadsts_row_is_diagnosed_from_the_error_json() {
-        let rows: [(u32, &str); 15] = [
+        let rows: [(u32, &str); 19] = [
             (90002, "tenant was not found"),
             (900023, "malformed"),
             (700016, "client (application) ID"),
@@ -312,6 +329,10 @@ mod tests {
             (700025, "public client"),
             (1000502, "validity period"),
             (500011, "resource principal"),
+            (70021, "issuer, subject and audience"),
+            (700211, "issuer"),
+            (700212, "audience"),
+            (700213, "subject"),
         ];
         for (code, words) in rows {
             let body = serde_json::json!({

@@ -10,8 +10,9 @@ use serde_json::{json, Value};
 
 use super::{Application, KeyCredential, Proof};
 use crate::entra::AccessToken;
-use crate::http::{classify, send_with_retry, Failure, RetryPolicy};
+use crate::http::{read_body, send_with_retry, Failure, RetryPolicy};
 use crate::ids::is_guid;
+use crate::limits::MAX_BODY_BYTES;
 
 /// The application properties certtool reads.
 pub const APPLICATION_SELECT: &str = "id,appId,displayName,keyCredentials,passwordCredentials";
@@ -250,10 +251,12 @@ impl GraphClient {
             .get("request-id")
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        let bytes = response.bytes().await.map_err(|e| GraphError::Network {
-            failure: classify(&e),
-            attempts: answer.attempts,
-        })?;
+        let bytes = read_body(response, MAX_BODY_BYTES)
+            .await
+            .map_err(|failure| GraphError::Network {
+                failure,
+                attempts: answer.attempts,
+            })?;
         if (200..300).contains(&status) {
             if bytes.is_empty() {
                 return Ok(Value::Null);

@@ -82,6 +82,9 @@ pub fn sign_proof(request: &ProofRequest<'_>) -> Result<Proof> {
         request.key,
         request.alg,
     )?;
+    // The proof lets its holder change the app's credentials for ten minutes: kept out of
+    // every log line, as access tokens are.
+    crate::redact::register(&jwt);
     Ok(Proof {
         jwt,
         expires: OffsetDateTime::from_unix_timestamp(exp)

@@ -1,8 +1,8 @@
 //! BER handling under the PKCS#12 parsers: a length check before every yasna parse, and
 //! re-encoding of kept values from BER to DER.
 
-use yasna::models::TaggedDerValue;
-use yasna::{ASN1Error, ASN1ErrorKind, ASN1Result, BERReader, PCBit, TagClass};
+use yasna::{ASN1Error, ASN1ErrorKind, ASN1Result, BERReader};
+use zeroize::Zeroizing;
 
 use crate::limits::MAX_BER_DEPTH;
 
@@ -91,9 +91,21 @@ fn element_end(buf: &[u8], pos: usize, depth: usize) -> ASN1Result<usize> {
 }
 
 /// Re-encodes one BER element as DER: definite lengths, and constructed strings joined
-/// into primitive ones. DER input comes out unchanged.
+/// into primitive ones. DER input comes out unchanged. The walk works on slices of the
+/// input and writes the result once into a wiping buffer: the value may be a decrypted
+/// private key, and no intermediate copy of it is left in memory.
+pub(crate) fn to_der_secret(ber: &[u8]) -> ASN1Result<Zeroizing<Vec<u8>>> {
+    if element_end(ber, 0, 0)? != ber.len() {
+        return Err(ASN1Error::new(ASN1ErrorKind::Extra));
+    }
+    let mut out = Zeroizing::new(Vec::with_capacity(ber.len()));
+    normalize(ber, 0, &mut out)?;
+    Ok(out)
+}
+
+/// [`to_der_secret`] for values that are not secret (attributes, algorithm parameters).
 pub(crate) fn to_der(ber: &[u8]) -> ASN1Result<Vec<u8>> {
-    normalize(ber, 0)
+    Ok(std::mem::take(&mut *to_der_secret(ber)?))
 }
 
 /// The content of an OCTET STRING given as DER.
@@ -101,37 +113,115 @@ pub(crate) fn octet_string(der: &[u8]) -> ASN1Result<Vec<u8>> {
     parse(der, |r| r.read_bytes())
 }
 
-fn normalize(ber: &[u8], depth: usize) -> ASN1Result<Vec<u8>> {
+/// One BER element's parts: identifier octets, whether it is constructed, its content.
+struct Element<'a> {
+    identifier: &'a [u8],
+    constructed: bool,
+    content: &'a [u8],
+}
+
+/// Splits the element that fills `buf` (already checked by [`element_end`]).
+fn element(buf: &[u8]) -> ASN1Result<Element<'_>> {
+    let first = *buf.first().ok_or_else(invalid)?;
+    let mut p = 1;
+    if first & 0x1f == 0x1f {
+        while *buf.get(p).ok_or_else(invalid)? & 0x80 != 0 {
+            p += 1;
+        }
+        p += 1;
+    }
+    let identifier = &buf[..p];
+    let lbyte = *buf.get(p).ok_or_else(invalid)?;
+    p += 1;
+    let content = if lbyte == 0x80 {
+        // Indefinite: the content ends before the end-of-contents octets.
+        buf.get(p..buf.len().checked_sub(2).ok_or_else(invalid)?)
+    } else {
+        if lbyte > 0x80 {
+            p += usize::from(lbyte & 0x7f);
+        }
+        buf.get(p..)
+    }
+    .ok_or_else(invalid)?;
+    Ok(Element {
+        identifier,
+        constructed: first & 0x20 != 0,
+        content,
+    })
+}
+
+/// The elements that follow one another in `content`.
+fn children(content: &[u8], depth: usize) -> ASN1Result<Vec<&[u8]>> {
+    let mut out = Vec::new();
+    let mut pos = 0;
+    while pos < content.len() {
+        let end = element_end(content, pos, depth)?;
+        out.push(&content[pos..end]);
+        pos = end;
+    }
+    Ok(out)
+}
+
+/// A DER length.
+fn push_length(out: &mut Vec<u8>, len: usize) {
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes = len.to_be_bytes();
+        let skip = bytes.iter().take_while(|b| **b == 0).count();
+        out.push(0x80 | (bytes.len() - skip) as u8);
+        out.extend_from_slice(&bytes[skip..]);
+    }
+}
+
+/// The length of a DER element's content once normalised, without writing it.
+fn der_len(ber: &[u8], depth: usize) -> ASN1Result<usize> {
+    let mut scratch = Zeroizing::new(Vec::new());
+    normalize(ber, depth, &mut scratch)?;
+    Ok(scratch.len())
+}
+
+fn normalize(ber: &[u8], depth: usize, out: &mut Vec<u8>) -> ASN1Result<()> {
     if depth > MAX_BER_DEPTH {
         return Err(ASN1Error::new(ASN1ErrorKind::StackOverflow));
     }
-    let value = parse(ber, |r| r.read_tagged_der())?;
-    if value.pcbit() == PCBit::Primitive {
-        return Ok(yasna::construct_der(|w| w.write_tagged_der(&value)));
+    let el = element(ber)?;
+    let universal_string = el.identifier.len() == 1
+        && el.identifier[0] & 0xc0 == 0
+        && is_string_type(u64::from(el.identifier[0] & 0x1f));
+    if !el.constructed {
+        out.extend_from_slice(el.identifier);
+        push_length(out, el.content.len());
+        out.extend_from_slice(el.content);
+        return Ok(());
     }
-    let indefinite = is_indefinite(ber)?;
-    let mut wrapped = vec![0x30, 0x80];
-    wrapped.extend_from_slice(value.value());
-    if !indefinite {
-        wrapped.extend_from_slice(&[0, 0]);
+    let parts = children(el.content, depth + 1)?;
+    if universal_string {
+        // A constructed string: its segments joined into one primitive value.
+        let number = el.identifier[0] & 0x1f;
+        let mut segments = Zeroizing::new(Vec::new());
+        for part in &parts {
+            normalize(part, depth + 1, &mut segments)?;
+        }
+        let joined = join_segments(number, &segments)?;
+        out.push(el.identifier[0] & !0x20);
+        push_length(out, joined.len());
+        out.extend_from_slice(&joined);
+        return Ok(());
     }
-    let children: Vec<Vec<u8>> = parse(&wrapped, |r| {
-        r.collect_sequence_of(|r| {
-            let raw = r.read_der()?;
-            normalize(&raw, depth + 1)
-        })
-    })?;
-    let tag = value.tag();
-    let joined = if tag.tag_class == TagClass::Universal && is_string_type(tag.tag_number) {
-        Some(join_segments(tag.tag_number, &children)?)
-    } else {
-        None
-    };
-    let out = match joined {
-        Some(content) => TaggedDerValue::from_tag_pc_and_bytes(tag, PCBit::Primitive, content),
-        None => TaggedDerValue::from_tag_pc_and_bytes(tag, PCBit::Constructed, children.concat()),
-    };
-    Ok(yasna::construct_der(|w| w.write_tagged_der(&out)))
+    let mut len = 0usize;
+    for part in &parts {
+        len = len
+            .checked_add(der_len(part, depth + 1)?)
+            .ok_or_else(invalid)?;
+    }
+    out.reserve(el.identifier.len() + 9 + len);
+    out.extend_from_slice(el.identifier);
+    push_length(out, len);
+    for part in &parts {
+        normalize(part, depth + 1, out)?;
+    }
+    Ok(())
 }
 
 /// Universal types whose BER form may be constructed from segments.
@@ -139,45 +229,32 @@ fn is_string_type(number: u64) -> bool {
     matches!(number, 3 | 4 | 12 | 18..=30)
 }
 
-fn join_segments(number: u64, children: &[Vec<u8>]) -> ASN1Result<Vec<u8>> {
-    let mut out = Vec::new();
-    let mut unused = 0u8;
-    for child in children {
-        let seg = parse(child, |r| r.read_tagged_der())?;
-        if seg.tag().tag_class != TagClass::Universal || seg.tag().tag_number != number {
+/// Joins the DER segments (one after another in `segments`) of a constructed string of
+/// universal type `number` into the content of one primitive value.
+fn join_segments(number: u8, segments: &[u8]) -> ASN1Result<Zeroizing<Vec<u8>>> {
+    let mut out = Zeroizing::new(Vec::with_capacity(segments.len()));
+    let mut unused: Option<u8> = None;
+    for seg in children(segments, 0)? {
+        let el = element(seg)?;
+        if el.constructed || el.identifier != [number] {
             return Err(invalid());
         }
-        let content = seg.value();
         if number == 3 {
             // BIT STRING segments: only the last may have unused bits.
-            let (&bits, data) = content.split_first().ok_or_else(invalid)?;
-            if unused != 0 {
+            let (&bits, data) = el.content.split_first().ok_or_else(invalid)?;
+            if unused.is_some_and(|u| u != 0) {
                 return Err(invalid());
             }
-            unused = bits;
+            unused = Some(bits);
             out.extend_from_slice(data);
         } else {
-            out.extend_from_slice(content);
+            out.extend_from_slice(el.content);
         }
     }
     if number == 3 {
-        out.insert(0, unused);
+        out.insert(0, unused.unwrap_or(0));
     }
     Ok(out)
-}
-
-/// Whether the element starting `ber` has the indefinite length form (length byte 0x80
-/// straight after the identifier).
-fn is_indefinite(ber: &[u8]) -> ASN1Result<bool> {
-    let first = *ber.first().ok_or_else(invalid)?;
-    let mut pos = 1;
-    if first & 0x1f == 0x1f {
-        while *ber.get(pos).ok_or_else(invalid)? & 0x80 != 0 {
-            pos += 1;
-        }
-        pos += 1;
-    }
-    Ok(*ber.get(pos).ok_or_else(invalid)? == 0x80)
 }
 
 #[cfg(test)]
@@ -203,7 +280,6 @@ mod tests {
         // long-form length ending in 0x80 is not mistaken for the indefinite form
         let mut long = vec![0x04, 0x82, 0x01, 0x80];
         long.extend(std::iter::repeat_n(7u8, 0x180));
-        assert!(!is_indefinite(&long).unwrap());
         assert_eq!(to_der(&long).unwrap(), long);
     }
 

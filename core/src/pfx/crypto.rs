@@ -22,6 +22,7 @@ use yasna::models::ObjectIdentifier;
 use zeroize::Zeroizing;
 
 use super::oids::{self, is_oid};
+use crate::limits;
 
 /// A hash used by PBKDF2's PRF, the PKCS#12 KDF or the MAC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,6 +93,27 @@ impl Hash {
 
     fn output_len(self) -> usize {
         self.md().size()
+    }
+
+    /// The relative cost of one iteration of one block with this hash
+    /// (`limits::PRF_WEIGHT_SHA1`, where the weights are measured).
+    fn weight(self) -> u64 {
+        match self {
+            Hash::Sha1 => limits::PRF_WEIGHT_SHA1,
+            Hash::Sha224 | Hash::Sha256 => limits::PRF_WEIGHT_SHA256,
+            Hash::Sha384 | Hash::Sha512 => limits::PRF_WEIGHT_SHA512,
+        }
+    }
+
+    /// The weighted cost of deriving `out_len` bytes with `iterations` (PBKDF2 with this
+    /// PRF, or the PKCS#12 KDF with this hash), for the command's budget.
+    pub(crate) fn derivation_cost(self, out_len: usize, iterations: u64) -> u64 {
+        limits::derivation_cost(self.weight(), self.output_len(), out_len, iterations)
+    }
+
+    /// The weighted cost of one MAC check.
+    pub(crate) fn mac_cost(self, iterations: u64) -> u64 {
+        self.derivation_cost(self.output_len(), iterations)
     }
 
     /// RFC 7292 appendix B key derivation with this hash.

@@ -249,6 +249,25 @@ impl Pbe {
     }
 
     /// Decrypts; `None` when the password does not fit (bad padding).
+    /// The weighted key-derivation cost of one decryption with one password form, for
+    /// the command's budget: the legacy schemes derive a key and an 8-byte IV with the
+    /// PKCS#12 KDF (SHA-1), PBES2 a key with PBKDF2.
+    pub fn cost(&self) -> u64 {
+        match self {
+            Pbe::Legacy {
+                cipher, iterations, ..
+            } => Hash::Sha1
+                .derivation_cost(legacy_key_len(*cipher), *iterations)
+                .saturating_add(Hash::Sha1.derivation_cost(8, *iterations)),
+            Pbe::Pbes2 {
+                prf,
+                iterations,
+                cipher,
+                ..
+            } => prf.derivation_cost(cipher.openssl().key_len(), *iterations),
+        }
+    }
+
     pub fn decrypt(
         &self,
         password: &PasswordBytes,
@@ -352,18 +371,22 @@ impl Pbe {
     }
 }
 
+fn legacy_key_len(cipher: LegacyCipher) -> usize {
+    match cipher {
+        LegacyCipher::TripleDes => 24,
+        LegacyCipher::TwoKeyTripleDes => 16,
+        LegacyCipher::Rc2_128 => 16,
+        LegacyCipher::Rc2_40 => 5,
+    }
+}
+
 fn legacy_key_iv(
     cipher: LegacyCipher,
     password: &PasswordBytes,
     salt: &[u8],
     iterations: u64,
 ) -> (Zeroizing<Vec<u8>>, Zeroizing<Vec<u8>>) {
-    let key_len = match cipher {
-        LegacyCipher::TripleDes => 24,
-        LegacyCipher::TwoKeyTripleDes => 16,
-        LegacyCipher::Rc2_128 => 16,
-        LegacyCipher::Rc2_40 => 5,
-    };
+    let key_len = legacy_key_len(cipher);
     let mut key = Hash::Sha1.pkcs12_kdf(
         &password.bmp,
         salt,

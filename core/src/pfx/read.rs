@@ -3,16 +3,14 @@
 use openssl::pkey::{PKey, Private};
 
 use super::bags::{BagValue, Container, Pfx, SafeBag};
-use super::ber::{octet_string, to_der};
+use super::ber::{octet_string, to_der_secret};
 use super::crypto::{self, Hash, PasswordBytes};
 use super::decode::{self, RawBag, RawContainer};
 use super::oids::{self, is_oid};
 use super::pbe::{Pbe, PbeError};
 use super::protection::{EncryptionInfo, MacInfo, PasswordForm, Protection, Protects};
 use crate::error::{Error, Result};
-use crate::limits::{
-    self, IterationBudget, MAX_ITERATIONS, MAX_SAFE_CONTENTS_NESTING, MAX_TOTAL_ITERATIONS,
-};
+use crate::limits::{self, MAX_COMMAND_ITERATIONS, MAX_ITERATIONS, MAX_SAFE_CONTENTS_NESTING};
 use crate::secret::Secret;
 
 /// A private key found in a PFX.
@@ -102,18 +100,27 @@ struct Opener<'a> {
     preferred: Option<usize>,
     encryption: Vec<EncryptionInfo>,
     shrouded_seen: usize,
-    /// Key-derivation iterations run so far for this file.
-    budget: IterationBudget,
 }
 
 impl Opener<'_> {
-    /// Charges `n` iterations to the file's budget before they are run.
-    fn spend(&mut self, n: u64, what: &str) -> Result<()> {
-        self.budget.charge(n).map_err(|_| {
+    /// Charges `cost` (weighted iterations) to the command's budget before it is run.
+    fn spend(&mut self, cost: u64, what: &str) -> Result<()> {
+        limits::charge_command(cost).map_err(|_| {
             self.malformed(format!(
-                "{what}: the file asks for more than {MAX_TOTAL_ITERATIONS} key-derivation iterations in all; refusing to run them"
+                "{what}: over the key-derivation budget of {MAX_COMMAND_ITERATIONS} weighted iterations for the whole command; refusing to run them"
             ))
         })
+    }
+
+    /// Refuses at once when `cost`, the work a part of the file announces, is more than
+    /// what is left of the budget: nothing is run for a file that cannot be opened.
+    fn check_ahead(&self, cost: u64, what: &str) -> Result<()> {
+        if cost > limits::command_remaining() {
+            return Err(self.malformed(format!(
+                "{what} asks for {cost} weighted key-derivation iterations, over what is left of the budget of {MAX_COMMAND_ITERATIONS} for the whole command; refusing to run them"
+            )));
+        }
+        Ok(())
     }
 
     fn malformed(&self, detail: impl Into<String>) -> Error {
@@ -137,7 +144,7 @@ impl Opener<'_> {
             order.insert(0, p);
         }
         for i in order {
-            self.spend(pbe.iterations(), what)?;
+            self.spend(pbe.cost(), what)?;
             if let Some(plain) = pbe.decrypt(&self.passwords[i].1, ct) {
                 if decode::is_sequence(&plain) {
                     self.preferred.get_or_insert(i);
@@ -159,6 +166,10 @@ impl Opener<'_> {
     }
 
     fn bags(&mut self, raw: Vec<RawBag>, container: usize, depth: usize) -> Result<Vec<SafeBag>> {
+        self.check_ahead(
+            shrouded_cost(&raw),
+            &format!("the shrouded keys of container {container}"),
+        )?;
         let mut out = Vec::with_capacity(raw.len());
         for (i, bag) in raw.into_iter().enumerate() {
             let at = format!("bag {} of container {container}", i + 1);
@@ -192,7 +203,7 @@ impl Opener<'_> {
                     ),
                 });
                 // The DER plaintext is kept as is; BER inside would be re-encoded.
-                let pkcs8 = zeroize::Zeroizing::new(to_der(&pkcs8).map_err(bad)?);
+                let pkcs8 = to_der_secret(&pkcs8).map_err(bad)?;
                 BagValue::Key {
                     pkcs8,
                     shrouded: true,
@@ -235,6 +246,37 @@ impl Opener<'_> {
     }
 }
 
+/// The work the shrouded key bags in `raw` announce (one password form each), as far as
+/// their parameters parse; bags that do not parse fail later, where they are read.
+fn shrouded_cost(raw: &[RawBag]) -> u64 {
+    raw.iter()
+        .filter(|b| is_oid(&b.bag_type, oids::SHROUDED_KEY_BAG))
+        .filter_map(|b| decode::parse_encrypted_key(&b.value).ok())
+        .filter_map(|(alg, _)| Pbe::parse(&alg).ok())
+        .fold(0u64, |sum, pbe| sum.saturating_add(pbe.cost()))
+}
+
+/// The work a whole file announces before any decryption: the MAC (one password form),
+/// each encrypted container, and the shrouded keys of the unencrypted ones.
+fn visible_cost(raw: &decode::RawPfx) -> u64 {
+    let mac = raw.mac.as_ref().map_or(0, |m| {
+        Hash::from_digest_oid(&m.algorithm).map_or(0, |h| h.mac_cost(m.iterations))
+    });
+    let containers = decode::parse_auth_safe(&raw.auth_safe).unwrap_or_default();
+    containers.iter().fold(mac, |sum, c| {
+        let cost = match c {
+            RawContainer::Encrypted { algorithm, .. } => {
+                Pbe::parse(algorithm).map_or(0, |pbe| pbe.cost())
+            }
+            RawContainer::Data(bytes) => {
+                decode::parse_safe_contents(bytes).map_or(0, |bags| shrouded_cost(&bags))
+            }
+            RawContainer::Other(_) => 0,
+        };
+        sum.saturating_add(cost)
+    })
+}
+
 /// Opens a PFX at the bag level. With `password` `None` (or empty) the empty password is
 /// tried in both of its forms. A wrong password is [`Error::WrongPassword`] saying
 /// whether the MAC or which decryption failed; a damaged file is [`Error::Malformed`]
@@ -250,8 +292,8 @@ pub fn open(data: &[u8], password: Option<&Secret>, input: &str) -> Result<Opene
         preferred: None,
         encryption: Vec::new(),
         shrouded_seen: 0,
-        budget: IterationBudget::default(),
     };
+    opener.check_ahead(visible_cost(&raw), "the file")?;
     let mac = match &raw.mac {
         None => None,
         Some(m) => {
@@ -270,11 +312,15 @@ pub fn open(data: &[u8], password: Option<&Secret>, input: &str) -> Result<Opene
                     m.iterations
                 ))
             })?;
-            let forms = opener.passwords.len() as u64;
-            opener.spend(m.iterations.saturating_mul(forms), "the MAC")?;
-            let found = opener.passwords.iter().position(|(_, pw)| {
-                crypto::mac_matches(hash, pw, &m.salt, m.iterations, &raw.auth_safe, &m.digest)
-            });
+            let mut found = None;
+            for i in 0..opener.passwords.len() {
+                opener.spend(hash.mac_cost(m.iterations), "the MAC")?;
+                let pw = &opener.passwords[i].1;
+                if crypto::mac_matches(hash, pw, &m.salt, m.iterations, &raw.auth_safe, &m.digest) {
+                    found = Some(i);
+                    break;
+                }
+            }
             match found {
                 Some(i) => opener.preferred = Some(i),
                 None => {

@@ -41,6 +41,21 @@ fn parse(args: &[String]) -> Result<(PathBuf, Options), String> {
     Ok((config.ok_or("--config is required")?, options))
 }
 
+/// A message on one line: a TOML parse error's first line (where) and last line (what),
+/// without the excerpt between them.
+fn one_line(text: &str) -> String {
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    match lines[..] {
+        [] => String::new(),
+        [only] => only.to_owned(),
+        [first, .., last] => format!("{first}: {last}"),
+    }
+}
+
 fn read(path: &str) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))
 }
@@ -58,12 +73,23 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let started =
-        Config::from_toml_file(&config_path).and_then(|c| StandIn::start_with(c, options));
-    let standin = match started {
+    // Every failure is one line and exit 3, never a panic.
+    let one_line = |text: String| one_line(&text);
+    let config = match Config::from_toml_file(&config_path) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!(
+                "error: {} ({})",
+                one_line(error.to_string()),
+                config_path.display()
+            );
+            return ExitCode::from(3);
+        }
+    };
+    let standin = match StandIn::start_with(config, options) {
         Ok(standin) => standin,
         Err(error) => {
-            eprintln!("error: {error} ({})", config_path.display());
+            eprintln!("error: {}", one_line(error.to_string()));
             return ExitCode::from(3);
         }
     };

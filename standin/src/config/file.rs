@@ -9,8 +9,8 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::{
-    App, Certificate, ClientSecret, Config, ExpiredCertificateError, HostedService, RoleAssignment,
-    Subscription, SubscriptionState, Tenant,
+    App, Certificate, ClientSecret, Config, ExpiredCertificateError, FederatedCredential,
+    HostedService, RoleAssignment, Subscription, SubscriptionState, Tenant,
 };
 use crate::StandInError;
 
@@ -29,6 +29,16 @@ pub(super) struct ConfigFile {
     permissions_page_size: Option<usize>,
     #[serde(default)]
     replication_delay_seconds: Option<u64>,
+    #[serde(default)]
+    oidc_issuer: Vec<OidcIssuerFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OidcIssuerFile {
+    issuer: String,
+    /// Path of the JWKS JSON, relative to the configuration file.
+    jwks: PathBuf,
 }
 
 #[derive(Deserialize)]
@@ -74,6 +84,8 @@ struct AppFile {
     enabled: bool,
     #[serde(default)]
     role: Vec<RoleAssignment>,
+    #[serde(default)]
+    federated: Vec<FederatedCredential>,
 }
 
 fn yes() -> bool {
@@ -131,6 +143,13 @@ impl ConfigFile {
         if let Some(seconds) = self.clock_skew_seconds {
             config.clock_skew = Duration::from_secs(seconds);
         }
+        for issuer in self.oidc_issuer {
+            let path = base.join(&issuer.jwks);
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                StandInError::Config(format!("cannot read {}: {e}", path.display()))
+            })?;
+            config = config.oidc_issuer(issuer.issuer, &text)?;
+        }
         for s in self.subscription {
             config.subscriptions.push(Subscription {
                 id: s.id,
@@ -161,6 +180,7 @@ impl ConfigFile {
                     .collect::<Result<_, _>>()?;
                 app.enabled = a.enabled;
                 app.roles = a.role;
+                app.federated = a.federated;
                 tenant.apps.push(app);
             }
             config.tenants.push(tenant);
@@ -203,8 +223,23 @@ secrets = [{ value = "v", expires = "2030-01-01T00:00:00Z" }]
 [[tenant.app.role]]
 scope = "/subscriptions/s1"
 actions = ["*/read"]
+[[tenant.app.federated]]
+issuer = "https://token.actions.githubusercontent.com"
+subject = "repo:o/r:ref:refs/heads/main"
+[[oidc_issuer]]
+issuer = "https://token.actions.githubusercontent.com"
+jwks = "jwks.json"
 "#;
+        std::fs::write(dir.path().join("jwks.json"), r#"{"keys": []}"#).unwrap();
         let config = Config::from_toml_str(text, dir.path()).unwrap();
+        let federated = &config.tenants[0].apps[0].federated[0];
+        assert_eq!(federated.subject, "repo:o/r:ref:refs/heads/main");
+        assert_eq!(
+            federated.audiences,
+            ["api://AzureADTokenExchange"],
+            "the default audience"
+        );
+        assert_eq!(config.oidc_issuers[0].issuer, federated.issuer);
         let sub = &config.subscriptions[0];
         assert_eq!(sub.state, SubscriptionState::Disabled);
         assert_eq!(sub.management_certificates.len(), 1);
@@ -235,6 +270,7 @@ actions = ["*/read"]
             "[[subscription]]\nid = \"s\"\nname = \"n\"\nmanagement_certificates = [\"missing.cer\"]\n",
             "[[tenant]]\nid = \"t\"\n[[tenant.app]]\nclient_id = \"c\"\nsecrets = [{ value = \"a\", value_env = \"B\" }]\n",
             "[[tenant]]\nid = \"t\"\n[[tenant.app]]\nclient_id = \"c\"\nsecrets = [{ value = \"a\", expires = \"tomorrow\" }]\n",
+            "[[oidc_issuer]]\nissuer = \"i\"\njwks = \"missing.json\"\n",
         ];
         for text in bad {
             assert!(

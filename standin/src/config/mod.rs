@@ -17,7 +17,7 @@ mod tenant;
 pub(crate) use certificate::digest_hex;
 pub use certificate::Certificate;
 pub use subscription::{HostedService, Subscription, SubscriptionState};
-pub use tenant::{App, ClientSecret, RoleAssignment, Tenant};
+pub use tenant::{App, ClientSecret, FederatedCredential, RoleAssignment, Tenant};
 
 /// The whole stand-in configuration.
 #[derive(Clone, Debug)]
@@ -38,6 +38,19 @@ pub struct Config {
     /// How long after Graph's `addKey` Entra ID starts accepting the new certificate
     /// (until then it answers as for an unregistered key).
     pub replication_delay: Duration,
+    /// External OIDC issuers whose tokens federated credentials accept, with their keys.
+    pub oidc_issuers: Vec<OidcIssuer>,
+}
+
+/// An external OpenID Connect issuer and its signing keys (a JWKS), as Entra ID would
+/// fetch them from the issuer's `jwks_uri`.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct OidcIssuer {
+    /// `iss`, exactly as in the tokens.
+    pub issuer: String,
+    /// The JWKS document (`{"keys": [{"kty": "RSA", "kid", "n", "e"}, …]}`).
+    pub jwks: serde_json::Value,
 }
 
 impl Default for Config {
@@ -49,6 +62,7 @@ impl Default for Config {
             clock_skew: Duration::from_secs(300),
             permissions_page_size: None,
             replication_delay: Duration::ZERO,
+            oidc_issuers: Vec::new(),
         }
     }
 }
@@ -103,6 +117,24 @@ impl Config {
             .filter(|t| t.id.eq_ignore_ascii_case(tenant_id))
             .flat_map(|t| &t.apps)
             .find(|a| a.client_id.eq_ignore_ascii_case(client_id))
+    }
+
+    /// Trusts `issuer`'s tokens, verified with the keys of `jwks` (a JWKS JSON document).
+    pub fn oidc_issuer(
+        mut self,
+        issuer: impl Into<String>,
+        jwks: &str,
+    ) -> Result<Self, StandInError> {
+        let jwks: serde_json::Value = serde_json::from_str(jwks)
+            .map_err(|e| StandInError::Config(format!("the JWKS is not JSON: {e}")))?;
+        if !jwks.get("keys").is_some_and(serde_json::Value::is_array) {
+            return Err(StandInError::Config("the JWKS has no \"keys\" list".into()));
+        }
+        self.oidc_issuers.push(OidcIssuer {
+            issuer: issuer.into(),
+            jwks,
+        });
+        Ok(self)
     }
 
     /// Chooses the answer to an assertion signed by an expired registered certificate.

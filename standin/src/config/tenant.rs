@@ -54,6 +54,8 @@ pub struct App {
     pub enabled: bool,
     /// Role assignments of the service principal.
     pub roles: Vec<RoleAssignment>,
+    /// Federated identity credentials: external tokens the app accepts.
+    pub federated: Vec<FederatedCredential>,
 }
 
 impl App {
@@ -69,6 +71,7 @@ impl App {
             secrets: Vec::new(),
             enabled: true,
             roles: Vec::new(),
+            federated: Vec::new(),
         }
     }
 
@@ -103,6 +106,12 @@ impl App {
         self.graph_permissions
             .iter()
             .any(|p| p.eq_ignore_ascii_case("Application.ReadWrite.All"))
+    }
+
+    /// Adds a federated identity credential.
+    pub fn federated(mut self, credential: FederatedCredential) -> Self {
+        self.federated.push(credential);
+        self
     }
 
     /// Registers a certificate credential.
@@ -140,6 +149,43 @@ pub(crate) fn derived_guid(label: &str, input: &str) -> String {
     .map(|d| d.to_vec())
     .unwrap_or_else(|_| vec![0; 32]);
     crate::state::guid_from_bytes(&digest[..16])
+}
+
+/// A federated identity credential: the app accepts, as its client assertion, a token
+/// from `issuer` about `subject` for one of `audiences` (signature checked against the
+/// issuer's JWKS, see [`crate::Config::oidc_issuer`]).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct FederatedCredential {
+    /// `iss` of accepted tokens, compared exactly.
+    pub issuer: String,
+    /// `sub` of accepted tokens, compared exactly.
+    pub subject: String,
+    /// Accepted `aud` values (Entra's default is `api://AzureADTokenExchange`).
+    #[serde(default = "default_audiences")]
+    pub audiences: Vec<String>,
+}
+
+fn default_audiences() -> Vec<String> {
+    vec!["api://AzureADTokenExchange".to_owned()]
+}
+
+impl FederatedCredential {
+    /// A credential for `issuer` and `subject` with the default audience.
+    pub fn new(issuer: impl Into<String>, subject: impl Into<String>) -> Self {
+        FederatedCredential {
+            issuer: issuer.into(),
+            subject: subject.into(),
+            audiences: default_audiences(),
+        }
+    }
+
+    /// Replaces the accepted audiences.
+    pub fn audiences<S: Into<String>>(mut self, audiences: impl IntoIterator<Item = S>) -> Self {
+        self.audiences = audiences.into_iter().map(Into::into).collect();
+        self
+    }
 }
 
 /// A client secret and its expiry.

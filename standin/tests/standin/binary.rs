@@ -140,3 +140,58 @@ fn binary_refuses_a_bad_config_with_a_message() {
     assert_eq!(output.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&output.stderr).contains("configuration"));
 }
+
+#[test]
+fn binary_ends_bad_input_with_one_line_and_exit_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let good = write(
+        "good.toml",
+        "[[tenant]]\nid = \"11111111-1111-1111-1111-111111111111\"\n",
+    );
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let busy_port = busy.local_addr().unwrap().port().to_string();
+    let cases: [(&str, Vec<std::ffi::OsString>, &str); 4] = [
+        (
+            "malformed TOML",
+            vec!["--config".into(), write("bad.toml", "x = [\n").into()],
+            "TOML parse error at line 1",
+        ),
+        (
+            "missing certificate file",
+            vec![
+                "--config".into(),
+                write("cert.toml", "[[subscription]]\nid = \"00000000-0000-0000-0000-000000000001\"\nname = \"x\"\nmanagement_certificates = [\"nope.cer\"]\n").into(),
+            ],
+            "nope.cer",
+        ),
+        (
+            "port in use",
+            vec!["--config".into(), good.clone().into(), "--port".into(), busy_port.clone().into()],
+            &format!("cannot listen on 127.0.0.1:{busy_port}"),
+        ),
+        (
+            "CA file in a missing directory",
+            vec!["--config".into(), good.into(), "--ca-out".into(), dir.path().join("no/ca.pem").into()],
+            "cannot write the CA to",
+        ),
+    ];
+    for (what, args, needle) in cases {
+        let output = Command::new(env!("CARGO_BIN_EXE_azure-standin"))
+            .args(&args)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(3), "{what}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{what}: one line: {stderr}");
+        assert!(
+            stderr.starts_with("error: ") && stderr.contains(needle),
+            "{what}: {stderr}"
+        );
+    }
+    drop(busy);
+}

@@ -299,3 +299,117 @@ fn errors_have_entra_shape_and_v1_answers_with_strings() {
     assert_eq!(v1.json()["expires_in"], "3599");
     assert_eq!(v1.json()["resource"], "https://management.azure.com/");
 }
+
+/// What MSAL for Python sends and Entra ID accepts: thumbprints with base64 padding,
+/// `iat`/`exp` as floats, no `nbf`. A lifetime that starts in the future (by `iat`) is
+/// still refused, and a padded thumbprint of another certificate is still not found.
+#[test]
+fn msal_shaped_assertions_padding_floats_and_no_nbf_are_accepted() {
+    let w = default_world();
+    let now = unix_now() as f64 + 0.25;
+    let msal_claims = |iat: f64| {
+        json!({
+            "aud": token_url(&w), "iss": CLIENT, "sub": CLIENT, "jti": fresh_jti(),
+            "iat": iat, "exp": iat + 600.0,
+        })
+    };
+    let padded = |unpadded: String| {
+        let pad = (4 - unpadded.len() % 4) % 4;
+        format!("{unpadded}{}", "=".repeat(pad))
+    };
+    let sha1 = padded(w.app_cert.x5t());
+    let sha256 = padded(w.app_cert.x5t_s256());
+    assert!(sha1.ends_with('=') && sha256.ends_with('='));
+    for header in [
+        json!({"alg": "RS256", "typ": "JWT", "x5t": sha1}),
+        json!({"alg": "PS256", "typ": "JWT", "x5t#S256": sha256}),
+    ] {
+        let jwt = sign(&header, &msal_claims(now), &w.app_cert.key);
+        let reply = token_with_assertion(&w.standin, TENANT, &jwt);
+        assert_eq!(reply.status, 200, "{header}: {}", reply.text());
+    }
+
+    let later = sign(
+        &json!({"alg": "RS256", "typ": "JWT", "x5t": sha1}),
+        &msal_claims(now + 3600.0),
+        &w.app_cert.key,
+    );
+    let reply = token_with_assertion(&w.standin, TENANT, &later);
+    assert_eq!(
+        (reply.status, reply.aadsts()),
+        (401, 700024),
+        "{}",
+        reply.text()
+    );
+
+    let other = Identity::new(&w.dir_path, "other", -1, 365);
+    let unknown = sign(
+        &json!({"alg": "RS256", "typ": "JWT", "x5t": padded(other.x5t())}),
+        &msal_claims(now),
+        &other.key,
+    );
+    let reply = token_with_assertion(&w.standin, TENANT, &unknown);
+    assert_eq!(
+        (reply.status, reply.aadsts()),
+        (401, 700027),
+        "{}",
+        reply.text()
+    );
+}
+
+/// Tenant and instance discovery, as MSAL fetches them before its first token request.
+#[test]
+fn discovery_documents_point_back_at_the_standin() {
+    let w = default_world();
+    let standin = &w.standin;
+    let base = standin.url().to_owned();
+    let get = |path: &str| curl(standin, &[&format!("{base}{path}")]);
+    let v2 = get(&format!("/{TENANT}/v2.0/.well-known/openid-configuration"));
+    assert_eq!(v2.status, 200, "{}", v2.text());
+    let doc = v2.json();
+    assert_eq!(doc["token_endpoint"], standin.token_url(TENANT));
+    assert_eq!(doc["issuer"], format!("{base}/{TENANT}/v2.0"));
+    assert_eq!(
+        doc["authorization_endpoint"],
+        format!("{base}/{TENANT}/oauth2/v2.0/authorize")
+    );
+    let v1 = get(&format!("/{TENANT}/.well-known/openid-configuration")).json();
+    assert_eq!(
+        v1["token_endpoint"],
+        format!("{base}/{TENANT}/oauth2/token")
+    );
+    assert_eq!(v1["issuer"], format!("{base}/{TENANT}/"));
+    let keys = get(doc["jwks_uri"].as_str().unwrap().trim_start_matches(&base));
+    assert_eq!(
+        (keys.status, keys.json()),
+        (200, serde_json::json!({"keys": []}))
+    );
+    let unknown =
+        get("/99999999-9999-9999-9999-999999999999/v2.0/.well-known/openid-configuration");
+    assert_eq!((unknown.status, unknown.aadsts()), (400, 90002));
+
+    let port = standin.port();
+    let instance = |endpoint: &str| {
+        get(&format!(
+            "/common/discovery/instance?api-version=1.1&authorization_endpoint={}",
+            endpoint.replace(':', "%3A").replace('/', "%2F")
+        ))
+    };
+    // MSAL sends the host without its port.
+    let known = instance(&format!("https://127.0.0.1/{TENANT}/oauth2/v2.0/authorize"));
+    assert_eq!(known.status, 200, "{}", known.text());
+    assert_eq!(
+        known.json()["tenant_discovery_endpoint"],
+        format!("{base}/{TENANT}/v2.0/.well-known/openid-configuration")
+    );
+    let alias = instance(&format!(
+        "https://localhost:{port}/{TENANT}/oauth2/authorize"
+    ));
+    assert_eq!(
+        alias.json()["tenant_discovery_endpoint"],
+        format!("{base}/{TENANT}/.well-known/openid-configuration")
+    );
+    let elsewhere = instance("https://login.example.com/common/oauth2/v2.0/authorize");
+    assert_eq!((elsewhere.status, elsewhere.aadsts()), (400, 50049));
+    assert_eq!(elsewhere.json()["error"], "invalid_instance");
+}

@@ -70,7 +70,12 @@ pub struct RotateArmArgs {
     #[arg(long)]
     pub remove_old: bool,
     /// Seconds to keep trying the new certificate while Entra ID replicates it.
-    #[arg(long, value_name = "SECONDS", default_value_t = 120)]
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 120,
+        value_parser = clap::value_parser!(u64).range(..=crate::limits::MAX_WAIT_SECS)
+    )]
     pub wait: u64,
     /// Sign in and print every step; send nothing else, write nothing.
     #[arg(long)]
@@ -88,7 +93,12 @@ pub struct RotateArmArgs {
     #[arg(long, default_value_t = 2048, value_name = "BITS")]
     pub key_size: u32,
     /// Days of validity of the new certificate [default: 365].
-    #[arg(long, value_name = "N", conflicts_with = "not_after")]
+    #[arg(
+        long,
+        value_name = "N",
+        conflicts_with = "not_after",
+        value_parser = clap::value_parser!(u32).range(..=i64::from(crate::limits::MAX_VALIDITY_DAYS))
+    )]
     pub days: Option<u32>,
     /// Expiry of the new certificate instead of --days: YYYY-MM-DD or RFC 3339.
     #[arg(long, value_name = "DATE")]
@@ -249,11 +259,9 @@ fn arm(args: RotateArmArgs) -> Result<(), CliError> {
         &password,
         Profile::from(args.pfx_profile),
     )?;
-    if !args.dry_run && !args.out_dir.exists() {
-        std::fs::create_dir_all(&args.out_dir).map_err(|source| certtool_core::Error::Write {
-            path: args.out_dir.clone(),
-            source,
-        })?;
+    if !args.dry_run {
+        // The directory will hold the new private key: 0700 when certtool makes it.
+        certtool_core::fsutil::create_private_dir(&args.out_dir)?;
     }
 
     let http = client(&args.network.http_options()?, None)?;

@@ -4,8 +4,8 @@
 
 use base64::Engine;
 use certtool_core::arm::{builtin_role, is_path_segment, parse_role_definition, Requirement};
-use certtool_core::cloud::Cloud;
-use certtool_core::entra::{check_certificate, SigningAlg};
+use certtool_core::cloud::{Cloud, Endpoint};
+use certtool_core::entra::{check_certificate, FederatedToken, SigningAlg};
 use certtool_core::ids::subscription_ids;
 use certtool_core::secret::Secret;
 use certtool_core::x509::{rfc3339, subject_string, thumbprint_sha1, thumbprint_sha256, validity};
@@ -20,7 +20,7 @@ use crate::args::Origin;
 use crate::envfile::EnvLookup;
 use crate::error::{CliError, ExitKind};
 use crate::io::Source;
-use crate::password::{is_env_name, load_credential_bytes, secret_from_path};
+use crate::password::{is_env_name, load_credential_bytes, secret_from_path, NAME_NOT_SHOWN};
 
 const TENANT_VARS: &[&str] = &["AZURE_TENANT_ID", "ARM_TENANT_ID"];
 const CLIENT_VARS: &[&str] = &["AZURE_CLIENT_ID", "ARM_CLIENT_ID"];
@@ -32,6 +32,22 @@ const CREDENTIAL_VARS: &[&str] = &[
     "ARM_CLIENT_SECRET",
     "ARM_CLIENT_CERTIFICATE_PATH",
     "ARM_CLIENT_CERTIFICATE",
+];
+/// Files or values holding a federated token, in this order: azure-identity's, then
+/// Terraform's.
+const FEDERATED_VARS: &[&str] = &[
+    "AZURE_FEDERATED_TOKEN_FILE",
+    "ARM_OIDC_TOKEN",
+    "ARM_OIDC_TOKEN_FILE_PATH",
+];
+/// Where a token can be requested (URL, bearer token): GitHub Actions' own variables, then
+/// Terraform's names for the same thing.
+const OIDC_REQUEST_VARS: &[(&str, &str)] = &[
+    (
+        "ACTIONS_ID_TOKEN_REQUEST_URL",
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+    ),
+    ("ARM_OIDC_REQUEST_URL", "ARM_OIDC_REQUEST_TOKEN"),
 ];
 const PASSWORD_VARS: &[&str] = &[
     "AZURE_CLIENT_CERTIFICATE_PASSWORD",
@@ -63,12 +79,28 @@ pub struct CertificateFacts {
     pub not_after: String,
 }
 
-/// The secret or the certificate.
+/// The secret, the certificate or the federated token.
 pub enum Credential {
     /// A client secret.
     Secret(Secret),
     /// A certificate with its key.
     Certificate(Box<CertificateCredential>),
+    /// A federated token, or where to ask for one.
+    Federated(FederatedSource),
+}
+
+/// A federated token in hand, or the GitHub Actions (or Terraform-style) request URL and
+/// bearer token to ask for one with.
+pub enum FederatedSource {
+    /// Read from a file or a variable.
+    Token(Box<FederatedToken>),
+    /// To be requested before signing in.
+    Request {
+        /// `ACTIONS_ID_TOKEN_REQUEST_URL` (or `ARM_OIDC_REQUEST_URL`).
+        url: String,
+        /// `ACTIONS_ID_TOKEN_REQUEST_TOKEN` (or `ARM_OIDC_REQUEST_TOKEN`).
+        token: Secret,
+    },
 }
 
 /// Everything resolved.
@@ -87,7 +119,7 @@ pub struct Plan {
 }
 
 fn note(sources: &mut Vec<(String, String)>, what: &str, origin: String) {
-    eprintln!("certtool: {what} from {origin}");
+    crate::log::note!("certtool: {what} from {origin}");
     sources.push((what.to_string(), origin));
 }
 
@@ -168,7 +200,7 @@ pub fn resolve(args: &TestArmArgs, now: OffsetDateTime) -> Result<Plan, CliError
     let cloud = resolve_cloud(args, &env, &mut sources)?;
     let requirements = requirements(args)?;
     let (credential, credential_source) = resolve_credential(args, &env, now)?;
-    eprintln!("certtool: credential from {credential_source}");
+    crate::log::note!("certtool: credential from {credential_source}");
     sources.push(("credential".into(), credential_source.clone()));
     let send_x5c = args.send_x5c
         || env
@@ -205,13 +237,17 @@ fn resolve_cloud(
         (None, None) => Cloud::by_name("AzureCloud")?,
     };
     let login = match &args.authority_host {
-        Some(url) => Some((url.clone(), Origin::Flag("--authority-host").to_string())),
+        Some(url) => Some((url.clone(), Origin::Flag("--authority-host"))),
         None => env
             .first(&["AZURE_AUTHORITY_HOST"])
-            .map(|f| (f.value.trim().to_string(), f.origin.to_string())),
+            .map(|f| (f.value.trim().to_string(), f.origin)),
     };
     if let Some((url, origin)) = login {
         check_https(&url, "authority host")?;
+        if matches!(origin, Origin::EnvFile(_)) && !args.allow_env_file_endpoints {
+            env_file_endpoint(&url, Endpoint::Login, &origin)?;
+        }
+        let origin = origin.to_string();
         note(sources, "authority host", origin);
         cloud = cloud.with_login(&url);
     }
@@ -234,6 +270,20 @@ fn resolve_cloud(
         cloud = cloud.with_graph(url, false);
     }
     Ok(cloud)
+}
+
+/// An endpoint read from `--env-file` must be a known cloud's: the file may be written by
+/// someone else (a pull request controls a repository's `.env`), and the credential goes
+/// wherever the endpoint says (docs/security.md "Where credentials may be sent").
+fn env_file_endpoint(url: &str, which: Endpoint, origin: &Origin) -> Result<(), CliError> {
+    if Cloud::owning(url, which).is_some() {
+        return Ok(());
+    }
+    Err(CliError::usage(format!(
+        "{origin} names the endpoint {url}, which is not a known Azure cloud's: refusing to send the credential there"
+    ))
+    .cause("an endpoint in an env file is used only when it is a known cloud's host; the file may have been written by someone else")
+    .fix("pass the endpoint as a flag (--authority-host URL), or add --allow-env-file-endpoints if you trust the file"))
 }
 
 /// Refuses an endpoint that is not `https://`: tokens are never sent in clear text.
@@ -273,12 +323,13 @@ fn resolve_credential(
         }
         let (value, origin) = env.named(var).ok_or_else(|| {
             CliError::usage(format!(
-                "the environment variable {var} is not set (--secret-env)"
+                "the environment variable --secret-env names is not set {NAME_NOT_SHOWN}"
             ))
+            .fix("check the variable's name, or export it before running certtool")
         })?;
         return Ok((
             secret(value),
-            format!("{origin} (--secret-env; value not shown)"),
+            format!("--secret-env, from {origin} (name and value not shown)"),
         ));
     }
     if let Some(path) = &args.secret_file {
@@ -301,11 +352,21 @@ fn resolve_credential(
         let cert = certificate(&data, &source.name(), args, env, now)?;
         return Ok((cert, format!("{} (--cert)", source.name())));
     }
+    if let Some(path) = &args.federated_token_file {
+        let source = Source::parse(path);
+        let token = federated_token(&source.read()?, &source.name())?;
+        return Ok((token, format!("{} (--federated-token-file)", source.name())));
+    }
     let Some(found) = env.first(CREDENTIAL_VARS) else {
-        return Err(CliError::usage("no credential given").fix(
-            "pass --cert FILE, --secret-env VAR or --secret-file PATH, or set AZURE_CLIENT_SECRET / \
-             AZURE_CLIENT_CERTIFICATE_PATH (or Terraform's ARM_CLIENT_SECRET / ARM_CLIENT_CERTIFICATE_PATH / ARM_CLIENT_CERTIFICATE)",
-        ));
+        return match federated_from_env(env)? {
+            Some(found) => Ok(found),
+            None => Err(CliError::usage("no credential given").fix(
+                "pass --cert FILE, --secret-env VAR, --secret-file PATH or --federated-token-file FILE, or set \
+                 AZURE_CLIENT_SECRET / AZURE_CLIENT_CERTIFICATE_PATH / AZURE_FEDERATED_TOKEN_FILE (or Terraform's \
+                 ARM_CLIENT_SECRET / ARM_CLIENT_CERTIFICATE_PATH / ARM_CLIENT_CERTIFICATE / ARM_OIDC_TOKEN / \
+                 ARM_OIDC_TOKEN_FILE_PATH); in GitHub Actions give the job `permissions: id-token: write`",
+            )),
+        };
     };
     let origin = found.origin.to_string();
     match found.name {
@@ -337,6 +398,87 @@ fn resolve_credential(
             Ok((cert, format!("{} ({origin})", source.name())))
         }
     }
+}
+
+/// A federated token from the environment or the `.env` file: a file or value first,
+/// else a request URL with its bearer token.
+fn federated_from_env(env: &EnvLookup) -> Result<Option<(Credential, String)>, CliError> {
+    if let Some(found) = env.first(FEDERATED_VARS) {
+        let origin = found.origin.to_string();
+        if found.name == "ARM_OIDC_TOKEN" {
+            let token = federated_token(found.value.as_bytes(), found.name)?;
+            return Ok(Some((token, format!("{origin} (value not shown)"))));
+        }
+        let path = std::path::PathBuf::from(found.value.trim());
+        let source = Source::parse(&path);
+        let token = federated_token(&source.read()?, &source.name())?;
+        return Ok(Some((token, format!("{} ({origin})", source.name()))));
+    }
+    for (url_var, token_var) in OIDC_REQUEST_VARS {
+        let Some(url) = env.first(&[url_var]) else {
+            continue;
+        };
+        let Some(token) = env.first(&[token_var]) else {
+            return Err(CliError::usage(format!(
+                "{} is set but {token_var} is not",
+                url.origin
+            ))
+            .fix("in GitHub Actions, give the job `permissions: id-token: write` so the runner sets both"));
+        };
+        let request_url = url.value.trim().to_string();
+        if !request_url.starts_with("https://") && !is_loopback_http(&request_url) {
+            return Err(CliError::usage(format!(
+                "{} is not an https:// URL (plain http only to this machine)",
+                url.origin
+            ))
+            .fix("the request token is a credential: give the runner's https:// token endpoint"));
+        }
+        let source = format!(
+            "a token requested from {} with {} (audience {})",
+            url.origin,
+            token.origin,
+            certtool_core::entra::TOKEN_EXCHANGE_AUDIENCE
+        );
+        return Ok(Some((
+            Credential::Federated(FederatedSource::Request {
+                url: request_url,
+                token: Secret::new(token.value.to_string()),
+            }),
+            source,
+        )));
+    }
+    Ok(None)
+}
+
+/// Plain `http://` is accepted only for this machine (a local token service, the tests):
+/// the request token must never cross a network in the clear.
+fn is_loopback_http(url: &str) -> bool {
+    let Some(rest) = url.strip_prefix("http://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => authority.split(':').next().unwrap_or(""),
+    };
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Reads a federated token (a JWT) from file or variable contents.
+fn federated_token(data: &[u8], name: &str) -> Result<Credential, CliError> {
+    let text = std::str::from_utf8(data).map_err(|_| {
+        CliError::new(
+            ExitKind::Input,
+            format!("{name}: the federated token is not text"),
+        )
+    })?;
+    let token = FederatedToken::parse(text, name)?;
+    Ok(Credential::Federated(FederatedSource::Token(Box::new(
+        token,
+    ))))
 }
 
 fn secret(value: zeroize::Zeroizing<String>) -> Credential {
@@ -374,4 +516,19 @@ fn certificate(
         chain: bundle.chain(),
         facts,
     })))
+}
+
+#[cfg(test)]
+mod loopback_tests {
+    use super::is_loopback_http;
+
+    #[test]
+    fn plain_http_only_to_this_machine() {
+        assert!(is_loopback_http("http://127.0.0.1:8080/token?x=1"));
+        assert!(is_loopback_http("http://localhost/token"));
+        assert!(is_loopback_http("http://[::1]:9/t"));
+        assert!(!is_loopback_http("http://token.actions.example.com/t"));
+        assert!(!is_loopback_http("http://127.0.0.1.evil.example/t"));
+        assert!(!is_loopback_http("https://127.0.0.1/t"));
+    }
 }

@@ -7,9 +7,21 @@ use certtool_core::ids::is_guid;
 use certtool_core::x509::rfc3339;
 use time::OffsetDateTime;
 
-use super::inputs::{Credential, Plan};
+use super::inputs::{Credential, FederatedSource, Plan};
 use super::report::{Report, TokenFailure, TokenReport};
 use crate::error::{CliError, ExitKind};
+
+/// Whether a rejected client secret has the shape of a file path (a separator, or a
+/// certificate or key file's extension). Judged by shape only: the secret is never handed
+/// to the file system, not even to `stat` it.
+fn looks_like_a_path(value: &str) -> bool {
+    const EXTENSIONS: [&str; 7] = [".pfx", ".p12", ".pem", ".cer", ".crt", ".key", ".der"];
+    let lower = value.to_ascii_lowercase();
+    value.contains('/')
+        || value.contains('\\')
+        || value.starts_with('~')
+        || EXTENSIONS.iter().any(|e| lower.ends_with(e))
+}
 
 impl Report {
     /// Records a failed token request and returns the error to end with.
@@ -42,7 +54,24 @@ impl Report {
                         fix = format!("{fix}; or try --alg rs256 if the app expects the SHA-1 x5t");
                     }
                 }
-                if aad.has_code(700024) || aad.has_code(1000502) {
+                let federated = match &plan.credential {
+                    Credential::Federated(FederatedSource::Token(token)) => Some(&token.claims),
+                    _ => None,
+                };
+                if let Some(claims) = federated {
+                    if aad.has_code(700024) {
+                        cause = format!(
+                            "the federated token is outside its valid time range (it expires {}; local clock: {})",
+                            claims.expires.as_deref().unwrap_or("(no exp)"),
+                            rfc3339(now)
+                        );
+                        fix = "get a fresh token right before signing in (GitHub Actions and Kubernetes tokens live minutes to an hour; a token file must be the one the platform keeps refreshing)".into();
+                    }
+                    cause = format!(
+                        "{cause}; certtool sent a federated token with {}",
+                        claims.describe()
+                    );
+                } else if aad.has_code(700024) || aad.has_code(1000502) {
                     cause = format!("{cause}; local clock: {}", rfc3339(now));
                     fix = format!("{fix}; check that NTP keeps this machine's time");
                 }
@@ -50,8 +79,8 @@ impl Report {
                     if let Credential::Secret(s) = &plan.credential {
                         if is_guid(s.expose().trim()) {
                             cause = format!("{cause}; the value given has the shape of a GUID, as a Secret ID has");
-                        } else if std::path::Path::new(s.expose().trim()).is_file() {
-                            cause = format!("{cause}; the value given is the path of a file — a certificate goes with --cert");
+                        } else if looks_like_a_path(s.expose().trim()) {
+                            cause = format!("{cause}; the value given looks like a file path — a certificate goes with --cert");
                         }
                     }
                 }
@@ -112,7 +141,7 @@ impl Report {
                 (failure, error)
             }
             TokenError::Network { failure, attempts } => {
-                let (cause, fix) = failure.explain(url);
+                let (cause, fix) = certtool_core::proxy::explain(&failure, url);
                 let error = CliError::new(
                     ExitKind::Network,
                     format!("could not reach Entra ID ({url})"),

@@ -66,7 +66,7 @@ impl RegistrationReport {
         let days = |t: Option<OffsetDateTime>| t.map(|t| days_until(t, now));
         let used_thumbprint = match &plan.credential {
             Credential::Certificate(c) => Some(c.facts.thumbprint_sha1.as_str()),
-            Credential::Secret(_) => None,
+            Credential::Secret(_) | Credential::Federated(_) => None,
         };
         let certificates = app
             .key_credentials

@@ -130,9 +130,14 @@ pub fn render(r: &Report) -> String {
             let _ = writeln!(out, "  thumbprint SHA-1:   {}", c.thumbprint_sha1);
             let _ = writeln!(out, "  thumbprint SHA-256: {}", c.thumbprint_sha256);
         }
-        None => {
-            let _ = writeln!(out, "credential: client secret");
-        }
+        None => match &r.credential.federated {
+            Some(f) => {
+                let _ = writeln!(out, "credential: federated token ({})", f.describe());
+            }
+            None => {
+                let _ = writeln!(out, "credential: client secret");
+            }
+        },
     }
     for req in &r.requirements {
         let _ = writeln!(

@@ -4,12 +4,12 @@
 //! actions and support IDs only.
 
 use certtool_core::arm::{Requirement, SubscriptionCheck, Verdict};
-use certtool_core::entra::{AccessToken, SigningAlg};
+use certtool_core::entra::{AccessToken, FederatedClaims, SigningAlg};
 use certtool_core::x509::rfc3339;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use super::inputs::{CertificateFacts, Credential, Plan};
+use super::inputs::{CertificateFacts, Credential, FederatedSource, Plan};
 use super::registration::RegistrationReport;
 
 /// The whole report (`--output json` prints it as is).
@@ -48,6 +48,9 @@ pub struct CredentialReport {
     pub alg: Option<SigningAlg>,
     pub header: Option<&'static str>,
     pub certificate: Option<CertificateFacts>,
+    /// The federated token's public claims (never the token).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub federated: Option<FederatedClaims>,
 }
 
 /// The token step.
@@ -97,6 +100,18 @@ impl Report {
                 alg: None,
                 header: None,
                 certificate: None,
+                federated: None,
+            },
+            Credential::Federated(source) => CredentialReport {
+                kind: "federated",
+                source: plan.credential_source.clone(),
+                alg: None,
+                header: None,
+                certificate: None,
+                federated: match source {
+                    FederatedSource::Token(token) => Some(token.claims.clone()),
+                    FederatedSource::Request { .. } => None,
+                },
             },
             Credential::Certificate(c) => CredentialReport {
                 kind: "certificate",
@@ -107,6 +122,7 @@ impl Report {
                     SigningAlg::Rs256 => "x5t",
                 }),
                 certificate: Some(c.facts.clone()),
+                federated: None,
             },
         };
         Report {

@@ -26,7 +26,7 @@ pub(super) fn execute(
         ..RetryPolicy::default()
     };
     let total: usize = identities.iter().map(|i| i.targets.len()).sum();
-    let progress = std::io::stderr().is_terminal() && total > 1;
+    let progress = std::io::stderr().is_terminal() && total > 1 && !crate::log::quiet();
     let mut notes: Vec<String> = Vec::new();
     for identity in &identities {
         for (_, url) in &identity.targets {
@@ -181,6 +181,8 @@ mod tests {
             error: None,
             failure: None,
             diagnosis: None,
+            ended_at: None,
+            redirects: 0,
         }
     }
 

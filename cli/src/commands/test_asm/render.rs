@@ -101,6 +101,10 @@ pub fn text(report: &Report) -> String {
 
 fn details(r: &SubscriptionReport) -> String {
     let mut out = format!("{} ({}): ", r.subscription_id, r.endpoint);
+    let redirected = match (&r.ended_at, r.redirects) {
+        (Some(url), n) if n > 0 => format!("  ended at {url} after {n} redirect(s)\n"),
+        _ => String::new(),
+    };
     match r.verdict {
         Verdict::Ok => {
             let names: Vec<&str> = r.hosted_services.iter().map(|s| s.name.as_str()).collect();
@@ -115,6 +119,7 @@ fn details(r: &SubscriptionReport) -> String {
                 ));
             }
             out.push_str(&format!(" (certificate {})\n", r.thumbprint));
+            out.push_str(&redirected);
         }
         verdict => {
             out.push_str(verdict.as_str());
@@ -127,6 +132,7 @@ fn details(r: &SubscriptionReport) -> String {
                 out.push_str(&format!(": {}", f.detail));
             }
             out.push('\n');
+            out.push_str(&redirected);
             if let Some(d) = &r.diagnosis {
                 out.push_str(&format!("  cause: {}\n  fix: {}\n", d.cause, d.fix));
             }

@@ -4,6 +4,7 @@
 
 pub mod arm;
 pub mod asm;
+pub mod readers;
 pub mod snapshot;
 
 use std::path::{Path, PathBuf};
@@ -14,6 +15,25 @@ pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../fixtures/certs")
         .join(name)
+}
+
+/// The fixture file `fixtures/pfx/NAME` (the PFX corpus, see fixtures/pfx/README.md).
+pub fn pfx_fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures/pfx")
+        .join(name)
+}
+
+/// `certtool inspect PATH --output json`, the password (when not empty) from the
+/// environment; asserts exit 0.
+pub fn inspect_json_of(path: &Path, pass: &str) -> serde_json::Value {
+    let mut args = vec!["inspect", s(path), "--output", "json", "--no-input"];
+    if !pass.is_empty() {
+        args.extend(["--password-env", "PW"]);
+    }
+    let run = certtool_with(&args, &[("PW", pass)], None);
+    run.assert_code(EXIT_OK);
+    run.json()
 }
 
 /// `../shared/vectors` (real files from other tools), read in place; `None` with a
@@ -62,6 +82,23 @@ pub const EXIT_PERMISSION: i32 = 6;
 pub const EXIT_NETWORK: i32 = 7;
 /// An expiry gate tripped.
 pub const EXIT_EXPIRY: i32 = 8;
+
+/// The test clock set to `now` (RFC 3339), for a command's environment. Only a binary
+/// built with the `test-clock` feature reads it (`bash scripts/test.sh` turns it on);
+/// without the feature this fails the test instead of letting the real clock decide.
+#[cfg(feature = "test-clock")]
+pub fn fake_now(now: &str) -> (&'static str, &str) {
+    ("CERTTOOL_FAKE_NOW", now)
+}
+
+/// See the `test-clock` version: this build has no test clock.
+#[cfg(not(feature = "test-clock"))]
+#[track_caller]
+pub fn fake_now(_now: &str) -> (&'static str, &str) {
+    panic!(
+        "this test needs the test clock: run `bash scripts/test.sh`, or cargo test with `--features test-clock`"
+    )
+}
 
 /// A path as the `&str` an argument list wants.
 pub fn s(p: &Path) -> &str {

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Benchmark: the release binary (static OpenSSL, scripts/dist.sh) against a dynamically
+# linked build and against the openssl recipes it replaces, in one run of alternating
+# rounds (each round runs every command once, in turn), with each command's peak RSS:
+#   --version                      start-up alone
+#   strip-pfx                      a typical PFX (RSA-2048 key + 3 certificates, OpenSSL 3
+#                                  default AES/PBKDF2 protection, password) vs
+#                                  `openssl pkcs12 -in F -nodes -out tmp.pem` then
+#                                  `openssl pkcs12 -export -in tmp.pem -out out.pfx -passout pass:`
+#   generate --key EXISTING        vs `openssl req -x509 -key` + `openssl pkcs12 -export` +
+#                                  `openssl x509 -outform der`
+# Usage: [BINARY=static-certtool] [BASELINE=dynamic-certtool] bash tests/bench/startup.sh [ROUNDS]
+#   BINARY defaults to dist.sh's build (target/dist-build/x86_64-unknown-linux-gnu/release/certtool),
+#   BASELINE to target/release/certtool (left out when absent); ROUNDS defaults to 30.
+# Prints median wall time, ratios to the recipe and to the baseline, and peak RSS (the
+# largest of the command's processes, from GNU time's %M). Targets (issue 12): strip-pfx and
+# generate --key <= 0.30x the recipe, strip-pfx peak RSS <= 8 MiB.
+# Recorded 2026-11-30, 20 rounds, 2 cores shared with other builds (load ~9, so medians
+# are noisy; minima in brackets), static binary from scripts/dist.sh, no dynamic baseline:
+#   --version 22.7 ms (3.4); strip-pfx 72.5 ms (15.9) = 0.44x the recipe's 164.7 ms (65.7),
+#   peak RSS 8.1 MiB (recipe 6.7); generate --key 127.8 ms (66.0) = 0.33x the recipe's
+#   385.4 ms (183.1), peak RSS 9.0 MiB.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+rounds=${1:-30}
+binary=$(realpath "${BINARY:-target/dist-build/x86_64-unknown-linux-gnu/release/certtool}")
+baseline=${BASELINE:-target/release/certtool}
+[ -x "$binary" ] || { echo "no $binary: run bash scripts/dist.sh or set BINARY=" >&2; exit 1; }
+[ -x "$baseline" ] && baseline=$(realpath "$baseline") || baseline=""
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export PW=MySecret
+
+for n in root inter leaf; do
+  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$work/$n.key" 2>/dev/null
+done
+openssl req -x509 -new -key "$work/root.key" -subj "/CN=Bench Root" -days 30 -out "$work/root.crt"
+openssl req -new -key "$work/inter.key" -subj "/CN=Bench Intermediate" -out "$work/inter.csr"
+printf 'basicConstraints=critical,CA:true\n' >"$work/ca.ext"
+openssl x509 -req -in "$work/inter.csr" -CA "$work/root.crt" -CAkey "$work/root.key" -CAcreateserial \
+  -days 30 -extfile "$work/ca.ext" -out "$work/inter.crt" 2>/dev/null
+openssl req -new -key "$work/leaf.key" -subj "/CN=Bench Leaf" -out "$work/leaf.csr"
+openssl x509 -req -in "$work/leaf.csr" -CA "$work/inter.crt" -CAkey "$work/inter.key" -CAcreateserial \
+  -days 30 -out "$work/leaf.crt" 2>/dev/null
+cat "$work/inter.crt" "$work/root.crt" >"$work/chain.pem"
+openssl pkcs12 -export -inkey "$work/leaf.key" -in "$work/leaf.crt" -certfile "$work/chain.pem" \
+  -name bench -passout env:PW -out "$work/in.pfx"
+
+python3 - "$rounds" "$work" "$binary" "$baseline" <<'PY'
+import statistics, subprocess, sys, time
+rounds, work, binary, baseline = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+def certtool(b, tag):
+    return {
+        "version": [b, "--version"],
+        "strip": [b, "strip-pfx", f"{work}/in.pfx", "-o", f"{work}/out-{tag}.pfx", "--force", "--password-env", "PW"],
+        "generate": ["sh", "-c", f"rm -rf {work}/g-{tag} && exec {b} generate --name bench --out-dir {work}/g-{tag} --no-password --key {work}/leaf.key"],
+    }
+recipe = {
+    "strip": ["sh", "-c", f"openssl pkcs12 -in {work}/in.pfx -passin env:PW -nodes -out {work}/tmp.pem && "
+              f"openssl pkcs12 -export -in {work}/tmp.pem -out {work}/out.pfx -passout pass: && rm -f {work}/tmp.pem"],
+    "generate": ["sh", "-c", f"rm -rf {work}/r && mkdir {work}/r && cd {work}/r && "
+                 f"openssl req -x509 -key {work}/leaf.key -out c.pem -days 365 -subj /CN=bench -sha256 "
+                 f"-addext keyUsage=critical,digitalSignature,keyEncipherment -addext extendedKeyUsage=clientAuth && "
+                 f"openssl pkcs12 -export -inkey {work}/leaf.key -in c.pem -passout pass: -keypbe PBE-SHA1-3DES "
+                 f"-certpbe PBE-SHA1-3DES -macalg sha1 -out bench.pfx && openssl x509 -in c.pem -outform der -out bench.cer"],
+}
+cmds = {}
+for task in ("version", "strip", "generate"):
+    cmds[(task, "static")] = certtool(binary, "s")[task]
+    if baseline:
+        cmds[(task, "dynamic")] = certtool(baseline, "d")[task]
+    if task in recipe:
+        cmds[(task, "recipe")] = recipe[task]
+times = {k: [] for k in cmds}
+rss = {k: 0 for k in cmds}
+keys = list(cmds)
+def run(k):
+    t0 = time.perf_counter()
+    subprocess.run(cmds[k], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - t0
+for k in keys:  # warm-up, and peak RSS from GNU time (its own fork, not this Python's)
+    run(k)
+    for _ in range(3):
+        out = subprocess.run(["/usr/bin/time", "-f", "%M", *cmds[k]], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True, check=True).stderr
+        rss[k] = max(rss[k], int(out.strip().splitlines()[-1]))
+for r in range(rounds):
+    for k in keys[r % len(keys):] + keys[:r % len(keys)]:
+        times[k].append(run(k) * 1000)
+med = {k: statistics.median(v) for k, v in times.items()}
+print(f"{rounds} alternating rounds; static = {binary}" + (f", dynamic = {baseline}" if baseline else ""))
+for task in ("version", "strip", "generate"):
+    for kind in ("static", "dynamic", "recipe"):
+        k = (task, kind)
+        if k not in med:
+            continue
+        line = f"{task:9} {kind:8} median {med[k]:7.1f} ms (min {min(times[k]):6.1f})  peak RSS {rss[k] / 1024:5.1f} MiB"
+        if kind != "recipe" and (task, "recipe") in med:
+            line += f"  {med[k] / med[(task, 'recipe')]:.2f}x recipe"
+        if kind == "static" and (task, "dynamic") in med:
+            line += f"  {med[k] / med[(task, 'dynamic')]:.2f}x dynamic"
+        print(line)
+PY
