@@ -3,12 +3,11 @@
 //! for which library implements each primitive and why.
 
 use openssl::symm::Cipher;
-use pkcs12::kdf::Pkcs12KeyType;
 use yasna::models::ObjectIdentifier;
 use zeroize::Zeroizing;
 
 use super::ber::{octet_string, parse};
-use super::crypto::{Hash, PasswordBytes};
+use super::crypto::{Hash, PasswordBytes, Pkcs12Use};
 use super::decode;
 use super::encode;
 use super::oids::{self, is_oid};
@@ -236,13 +235,7 @@ impl Pbe {
                 cipher,
                 iv,
             } => {
-                let key = pbkdf2(
-                    *prf,
-                    password,
-                    salt,
-                    *iterations,
-                    cipher.openssl().key_len(),
-                )?;
+                let key = password.pbkdf2(*prf, salt, *iterations, cipher.openssl().key_len())?;
                 openssl_crypt(cipher.openssl(), mode, &key, iv, data)
             }
         }
@@ -364,33 +357,14 @@ fn legacy_key_iv(
         LegacyCipher::Rc2_128 => 16,
         LegacyCipher::Rc2_40 => 5,
     };
-    let mut key = Hash::Sha1.pkcs12_kdf(
-        &password.bmp,
-        salt,
-        Pkcs12KeyType::EncryptionKey,
-        iterations,
-        key_len,
-    );
+    let mut key = password.pkcs12_kdf(Hash::Sha1, Pkcs12Use::Key, salt, iterations, key_len);
     if cipher == LegacyCipher::TwoKeyTripleDes {
         // Two-key 3DES is three-key 3DES with K3 = K1.
         let k1 = key[..8].to_vec();
         key.extend_from_slice(&k1);
     }
-    let iv = Hash::Sha1.pkcs12_kdf(&password.bmp, salt, Pkcs12KeyType::Iv, iterations, 8);
+    let iv = password.pkcs12_kdf(Hash::Sha1, Pkcs12Use::Iv, salt, iterations, 8);
     (key, iv)
-}
-
-fn pbkdf2(
-    prf: Hash,
-    password: &PasswordBytes,
-    salt: &[u8],
-    iterations: u64,
-    len: usize,
-) -> Option<Zeroizing<Vec<u8>>> {
-    let mut key = Zeroizing::new(vec![0u8; len]);
-    let iterations = usize::try_from(iterations).ok()?;
-    openssl::pkcs5::pbkdf2_hmac(&password.utf8, salt, iterations, prf.md(), &mut key).ok()?;
-    Some(key)
 }
 
 fn openssl_crypt(
