@@ -17,8 +17,11 @@
 //! and OpenSSL's own temporaries.
 
 use std::cell::RefCell;
+use std::sync::OnceLock;
 
 use openssl::hash::MessageDigest;
+use openssl::md::{Md, MdRef};
+use openssl::md_ctx::MdCtx;
 use pkcs12::kdf::{derive_key, Pkcs12KeyType};
 use yasna::models::ObjectIdentifier;
 use zeroize::Zeroizing;
@@ -94,6 +97,52 @@ impl Hash {
 
     fn output_len(self) -> usize {
         self.md().size()
+    }
+
+    /// The digest fetched from OpenSSL's provider once per process: OpenSSL 3 would
+    /// otherwise look the algorithm up again on every use. `None` if OpenSSL cannot.
+    fn fetched(self) -> Option<&'static MdRef> {
+        static FETCHED: [OnceLock<Option<Md>>; 5] = [const { OnceLock::new() }; 5];
+        let (slot, name) = match self {
+            Hash::Sha1 => (0, "SHA1"),
+            Hash::Sha224 => (1, "SHA224"),
+            Hash::Sha256 => (2, "SHA256"),
+            Hash::Sha384 => (3, "SHA384"),
+            Hash::Sha512 => (4, "SHA512"),
+        };
+        FETCHED[slot]
+            .get_or_init(|| Md::fetch(None, name, None).ok())
+            .as_deref()
+    }
+
+    /// HMAC (RFC 2104) of `data` under `key` with this hash, computed with OpenSSL's
+    /// digest directly: H((K ^ opad) || H((K ^ ipad) || data)). OpenSSL's own HMAC
+    /// goes through an EVP_PKEY, whose key-management lookup costs more than the MAC
+    /// of a whole PFX; the tests check this against it.
+    pub(crate) fn hmac(self, key: &[u8], data: &[u8]) -> Option<Vec<u8>> {
+        let md = self.fetched()?;
+        let digest = |parts: &[&[u8]]| -> Option<Zeroizing<Vec<u8>>> {
+            let mut ctx = MdCtx::new().ok()?;
+            ctx.digest_init(md).ok()?;
+            for part in parts {
+                ctx.digest_update(part).ok()?;
+            }
+            let mut out = Zeroizing::new(vec![0u8; md.size()]);
+            let n = ctx.digest_final(&mut out).ok()?;
+            out.truncate(n);
+            Some(out)
+        };
+        let mut block = if key.len() > md.block_size() {
+            digest(&[key])?
+        } else {
+            Zeroizing::new(key.to_vec())
+        };
+        block.resize(md.block_size(), 0);
+        let pad = |byte: u8| -> Zeroizing<Vec<u8>> {
+            Zeroizing::new(block.iter().map(|b| b ^ byte).collect())
+        };
+        let inner = digest(&[&pad(0x36), data])?;
+        Some(digest(&[&pad(0x5c), &inner])?.to_vec())
     }
 
     /// RFC 7292 appendix B key derivation with this hash.
@@ -302,10 +351,7 @@ pub(crate) fn mac(
     data: &[u8],
 ) -> Option<Vec<u8>> {
     let key = password.pkcs12_kdf(hash, Pkcs12Use::Mac, salt, iterations, hash.output_len());
-    let pkey = openssl::pkey::PKey::hmac(&key).ok()?;
-    let mut signer = openssl::sign::Signer::new(hash.md(), &pkey).ok()?;
-    signer.update(data).ok()?;
-    signer.sign_to_vec().ok()
+    hash.hmac(&key, data)
 }
 
 /// Constant-time check of a MAC.
@@ -404,6 +450,46 @@ mod tests {
         let null = PasswordBytes::null();
         null.reuse_keys_of(&empty);
         assert!(null.derived.borrow().is_empty());
+    }
+
+    #[test]
+    fn hmac_agrees_with_openssl_hmac() {
+        // RFC 4231 test case 2 (HMAC-SHA-256, key "Jefe").
+        let mac = Hash::Sha256
+            .hmac(b"Jefe", b"what do ya want for nothing?")
+            .unwrap();
+        let hex: String = mac.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(
+            hex,
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+        // OpenSSL's HMAC (through an EVP_PKEY) as the oracle: every hash, keys shorter
+        // than, as long as and longer than a block (OpenSSL refuses an empty HMAC key),
+        // empty and long data.
+        for hash in [
+            Hash::Sha1,
+            Hash::Sha224,
+            Hash::Sha256,
+            Hash::Sha384,
+            Hash::Sha512,
+        ] {
+            for key_len in [1, 20, 64, 65, 128, 129, 200] {
+                for data_len in [0, 3, 1000] {
+                    let key = random(key_len);
+                    let data = random(data_len);
+                    let pkey = openssl::pkey::PKey::hmac(&key).unwrap();
+                    let mut signer = openssl::sign::Signer::new(hash.md(), &pkey).unwrap();
+                    signer.update(&data).unwrap();
+                    let expected = signer.sign_to_vec().unwrap();
+                    assert_eq!(
+                        hash.hmac(&key, &data).unwrap(),
+                        expected,
+                        "{} key {key_len} data {data_len}",
+                        hash.name()
+                    );
+                }
+            }
+        }
     }
 
     #[test]
