@@ -1,8 +1,14 @@
 //! Password-based encryption and the MAC of PKCS#12 files.
 //!
 //! Which implementation does what, and why:
-//! - PBKDF2, AES-CBC, 3DES-CBC and HMAC come from OpenSSL (the `openssl` crate): the one
-//!   crypto stack of certtool.
+//! - PBKDF2, AES-CBC, 3DES-CBC and the digests come from OpenSSL (the `openssl` crate):
+//!   the one crypto stack of certtool. Ciphers and digests are fetched from OpenSSL's
+//!   provider once per process. The MAC's HMAC is the RFC 2104 construction over
+//!   OpenSSL's digest ([`Hash::hmac`]), tested against OpenSSL's own HMAC, which needs an
+//!   EVP_PKEY whose set-up costs more than the MAC itself.
+//! - Keys are derived once per password, salt and iteration count
+//!   ([`PasswordBytes::pkcs12_kdf`], [`PasswordBytes::pbkdf2`]): the read-back check of a
+//!   write reuses the writer's keys instead of running every derivation twice.
 //! - The PKCS#12 key derivation (RFC 7292 appendix B), used by the legacy `pbeWithSHAAnd…`
 //!   schemes and by the MAC, is not exposed by the `openssl` crate (OpenSSL's
 //!   `PKCS12_key_gen_*` has no binding, and the crate forbids us nothing but offers no
