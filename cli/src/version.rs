@@ -13,7 +13,7 @@ fn long() -> String {
     };
     format!(
         "{version}\ncommit: {commit}\ntarget: {target}\nopenssl: {openssl} ({linkage})\nopenssl directory: {dir}",
-        version = env!("CARGO_PKG_VERSION"),
+        version = crate::clock::VERSION,
         commit = env!("CERTTOOL_GIT_COMMIT"),
         target = env!("CERTTOOL_TARGET"),
         openssl = openssl::version::version(),

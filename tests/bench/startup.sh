@@ -20,6 +20,18 @@
 #   --version 22.7 ms (3.4); strip-pfx 72.5 ms (15.9) = 0.44x the recipe's 164.7 ms (65.7),
 #   peak RSS 8.1 MiB (recipe 6.7); generate --key 127.8 ms (66.0) = 0.33x the recipe's
 #   385.4 ms (183.1), peak RSS 9.0 MiB.
+# Recorded 2026-11-30 after the key-reuse read-back and once-per-process fetches (dynamic
+# release builds, BINARY=new BASELINE=previous, 30 rounds, load ~4-5 on 2 shared cores):
+#   strip-pfx 13.2 ms = 0.39x the recipe's 33.5 ms (previous build 15.9 ms = 0.47x), peak
+#   RSS 9.0 MiB (unchanged); generate --key 18.8 ms = 0.22x the recipe's 85.0 ms (previous
+#   21.1 ms = 0.25x). With TMPDIR=/dev/shm (no fsync cost): strip 0.37x, generate 0.20x.
+#   Instructions (valgrind --tool=callgrind, no SHA-NI under valgrind): strip-pfx of the AES
+#   input 94.9M -> 72.3M (recipe 131.3M), legacy input 77.3M -> 54.8M, generate --key
+#   78.6M -> 57.6M. Floor for strip-pfx: start-up (--version) 4.0M + one derivation per
+#   bag and MAC, read (2 PBKDF2 28.4M, MAC 7.3M) and write (3DES key+IV twice, MAC: 20.2M)
+#   = 59.9M, so 21% above it (was 58%); OpenSSL's one-time provider and fetch set-up is
+#   most of the rest. OpenSSL 3.0's PBKDF2 is the biggest item: 14.2M per derivation, of
+#   which 8.4M is SHA-256 itself and the rest copies HMAC contexts every round.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rounds=${1:-30}

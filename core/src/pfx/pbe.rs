@@ -2,13 +2,14 @@
 //! `pbeWithSHAAnd…` schemes (RFC 7292 appendix C) and PBES2 (RFC 8018). See `crypto`
 //! for which library implements each primitive and why.
 
+use std::sync::OnceLock;
+
 use openssl::symm::Cipher;
-use pkcs12::kdf::Pkcs12KeyType;
 use yasna::models::ObjectIdentifier;
 use zeroize::Zeroizing;
 
 use super::ber::{octet_string, parse};
-use super::crypto::{Hash, PasswordBytes};
+use super::crypto::{Hash, PasswordBytes, Pkcs12Use};
 use super::decode;
 use super::encode;
 use super::oids::{self, is_oid};
@@ -30,6 +31,21 @@ pub(crate) enum Pbes2Cipher {
     Aes192,
     Aes256,
     DesEde3,
+}
+
+/// The CBC ciphers certtool runs through OpenSSL, each fetched from OpenSSL's provider
+/// once per process (OpenSSL 3 would otherwise look it up on every use).
+fn fetched(cipher: Pbes2Cipher) -> Option<&'static openssl::cipher::CipherRef> {
+    static FETCHED: [OnceLock<Option<openssl::cipher::Cipher>>; 4] = [const { OnceLock::new() }; 4];
+    let (slot, name) = match cipher {
+        Pbes2Cipher::Aes128 => (0, "AES-128-CBC"),
+        Pbes2Cipher::Aes192 => (1, "AES-192-CBC"),
+        Pbes2Cipher::Aes256 => (2, "AES-256-CBC"),
+        Pbes2Cipher::DesEde3 => (3, "DES-EDE3-CBC"),
+    };
+    FETCHED[slot]
+        .get_or_init(|| openssl::cipher::Cipher::fetch(None, name, None).ok())
+        .as_deref()
 }
 
 impl Pbes2Cipher {
@@ -226,7 +242,7 @@ impl Pbe {
                 iterations,
             } => {
                 let (key, iv) = legacy_key_iv(*cipher, password, salt, *iterations);
-                openssl_crypt(Cipher::des_ede3_cbc(), mode, &key, &iv, data)
+                openssl_crypt(Pbes2Cipher::DesEde3, mode, &key, &iv, data)
             }
             Pbe::Legacy { .. } => None,
             Pbe::Pbes2 {
@@ -236,14 +252,8 @@ impl Pbe {
                 cipher,
                 iv,
             } => {
-                let key = pbkdf2(
-                    *prf,
-                    password,
-                    salt,
-                    *iterations,
-                    cipher.openssl().key_len(),
-                )?;
-                openssl_crypt(cipher.openssl(), mode, &key, iv, data)
+                let key = password.pbkdf2(*prf, salt, *iterations, cipher.openssl().key_len())?;
+                openssl_crypt(*cipher, mode, &key, iv, data)
             }
         }
     }
@@ -387,46 +397,33 @@ fn legacy_key_iv(
     iterations: u64,
 ) -> (Zeroizing<Vec<u8>>, Zeroizing<Vec<u8>>) {
     let key_len = legacy_key_len(cipher);
-    let mut key = Hash::Sha1.pkcs12_kdf(
-        &password.bmp,
-        salt,
-        Pkcs12KeyType::EncryptionKey,
-        iterations,
-        key_len,
-    );
+    let mut key = password.pkcs12_kdf(Hash::Sha1, Pkcs12Use::Key, salt, iterations, key_len);
     if cipher == LegacyCipher::TwoKeyTripleDes {
         // Two-key 3DES is three-key 3DES with K3 = K1.
         let k1 = key[..8].to_vec();
         key.extend_from_slice(&k1);
     }
-    let iv = Hash::Sha1.pkcs12_kdf(&password.bmp, salt, Pkcs12KeyType::Iv, iterations, 8);
+    let iv = password.pkcs12_kdf(Hash::Sha1, Pkcs12Use::Iv, salt, iterations, 8);
     (key, iv)
 }
 
-fn pbkdf2(
-    prf: Hash,
-    password: &PasswordBytes,
-    salt: &[u8],
-    iterations: u64,
-    len: usize,
-) -> Option<Zeroizing<Vec<u8>>> {
-    let mut key = Zeroizing::new(vec![0u8; len]);
-    let iterations = usize::try_from(iterations).ok()?;
-    openssl::pkcs5::pbkdf2_hmac(&password.utf8, salt, iterations, prf.md(), &mut key).ok()?;
-    Some(key)
-}
-
 fn openssl_crypt(
-    cipher: Cipher,
+    cipher: Pbes2Cipher,
     mode: openssl::symm::Mode,
     key: &[u8],
     iv: &[u8],
     data: &[u8],
 ) -> Option<Zeroizing<Vec<u8>>> {
-    let mut c = openssl::symm::Crypter::new(cipher, mode, key, Some(iv)).ok()?;
+    let cipher = fetched(cipher)?;
+    let mut c = openssl::cipher_ctx::CipherCtx::new().ok()?;
+    match mode {
+        openssl::symm::Mode::Encrypt => c.encrypt_init(Some(cipher), Some(key), Some(iv)),
+        openssl::symm::Mode::Decrypt => c.decrypt_init(Some(cipher), Some(key), Some(iv)),
+    }
+    .ok()?;
     let mut out = Zeroizing::new(vec![0u8; data.len() + cipher.block_size()]);
-    let n = c.update(data, &mut out).ok()?;
-    let m = c.finalize(&mut out[n..]).ok()?;
+    let n = c.cipher_update(data, Some(&mut out)).ok()?;
+    let m = c.cipher_final(&mut out[n..]).ok()?;
     out.truncate(n + m);
     Some(out)
 }

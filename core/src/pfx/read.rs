@@ -282,13 +282,38 @@ fn visible_cost(raw: &decode::RawPfx) -> u64 {
 /// whether the MAC or which decryption failed; a damaged file is [`Error::Malformed`]
 /// saying what and where.
 pub fn open(data: &[u8], password: Option<&Secret>, input: &str) -> Result<Opened> {
+    open_with(data, candidates(password), input)
+}
+
+/// [`open`] for the read-back check of a file just written with `written_with`: the
+/// same password forms are tried in the same order, and the keys derived while
+/// writing are reused instead of derived again. Every MAC and decryption still runs on
+/// the bytes read.
+pub(crate) fn open_written(
+    data: &[u8],
+    password: &Secret,
+    written_with: &PasswordBytes,
+    input: &str,
+) -> Result<Opened> {
+    let passwords = candidates(Some(password));
+    for (_, pw) in &passwords {
+        pw.reuse_keys_of(written_with);
+    }
+    open_with(data, passwords, input)
+}
+
+fn open_with(
+    data: &[u8],
+    passwords: Vec<(PasswordForm, PasswordBytes)>,
+    input: &str,
+) -> Result<Opened> {
     if data.is_empty() {
         return Err(Error::malformed(input, "the file is empty"));
     }
     let raw = decode::parse_pfx(data).map_err(|d| Error::malformed(input, d))?;
     let mut opener = Opener {
         input,
-        passwords: candidates(password),
+        passwords,
         preferred: None,
         encryption: Vec::new(),
         shrouded_seen: 0,

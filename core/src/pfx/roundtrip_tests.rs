@@ -397,8 +397,14 @@ fn read_back_check_catches_a_difference() {
     let (der, _) = write(&pfx, Profile::Compat, &secret("")).unwrap();
     let mut other = pfx.clone();
     other.containers[0].bags[0].attributes.pop();
-    let err =
-        super::verify::verify_written(&other, &der, &secret(""), Profile::Compat).unwrap_err();
+    let err = super::verify::verify_written(
+        &other,
+        &der,
+        &secret(""),
+        &PasswordBytes::rfc7292(""),
+        Profile::Compat,
+    )
+    .unwrap_err();
     assert!(matches!(err, Error::SelfCheck(_)), "{err}");
     assert!(
         err.to_string()
@@ -407,8 +413,14 @@ fn read_back_check_catches_a_difference() {
     );
     // and a file that is not protected as the profile says
     let (plain, _) = write(&pfx, Profile::None, &secret("")).unwrap();
-    let err =
-        super::verify::verify_written(&pfx, &plain, &secret(""), Profile::Compat).unwrap_err();
+    let err = super::verify::verify_written(
+        &pfx,
+        &plain,
+        &secret(""),
+        &PasswordBytes::rfc7292(""),
+        Profile::Compat,
+    )
+    .unwrap_err();
     assert!(
         err.to_string()
             .contains("not protected as the profile asks"),

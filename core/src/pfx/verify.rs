@@ -2,21 +2,26 @@
 //! must hold exactly the bags that were asked for, protected as the profile says.
 
 use super::bags::{BagValue, Pfx, SafeBag};
+use super::crypto::PasswordBytes;
 use super::protection::Profile;
-use super::read::open;
+use super::read::open_written;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 
 /// Reads `der` back with `password` and checks that it holds exactly the bags of `pfx`,
 /// protected as `profile` asks (every key shrouded and a MAC, unless `none`). Any
-/// difference is an [`Error::SelfCheck`].
+/// difference is an [`Error::SelfCheck`]. The file is parsed, its MAC checked and every
+/// container and key decrypted anew; only the key derivations are not repeated: the
+/// keys `written_with` derived to write it are reused (same password, salt and
+/// iteration count give the same key).
 pub(crate) fn verify_written(
     pfx: &Pfx,
     der: &[u8],
     password: &Secret,
+    written_with: &PasswordBytes,
     profile: Profile,
 ) -> Result<()> {
-    let reread = open(der, Some(password), "the output").map_err(|e| {
+    let reread = open_written(der, password, written_with, "the output").map_err(|e| {
         Error::SelfCheck(format!(
             "certtool could not read back the PFX it wrote ({e})"
         ))

@@ -196,7 +196,7 @@ pub fn write(
         }
     };
     let der = Zeroizing::new(encode::write_pfx(&auth_safe, mac.as_ref()));
-    verify_written(pfx, &der, password, profile)?;
+    verify_written(pfx, &der, password, &pw, profile)?;
     let password_form = match (profile, password.is_empty()) {
         (Profile::None, _) => PasswordForm::NotNeeded,
         (_, true) => PasswordForm::EmptyBmp,
