@@ -866,6 +866,49 @@ pub fn build(spec: &Spec) -> Built {
     }
 }
 
+/// What the `pfx_built` target checks for one spec. Panics when: a file built only from
+/// well-formed parts with the right password does not open, or opens with other bags or
+/// another MAC state; a file that opened cannot be written again by `pfx::write`
+/// (`Error::SelfCheck`), or the rewritten file does not reopen with the same bags.
+pub fn check_built(spec: &Spec) {
+    use certtool_core::pfx::{self, Profile};
+    use certtool_core::secret::Secret;
+    use certtool_core::Error;
+
+    let built = build(spec);
+    let password = built.password.clone().map(Secret::new);
+    let read = pfx::read(&built.der, password.as_ref(), "built.pfx");
+    let contents = match (read, &built.expected) {
+        (Ok(contents), expected) => {
+            if let Some(expected) = expected {
+                if let Err(e) = pfx::compare(expected, &contents.pfx) {
+                    panic!("a well-formed file opened with other bags: {e}");
+                }
+                assert_eq!(contents.protection.mac.is_some(), built.has_mac);
+            }
+            contents
+        }
+        (Err(e), Some(_)) => panic!("a well-formed file did not open: {e}"),
+        (Err(_), None) => return,
+    };
+    let (profile, new_password) = match spec.rewrite {
+        Rewrite::None => (Profile::None, Secret::empty()),
+        Rewrite::Compat => (Profile::Compat, Secret::new("new".into())),
+        Rewrite::Aes => (Profile::Aes, Secret::new("new".into())),
+    };
+    match pfx::write(&contents.pfx, profile, &new_password) {
+        Ok((der, _)) => {
+            let again = pfx::open(&der, Some(&new_password), "rewritten.pfx")
+                .unwrap_or_else(|e| panic!("a file certtool wrote does not open: {e}"));
+            if let Err(e) = pfx::compare(&contents.pfx, &again.pfx) {
+                panic!("writing changed the bags: {e}");
+            }
+        }
+        Err(e @ Error::SelfCheck(_)) => panic!("a file that opened cannot be written: {e}"),
+        Err(_) => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -982,6 +1025,33 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// The `pfx_built` crash d68d2cdac534b7877be7b81281ae61f629560ec3 (the libFuzzer input,
+    /// byte for byte): an empty password, a SHA-1 MAC and one Data container with a keyBag
+    /// whose attributes are friendlyName "Hpr" and 1.1.4204662 with no values. That OID's
+    /// last arc is `82 80 D0 76`, a zero base-128 digit inside an arc, which core's OID
+    /// reader refused ("a well-formed file did not open"); OpenSSL reads the file.
+    const CRASH_ZERO_DIGIT_IN_OID_ARC: [u8; 100] = [
+        0x40, 0x47, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d,
+        0x1d, 0x1d, 0x1d, 0x40, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d,
+        0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d,
+        0xe0, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d,
+        0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d,
+        0x1d, 0x1d, 0x48, 0x70, 0x72, 0xa9, 0xa9, 0xa9, 0xa9, 0xa9, 0x69, 0x76, 0x76, 0xa9, 0xa9,
+        0xa9, 0xa9, 0xa9, 0xa9, 0xa9, 0x69, 0x76, 0x28, 0x40, 0x9f,
+    ];
+
+    #[test]
+    fn crash_oid_arc_with_a_zero_digit_inside_opens() {
+        let mut input = arbitrary::Unstructured::new(&CRASH_ZERO_DIGIT_IN_OID_ARC);
+        let spec = Spec::arbitrary(&mut input).unwrap();
+        let built = build(&spec);
+        // The input still builds the case (a change to the Spec would make it another).
+        assert!(built.expected.is_some(), "{spec:?}");
+        let oid = [0x06, 0x05, 0x29, 0x82, 0x80, 0xD0, 0x76];
+        assert!(built.der.windows(oid.len()).any(|w| w == oid));
+        check_built(&spec);
     }
 
     #[test]

@@ -284,7 +284,8 @@ fn arb_attribute() -> impl Strategy<Value = Attribute> {
         "[a-zA-Z0-9 äß{}-]{0,12}".prop_map(|s| Attribute::friendly_name(&s)),
         proptest::collection::vec(any::<u8>(), 0..20).prop_map(|b| Attribute::local_key_id(&b)),
         (
-            1u64..1000,
+            // Any u64 too: arcs with a zero base-128 digit inside (`81 80 00`) included.
+            prop_oneof![1u64..1000, any::<u64>()],
             proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..8), 1..3)
         )
             .prop_map(|(arc, vals)| Attribute {

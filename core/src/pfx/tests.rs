@@ -224,6 +224,26 @@ pub(super) fn sample_key_and_cert() -> (
     (key, b.build())
 }
 
+/// Checks that OpenSSL opens `der` with `password` and finds `key` and `cert`; returns
+/// the other certificates it found.
+fn openssl_opens_with(
+    der: &[u8],
+    password: &str,
+    key: &openssl::pkey::PKey<openssl::pkey::Private>,
+    cert: &openssl::x509::X509,
+) -> Option<openssl::stack::Stack<openssl::x509::X509>> {
+    let parsed = openssl::pkcs12::Pkcs12::from_der(der)
+        .unwrap()
+        .parse2(password)
+        .unwrap();
+    assert!(parsed.pkey.unwrap().public_eq(key));
+    assert_eq!(
+        parsed.cert.unwrap().to_der().unwrap(),
+        cert.to_der().unwrap()
+    );
+    parsed.ca
+}
+
 #[test]
 fn build_writes_what_openssl_reads_with_attributes() {
     let (key, cert) = sample_key_and_cert();
@@ -237,16 +257,8 @@ fn build_writes_what_openssl_reads_with_attributes() {
             profile,
         )
         .unwrap();
-        let parsed = openssl::pkcs12::Pkcs12::from_der(&der)
-            .unwrap()
-            .parse2("s3crét")
-            .unwrap();
-        assert!(parsed.pkey.unwrap().public_eq(&key));
-        assert_eq!(
-            parsed.cert.unwrap().to_der().unwrap(),
-            cert.to_der().unwrap()
-        );
-        assert_eq!(parsed.ca.map(|c| c.len()), Some(1));
+        let ca = openssl_opens_with(&der, "s3crét", &key, &cert);
+        assert_eq!(ca.map(|c| c.len()), Some(1));
         let ours = read(&der, Some(&secret("s3crét")), "t").unwrap();
         assert_eq!(ours.keys[0].friendly_name.as_deref(), Some("mgmt"));
         assert_eq!(ours.certificates[0].friendly_name.as_deref(), Some("mgmt"));
@@ -313,4 +325,47 @@ fn reads_openssl_output_and_reprotects_with_a_new_password() {
         },
     );
     assert!(matches!(none, Err(Error::InvalidArgument(_))));
+}
+
+/// Regression, from the `pfx_built` fuzz target: a bag attribute of type 1.1.4204662
+/// (`29 82 80 D0 76`, a zero base-128 digit inside an arc) and no values made the
+/// SafeContents unreadable ("invalid or unexpected ASN.1 encoding"), while OpenSSL opens
+/// the file and lists the attribute as "<No Values>".
+#[test]
+fn attribute_type_with_a_zero_digit_inside_an_arc_opens_as_in_openssl() {
+    let (key, cert) = sample_key_and_cert();
+    let attributes = vec![
+        Attribute::friendly_name("Hpr"),
+        Attribute {
+            oid: ObjectIdentifier::from_slice(&[1, 1, 4204662]),
+            values: Vec::new(),
+        },
+    ];
+    let pfx = Pfx {
+        containers: vec![Container {
+            encrypted: false,
+            bags: vec![
+                SafeBag {
+                    value: BagValue::Key {
+                        pkcs8: zeroize::Zeroizing::new(key.private_key_to_pkcs8().unwrap()),
+                        shrouded: false,
+                    },
+                    attributes: attributes.clone(),
+                },
+                SafeBag {
+                    value: x509_bag(&cert.to_der().unwrap()),
+                    attributes,
+                },
+            ],
+        }],
+    };
+    // `write` reads its output back before returning it, so this failed here too.
+    let (der, _) = write(&pfx, Profile::Compat, &secret("")).unwrap();
+    openssl_opens_with(&der, "", &key, &cert);
+    let ours = read(&der, None, "t").unwrap();
+    compare(&pfx, &ours.pfx).unwrap();
+    let odd = &ours.pfx.containers[0].bags[0].attributes[1];
+    assert_eq!(odd.name(), "1.1.4204662");
+    assert!(odd.values.is_empty());
+    assert_eq!(ours.keys[0].friendly_name.as_deref(), Some("Hpr"));
 }
