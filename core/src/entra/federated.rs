@@ -166,12 +166,9 @@ pub async fn request_oidc_token(
     if status != 200 {
         return Err(OidcRequestError::Status(status));
     }
-    let body = answer
-        .response
-        .bytes()
+    let body = crate::http::read_body(answer.response, crate::limits::MAX_BODY_BYTES)
         .await
-        .map_err(|e| OidcRequestError::Network(crate::http::classify(&e)))?;
-    let body = Zeroizing::new(body.to_vec());
+        .map_err(OidcRequestError::Network)?;
     let value: Value = serde_json::from_slice(&body)
         .map_err(|_| OidcRequestError::Malformed("the answer is not JSON".into()))?;
     let jwt = value
