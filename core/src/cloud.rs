@@ -111,6 +111,21 @@ fn https_host(url: &str) -> Option<(String, u16)> {
     ))
 }
 
+/// The name of the known cloud whose ASM endpoint is on `host` (any scheme or port; case
+/// and a trailing dot ignored), for labelling a URL that is not used to connect.
+pub fn asm_cloud_of_host(host: &str) -> Option<&'static str> {
+    let host = host.trim_end_matches('.');
+    KNOWN
+        .iter()
+        .find(|k| {
+            reqwest::Url::parse(k.asm)
+                .ok()
+                .and_then(|u| u.host_str().map(|h| h.eq_ignore_ascii_case(host)))
+                .unwrap_or(false)
+        })
+        .map(|k| k.canonical)
+}
+
 impl Cloud {
     /// The known cloud whose `which` endpoint `url` is on: same host, `https`, port 443
     /// (the path is not compared). `None` for any other host, which is how certtool tells

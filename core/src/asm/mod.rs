@@ -35,18 +35,10 @@ pub fn retirement_note(endpoint: &reqwest::Url) -> Option<String> {
     })
 }
 
-/// The cloud an ASM endpoint belongs to, by host (`None` for other hosts).
+/// The cloud an ASM endpoint belongs to, by host (`None` for other hosts); the hosts are
+/// the cloud table's.
 pub fn cloud_of_endpoint(endpoint: &reqwest::Url) -> Option<&'static str> {
-    let host = endpoint
-        .host_str()?
-        .trim_end_matches('.')
-        .to_ascii_lowercase();
-    match host.as_str() {
-        "management.core.windows.net" => Some("AzureCloud"),
-        "management.core.chinacloudapi.cn" => Some("AzureChinaCloud"),
-        "management.core.usgovcloudapi.net" => Some("AzureUSGovernment"),
-        _ => None,
-    }
+    crate::cloud::asm_cloud_of_host(endpoint.host_str()?)
 }
 
 #[cfg(test)]
