@@ -7,7 +7,7 @@ use certtool_core::pfx::Protection;
 use certtool_core::readers::{ReadersReport, Verdict};
 use clap::Args;
 
-use crate::error::{CliError, ExitKind};
+use crate::error::{certificate_end, CliError, ExitKind};
 use crate::io::Source;
 use crate::output::{emit, OutputFormat, TextTo};
 use crate::password::{load_credential, PasswordArgs};
@@ -43,14 +43,7 @@ pub fn run(args: InspectArgs) -> Result<(), CliError> {
     if let Some(days) = args.fail_within_days {
         if report.leaf_expires_within(days, now) {
             let leaf = report.leaf();
-            let when = if leaf.days_to_expiry < 0 {
-                format!("expired on {}", leaf.not_after)
-            } else {
-                format!(
-                    "expires on {} ({} days left)",
-                    leaf.not_after, leaf.days_to_expiry
-                )
-            };
+            let when = certificate_end(&leaf.not_after, leaf.days_to_expiry);
             return Err(CliError::new(
                 ExitKind::Expiry,
                 format!(

@@ -19,7 +19,7 @@ use reqwest::Url;
 
 use crate::args::NetworkArgs;
 use crate::envfile::EnvLookup;
-use crate::error::{CliError, ExitKind};
+use crate::error::{certificate_end, CliError, ExitKind};
 use crate::io::Source;
 use crate::output::{emit, OutputFormat, TextTo};
 use crate::password::{load_credential, PasswordArgs};
@@ -143,14 +143,7 @@ fn expiry_gate(identities: &[Identity], days: u32) -> Option<CliError> {
     if check.days_to_expiry > i64::from(days) {
         return None;
     }
-    let when = if check.days_to_expiry < 0 {
-        format!("expired on {}", check.not_after)
-    } else {
-        format!(
-            "expires on {} ({} days left)",
-            check.not_after, check.days_to_expiry
-        )
-    };
+    let when = certificate_end(&check.not_after, check.days_to_expiry);
     Some(
         CliError::new(
             ExitKind::Expiry,
