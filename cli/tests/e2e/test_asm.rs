@@ -352,3 +352,24 @@ fn retired_public_endpoint_gets_the_note_with_the_result() {
     );
     assert!(out.contains(SUB), "the result is still reported: {out}");
 }
+
+#[test]
+fn fail_within_days_gates_on_the_management_certificate() {
+    let standin = standin();
+    let pfx = fixture("rsa2048-aes.pfx");
+    // The fixture certificate ends in 2036: inside a 100-year window, outside a 0-day one.
+    let mut gated = pfx_args(s(&pfx), SUB);
+    gated.extend(["--fail-within-days", "36500"]);
+    let run = test_asm(&standin, &gated, &[PW]);
+    run.assert_code(EXIT_EXPIRY);
+    run.assert_stderr_contains(&format!("the management certificate {}", thumbprint()));
+    run.assert_stderr_contains("days left), within the 36500-day limit");
+    assert!(
+        run.stdout_text().contains("Production"),
+        "the subscription is still tested and reported: {}",
+        run.stdout_text()
+    );
+    let mut open = pfx_args(s(&pfx), SUB);
+    open.extend(["--fail-within-days", "0"]);
+    test_asm(&standin, &open, &[PW]).assert_code(EXIT_OK);
+}
