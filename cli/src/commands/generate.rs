@@ -121,8 +121,17 @@ struct Files {
     pem: Option<String>,
 }
 
+/// The new certificate's validity from `--not-after` or `--days` (365 when neither is
+/// given), as generate and rotate arm take them.
+pub(crate) fn validity(days: Option<u32>, not_after: Option<&str>) -> Result<Validity, CliError> {
+    Ok(match not_after {
+        Some(text) => Validity::NotAfter(parse_not_after(text)?),
+        None => Validity::Days(days.unwrap_or(365)),
+    })
+}
+
 /// `--not-after`: YYYY-MM-DD (through that day, UTC) or RFC 3339.
-pub(crate) fn parse_not_after(text: &str) -> Result<OffsetDateTime, CliError> {
+fn parse_not_after(text: &str) -> Result<OffsetDateTime, CliError> {
     if let Ok(t) = OffsetDateTime::parse(text, &Rfc3339) {
         return Ok(t);
     }
@@ -139,10 +148,7 @@ pub(crate) fn parse_not_after(text: &str) -> Result<OffsetDateTime, CliError> {
 /// Runs `certtool generate`.
 pub fn run(args: GenerateArgs) -> Result<(), CliError> {
     let now = crate::clock::now()?;
-    let validity = match &args.not_after {
-        Some(text) => Validity::NotAfter(parse_not_after(text)?),
-        None => Validity::Days(args.days.unwrap_or(365)),
-    };
+    let validity = validity(args.days, args.not_after.as_deref())?;
     if args.key.is_none() {
         keys::check_rsa_size(args.key_size, args.insecure)?;
     }

@@ -10,9 +10,7 @@ use std::time::Duration;
 
 use certtool_core::cloud::Cloud;
 use certtool_core::entra::token_url;
-use certtool_core::generate::{
-    random_serial, safe_file_stem, self_signed, CertificateRequest, Validity,
-};
+use certtool_core::generate::{random_serial, safe_file_stem, self_signed, CertificateRequest};
 use certtool_core::http::{client, RetryPolicy};
 use certtool_core::ids::is_guid;
 use certtool_core::keys;
@@ -24,7 +22,7 @@ use openssl::x509::X509;
 use time::macros::format_description;
 
 use crate::args::{NetworkArgs, PfxProfileArg};
-use crate::commands::generate::parse_not_after;
+use crate::commands::generate::validity;
 use crate::commands::test_arm::inputs::check_https;
 use crate::commands::test_arm::AlgArg;
 use crate::error::{CliError, ExitKind};
@@ -192,10 +190,7 @@ fn arm(args: RotateArmArgs) -> Result<(), CliError> {
 
     // The new key and certificate, and the PFX that keeps them.
     keys::check_rsa_size(args.key_size, false)?;
-    let validity = match &args.not_after {
-        Some(text) => Validity::NotAfter(parse_not_after(text)?),
-        None => Validity::Days(args.days.unwrap_or(365)),
-    };
+    let validity = validity(args.days, args.not_after.as_deref())?;
     let name = args
         .name
         .clone()
