@@ -20,23 +20,9 @@ for tool in hyperfine openssl; do
 done
 "$py" -c 'import azure.identity, azure.mgmt.resource.subscriptions, azure.servicemanagement' 2>/dev/null ||
   { echo "$py lacks the Azure SDK packages: run bash scripts/setup.sh" >&2; exit 1; }
-cargo build --release --locked -q -p certtool -p certtool-standin --bin certtool --bin azure-standin
-bin=$PWD/target/release/certtool
-standin_bin=$PWD/target/release/azure-standin
-work=$(mktemp -d)
-standin_pid=""
-cleanup() {
-  [ -n "$standin_pid" ] && kill "$standin_pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-# One certificate (key + certificate in one PEM, as every client here takes it) serves as
-# the ASM management certificate and the app's credential.
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/key.pem" -out "$work/cert.pem" \
-  -days 30 -subj "/CN=certtool bench" 2>/dev/null
-openssl x509 -in "$work/cert.pem" -outform der -out "$work/app.cer"
-cat "$work/key.pem" "$work/cert.pem" > "$work/bundle.pem"
+# One certificate serves as the ASM management certificate and the app's credential.
+. tests/bench/lib.sh
+bench_standin_setup app.cer
 
 tenant=11111111-1111-1111-1111-111111111111
 client=22222222-2222-2222-2222-222222222222

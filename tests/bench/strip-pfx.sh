@@ -20,18 +20,8 @@ trap 'rm -rf "$work"' EXIT
 export PW=MySecret
 
 # A key and a three-level chain.
-for n in root inter leaf; do
-  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$work/$n.key" 2>/dev/null
-done
-openssl req -x509 -new -key "$work/root.key" -subj "/CN=Bench Root" -days 30 -out "$work/root.crt"
-openssl req -new -key "$work/inter.key" -subj "/CN=Bench Intermediate" -out "$work/inter.csr"
-printf 'basicConstraints=critical,CA:true\n' >"$work/ca.ext"
-openssl x509 -req -in "$work/inter.csr" -CA "$work/root.crt" -CAkey "$work/root.key" -CAcreateserial \
-  -days 30 -extfile "$work/ca.ext" -out "$work/inter.crt" 2>/dev/null
-openssl req -new -key "$work/leaf.key" -subj "/CN=Bench Leaf" -out "$work/leaf.csr"
-openssl x509 -req -in "$work/leaf.csr" -CA "$work/inter.crt" -CAkey "$work/inter.key" -CAcreateserial \
-  -days 30 -out "$work/leaf.crt" 2>/dev/null
-cat "$work/inter.crt" "$work/root.crt" >"$work/chain.pem"
+. tests/bench/lib.sh
+bench_chain
 openssl pkcs12 -export -inkey "$work/leaf.key" -in "$work/leaf.crt" -certfile "$work/chain.pem" \
   -name bench -passout env:PW -out "$work/aes.pfx"
 openssl pkcs12 -export -legacy -inkey "$work/leaf.key" -in "$work/leaf.crt" -certfile "$work/chain.pem" \

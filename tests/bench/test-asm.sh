@@ -13,22 +13,9 @@ runs=${1:-10}
 for tool in hyperfine curl openssl python3; do
   command -v "$tool" >/dev/null || { echo "$tool is needed (apt-get install $tool)" >&2; exit 1; }
 done
-cargo build --release --locked -q -p certtool -p certtool-standin --bin certtool --bin azure-standin
-bin=$PWD/target/release/certtool
-standin_bin=$PWD/target/release/azure-standin
-work=$(mktemp -d)
-standin_pid=""
-cleanup() {
-  [ -n "$standin_pid" ] && kill "$standin_pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
 # A management certificate (key + certificate in one PEM, as both tools take it).
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/key.pem" -out "$work/cert.pem" \
-  -days 30 -subj "/CN=certtool bench" 2>/dev/null
-openssl x509 -in "$work/cert.pem" -outform der -out "$work/mgmt.cer"
-cat "$work/key.pem" "$work/cert.pem" > "$work/bundle.pem"
+. tests/bench/lib.sh
+bench_standin_setup mgmt.cer
 
 # 100 subscriptions that know the certificate, two cloud services each.
 ids=()
