@@ -88,7 +88,7 @@ for recipe in 1 2; do
         certtool() {
           case "${1:-} ${2:-}" in
             "test asm") command certtool "$@" --endpoint "$STANDIN_URL" ;;
-            "test arm") command certtool "$@" --authority-host "$STANDIN_URL" --arm-endpoint "$STANDIN_URL" ;;
+            "test arm") command certtool "$@" --authority-host "$STANDIN_URL" --arm-endpoint "$STANDIN_URL" --graph-endpoint "$STANDIN_URL" ;;
             *) command certtool "$@" ;;
           esac
         }
