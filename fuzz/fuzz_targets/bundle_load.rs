@@ -8,6 +8,8 @@ use libfuzzer_sys::fuzz_target;
 use time::OffsetDateTime;
 
 fuzz_target!(|data: &[u8]| {
+    // Each input is one command with its own key-derivation budget (see pfx_open).
+    certtool_core::limits::reset_command_budget();
     let loaded = match bundle::load(data, None, "fuzz.pem") {
         Err(Error::WrongPassword { .. }) => {
             let password = Secret::new("fixture-pass".into());

@@ -9,6 +9,9 @@ use certtool_core::Error;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
+    // Each input is one command with its own key-derivation budget (libFuzzer runs
+    // every input on one thread, where the budget lives).
+    certtool_core::limits::reset_command_budget();
     let _ = pfx::looks_like_pfx(data);
     // As the CLI does: the empty password first, then the password (the fixtures' one).
     match pfx::read(data, None, "fuzz.pfx") {

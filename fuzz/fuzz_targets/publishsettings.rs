@@ -5,5 +5,7 @@ use certtool_core::publishsettings;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
+    // Each input is one command with its own key-derivation budget (see pfx_open).
+    certtool_core::limits::reset_command_budget();
     let _ = publishsettings::parse(data, "fuzz.publishsettings");
 });
