@@ -1,37 +1,32 @@
 //! Password-based encryption and the MAC of PKCS#12 files.
 //!
 //! Which implementation does what, and why:
-//! - PBKDF2, AES-CBC, 3DES-CBC and the digests come from OpenSSL (the `openssl` crate):
-//!   the one crypto stack of certtool. Ciphers and digests are fetched from OpenSSL's
-//!   provider once per process. The MAC's HMAC is the RFC 2104 construction over
-//!   OpenSSL's digest ([`Hash::hmac`]), tested against OpenSSL's own HMAC, which needs an
-//!   EVP_PKEY whose set-up costs more than the MAC itself.
+//! - AES-CBC, 3DES-CBC and the hashes come from OpenSSL (the `openssl` crate): the one
+//!   crypto stack of certtool. Ciphers are fetched from OpenSSL's provider once per
+//!   process.
+//! - HMAC (the MAC and PBKDF2's PRF), PBKDF2 and the PKCS#12 key derivation (RFC 7292
+//!   appendix B, used by the legacy `pbeWithSHAAnd…` schemes and by the MAC) are the RFC
+//!   constructions over OpenSSL's SHA functions, in [`super::kdf`], whose module docs say
+//!   why they are not OpenSSL's own (cost, and no binding for the PKCS#12 KDF).
 //! - Keys are derived once per password, salt and iteration count
 //!   ([`PasswordBytes::pkcs12_kdf`], [`PasswordBytes::pbkdf2`]): the read-back check of a
 //!   write reuses the writer's keys instead of running every derivation twice.
-//! - The PKCS#12 key derivation (RFC 7292 appendix B), used by the legacy `pbeWithSHAAnd…`
-//!   schemes and by the MAC, is not exposed by the `openssl` crate (OpenSSL's
-//!   `PKCS12_key_gen_*` has no binding, and the crate forbids us nothing but offers no
-//!   safe wrapper). It comes from RustCrypto's `pkcs12` crate (`kdf` feature), over the
-//!   RustCrypto `sha1`/`sha2` digests it is generic over.
 //! - RC2 comes from RustCrypto's `rc2` + `cbc`: OpenSSL 3 keeps RC2 in its "legacy"
 //!   provider, which is missing on many systems, and every Windows legacy export uses
 //!   RC2-40 for its certificates. certtool only ever decrypts RC2; it never writes it.
 //!
 //! The derived keys and plaintexts certtool holds are in `Zeroizing` buffers. Not wiped:
-//! the stretched password inside `pkcs12::kdf::derive_key` (a plain `Vec` in that crate)
-//! and OpenSSL's own temporaries.
+//! OpenSSL's own temporaries and the hash states one MAC computation consumes (see
+//! [`super::kdf`]).
 
 use std::cell::RefCell;
-use std::sync::OnceLock;
 
 use openssl::hash::MessageDigest;
-use openssl::md::{Md, MdRef};
-use openssl::md_ctx::MdCtx;
-use pkcs12::kdf::{derive_key, Pkcs12KeyType};
+use openssl::sha::{Sha1, Sha224, Sha256, Sha384, Sha512};
 use yasna::models::ObjectIdentifier;
 use zeroize::Zeroizing;
 
+use super::kdf;
 use super::oids::{self, is_oid};
 use crate::limits;
 
@@ -127,70 +122,67 @@ impl Hash {
         self.derivation_cost(self.output_len(), iterations)
     }
 
-    /// The digest fetched from OpenSSL's provider once per process: OpenSSL 3 would
-    /// otherwise look the algorithm up again on every use. `None` if OpenSSL cannot.
-    fn fetched(self) -> Option<&'static MdRef> {
-        static FETCHED: [OnceLock<Option<Md>>; 5] = [const { OnceLock::new() }; 5];
-        let (slot, name) = match self {
-            Hash::Sha1 => (0, "SHA1"),
-            Hash::Sha224 => (1, "SHA224"),
-            Hash::Sha256 => (2, "SHA256"),
-            Hash::Sha384 => (3, "SHA384"),
-            Hash::Sha512 => (4, "SHA512"),
-        };
-        FETCHED[slot]
-            .get_or_init(|| Md::fetch(None, name, None).ok())
-            .as_deref()
+    /// HMAC (RFC 2104) of `data` under `key` with this hash ([`kdf::Hmac`], over
+    /// OpenSSL's SHA functions); the tests check it against OpenSSL's own HMAC.
+    pub(crate) fn hmac(self, key: &[u8], data: &[u8]) -> Vec<u8> {
+        let mut out = vec![0u8; self.output_len()];
+        (self.constructions().hmac)(key, data, &mut out);
+        out
     }
 
-    /// HMAC (RFC 2104) of `data` under `key` with this hash, computed with OpenSSL's
-    /// digest directly: H((K ^ opad) || H((K ^ ipad) || data)). OpenSSL's own HMAC
-    /// goes through an EVP_PKEY, whose key-management lookup costs more than the MAC
-    /// of a whole PFX; the tests check this against it.
-    pub(crate) fn hmac(self, key: &[u8], data: &[u8]) -> Option<Vec<u8>> {
-        let md = self.fetched()?;
-        let digest = |parts: &[&[u8]]| -> Option<Zeroizing<Vec<u8>>> {
-            let mut ctx = MdCtx::new().ok()?;
-            ctx.digest_init(md).ok()?;
-            for part in parts {
-                ctx.digest_update(part).ok()?;
-            }
-            let mut out = Zeroizing::new(vec![0u8; md.size()]);
-            let n = ctx.digest_final(&mut out).ok()?;
-            out.truncate(n);
-            Some(out)
-        };
-        let mut block = if key.len() > md.block_size() {
-            digest(&[key])?
-        } else {
-            Zeroizing::new(key.to_vec())
-        };
-        block.resize(md.block_size(), 0);
-        let pad = |byte: u8| -> Zeroizing<Vec<u8>> {
-            Zeroizing::new(block.iter().map(|b| b ^ byte).collect())
-        };
-        let inner = digest(&[&pad(0x36), data])?;
-        Some(digest(&[&pad(0x5c), &inner])?.to_vec())
-    }
-
-    /// RFC 7292 appendix B key derivation with this hash.
+    /// RFC 7292 appendix B key derivation with this hash, `len` bytes.
     fn pkcs12_kdf(
         self,
         password: &[u8],
         salt: &[u8],
-        id: Pkcs12KeyType,
+        id: u8,
         iterations: u64,
         len: usize,
     ) -> Zeroizing<Vec<u8>> {
-        let rounds = i32::try_from(iterations)
-            .expect("iteration counts pass limits::check_iterations before any derivation");
-        Zeroizing::new(match self {
-            Hash::Sha1 => derive_key::<sha1::Sha1>(password, salt, id, rounds, len),
-            Hash::Sha224 => derive_key::<sha2::Sha224>(password, salt, id, rounds, len),
-            Hash::Sha256 => derive_key::<sha2::Sha256>(password, salt, id, rounds, len),
-            Hash::Sha384 => derive_key::<sha2::Sha384>(password, salt, id, rounds, len),
-            Hash::Sha512 => derive_key::<sha2::Sha512>(password, salt, id, rounds, len),
-        })
+        let mut key = Zeroizing::new(vec![0u8; len]);
+        (self.constructions().pkcs12)(password, salt, id, iterations, &mut key);
+        key
+    }
+
+    /// PBKDF2 with HMAC over this hash, `len` bytes.
+    fn pbkdf2(
+        self,
+        password: &[u8],
+        salt: &[u8],
+        iterations: u64,
+        len: usize,
+    ) -> Zeroizing<Vec<u8>> {
+        let mut key = Zeroizing::new(vec![0u8; len]);
+        (self.constructions().pbkdf2)(password, salt, iterations, &mut key);
+        key
+    }
+
+    /// The constructions of [`kdf`] instantiated with this hash.
+    fn constructions(self) -> Constructions {
+        match self {
+            Hash::Sha1 => Constructions::of::<Sha1>(),
+            Hash::Sha224 => Constructions::of::<Sha224>(),
+            Hash::Sha256 => Constructions::of::<Sha256>(),
+            Hash::Sha384 => Constructions::of::<Sha384>(),
+            Hash::Sha512 => Constructions::of::<Sha512>(),
+        }
+    }
+}
+
+/// HMAC, the PKCS#12 KDF and PBKDF2 for one hash.
+struct Constructions {
+    hmac: fn(&[u8], &[u8], &mut [u8]),
+    pkcs12: fn(&[u8], &[u8], u8, u64, &mut [u8]),
+    pbkdf2: fn(&[u8], &[u8], u64, &mut [u8]),
+}
+
+impl Constructions {
+    fn of<H: kdf::Sha>() -> Self {
+        Constructions {
+            hmac: |key, data, out| kdf::Hmac::<H>::new(key).mac_into(&[data], out),
+            pkcs12: kdf::pkcs12::<H>,
+            pbkdf2: kdf::pbkdf2::<H>,
+        }
     }
 }
 
@@ -211,11 +203,12 @@ pub(crate) enum Pkcs12Use {
 }
 
 impl Pkcs12Use {
-    fn id(self) -> Pkcs12KeyType {
+    /// RFC 7292 appendix B.3's ID byte.
+    fn id(self) -> u8 {
         match self {
-            Pkcs12Use::Key => Pkcs12KeyType::EncryptionKey,
-            Pkcs12Use::Iv => Pkcs12KeyType::Iv,
-            Pkcs12Use::Mac => Pkcs12KeyType::Mac,
+            Pkcs12Use::Key => 1,
+            Pkcs12Use::Iv => 2,
+            Pkcs12Use::Mac => 3,
         }
     }
 }
@@ -298,35 +291,34 @@ impl PasswordBytes {
 
     /// The key `kdf` derives from this password with `salt` and `iterations`, `len`
     /// bytes long: from an earlier identical derivation when there was one, else run
-    /// now (`derive` gets the password bytes the KDF takes) and remembered. `None` when
-    /// the derivation fails.
+    /// now (`derive` gets the password bytes the KDF takes) and remembered.
     fn derive(
         &self,
         kdf: Kdf,
         salt: &[u8],
         iterations: u64,
         len: usize,
-        derive: impl FnOnce(&[u8]) -> Option<Zeroizing<Vec<u8>>>,
-    ) -> Option<Zeroizing<Vec<u8>>> {
+        derive: impl FnOnce(&[u8]) -> Zeroizing<Vec<u8>>,
+    ) -> Zeroizing<Vec<u8>> {
         let found = self.derived.borrow().iter().find_map(|d| {
             (d.kdf == kdf && d.iterations == iterations && d.key.len() == len && d.salt == salt)
                 .then(|| d.key.clone())
         });
-        if found.is_some() {
-            return found;
+        if let Some(key) = found {
+            return key;
         }
         let input = match kdf {
             Kdf::Pkcs12(..) => &self.bmp,
             Kdf::Pbkdf2(_) => &self.utf8,
         };
-        let key = derive(input)?;
+        let key = derive(input);
         self.derived.borrow_mut().push(Derived {
             kdf,
             salt: salt.to_vec(),
             iterations,
             key: key.clone(),
         });
-        Some(key)
+        key
     }
 
     /// RFC 7292 appendix B key derivation from this password's BMPString form.
@@ -339,25 +331,20 @@ impl PasswordBytes {
         len: usize,
     ) -> Zeroizing<Vec<u8>> {
         self.derive(Kdf::Pkcs12(hash, purpose), salt, iterations, len, |bmp| {
-            Some(hash.pkcs12_kdf(bmp, salt, purpose.id(), iterations, len))
+            hash.pkcs12_kdf(bmp, salt, purpose.id(), iterations, len)
         })
-        .expect("the PKCS#12 KDF cannot fail")
     }
 
-    /// PBKDF2 with HMAC-`prf` from this password's UTF-8 form (OpenSSL's
-    /// implementation); `None` if OpenSSL fails.
+    /// PBKDF2 with HMAC-`prf` from this password's UTF-8 form.
     pub fn pbkdf2(
         &self,
         prf: Hash,
         salt: &[u8],
         iterations: u64,
         len: usize,
-    ) -> Option<Zeroizing<Vec<u8>>> {
+    ) -> Zeroizing<Vec<u8>> {
         self.derive(Kdf::Pbkdf2(prf), salt, iterations, len, |utf8| {
-            let mut key = Zeroizing::new(vec![0u8; len]);
-            let rounds = usize::try_from(iterations).ok()?;
-            openssl::pkcs5::pbkdf2_hmac(utf8, salt, rounds, prf.md(), &mut key).ok()?;
-            Some(key)
+            prf.pbkdf2(utf8, salt, iterations, len)
         })
     }
 }
@@ -377,7 +364,7 @@ pub(crate) fn mac(
     salt: &[u8],
     iterations: u64,
     data: &[u8],
-) -> Option<Vec<u8>> {
+) -> Vec<u8> {
     let key = password.pkcs12_kdf(hash, Pkcs12Use::Mac, salt, iterations, hash.output_len());
     hash.hmac(&key, data)
 }
@@ -391,10 +378,8 @@ pub(crate) fn mac_matches(
     data: &[u8],
     expected: &[u8],
 ) -> bool {
-    match mac(hash, password, salt, iterations, data) {
-        Some(m) => m.len() == expected.len() && openssl::memcmp::eq(&m, expected),
-        None => false,
-    }
+    let m = mac(hash, password, salt, iterations, data);
+    m.len() == expected.len() && openssl::memcmp::eq(&m, expected)
 }
 
 #[cfg(test)]
@@ -441,12 +426,12 @@ mod tests {
             fresh.pkcs12_kdf(Hash::Sha1, Pkcs12Use::Iv, &salt, 5, 24),
             others[0]
         );
-        let p = pw.pbkdf2(Hash::Sha256, &salt, 5, 32).unwrap();
-        assert_eq!(pw.pbkdf2(Hash::Sha256, &salt, 5, 32).unwrap(), p);
+        let p = pw.pbkdf2(Hash::Sha256, &salt, 5, 32);
+        assert_eq!(pw.pbkdf2(Hash::Sha256, &salt, 5, 32), p);
         let mut direct = [0u8; 32];
         openssl::pkcs5::pbkdf2_hmac(b"pw", &salt, 5, MessageDigest::sha256(), &mut direct).unwrap();
         assert_eq!(&p[..], &direct[..]);
-        assert_ne!(pw.pbkdf2(Hash::Sha1, &salt, 5, 32).unwrap(), p);
+        assert_ne!(pw.pbkdf2(Hash::Sha1, &salt, 5, 32), p);
     }
 
     #[test]
@@ -469,7 +454,7 @@ mod tests {
             written
         );
         // A reused key still MACs the bytes actually given: other bytes, another MAC.
-        let m = mac(Hash::Sha1, &same, &salt, 3, b"written").unwrap();
+        let m = mac(Hash::Sha1, &same, &salt, 3, b"written");
         assert!(mac_matches(Hash::Sha1, &same, &salt, 3, b"written", &m));
         assert!(!mac_matches(Hash::Sha1, &same, &salt, 3, b"tampered", &m));
         // The null and the RFC 7292 empty forms differ, so they share nothing.
@@ -483,9 +468,7 @@ mod tests {
     #[test]
     fn hmac_agrees_with_openssl_hmac() {
         // RFC 4231 test case 2 (HMAC-SHA-256, key "Jefe").
-        let mac = Hash::Sha256
-            .hmac(b"Jefe", b"what do ya want for nothing?")
-            .unwrap();
+        let mac = Hash::Sha256.hmac(b"Jefe", b"what do ya want for nothing?");
         let hex: String = mac.iter().map(|b| format!("{b:02x}")).collect();
         assert_eq!(
             hex,
@@ -510,7 +493,7 @@ mod tests {
                     signer.update(&data).unwrap();
                     let expected = signer.sign_to_vec().unwrap();
                     assert_eq!(
-                        hash.hmac(&key, &data).unwrap(),
+                        hash.hmac(&key, &data),
                         expected,
                         "{} key {key_len} data {data_len}",
                         hash.name()
@@ -533,5 +516,90 @@ mod tests {
         );
         let hex: String = key.iter().map(|b| format!("{b:02X}")).collect();
         assert_eq!(hex, "8AAAE6297B6CB04642AB5B077851284EB7128F1A2A7FBCA3");
+    }
+
+    fn hex_of(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02X}")).collect()
+    }
+
+    fn bytes_of(hex: &str) -> Vec<u8> {
+        (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn pkcs12_kdf_published_vectors() {
+        // The RFC 7292 KDF vectors that PKCS#12 implementations publish in their tests
+        // (SHA-1): keys, IVs and a MAC key, with 1 and 1000 iterations.
+        let cases = [
+            (
+                "smeg",
+                "0A58CF64530D823F",
+                Pkcs12Use::Iv,
+                1,
+                8,
+                "79993DFE048D3B76",
+            ),
+            (
+                "smeg",
+                "642B99AB44FB4B1F",
+                Pkcs12Use::Key,
+                1,
+                24,
+                "F3A95FEC48D7711E985CFE67908C5AB79FA3D7C5CAA5D966",
+            ),
+            (
+                "smeg",
+                "642B99AB44FB4B1F",
+                Pkcs12Use::Iv,
+                1,
+                8,
+                "C0A38D64A79BEA1D",
+            ),
+            (
+                "smeg",
+                "3D83C0E4546AC140",
+                Pkcs12Use::Mac,
+                1,
+                20,
+                "8D967D88F6CAA9D714800AB3D48051D63F73A312",
+            ),
+            (
+                "queeg",
+                "05DEC959ACFF72F7",
+                Pkcs12Use::Key,
+                1000,
+                24,
+                "ED2034E36328830FF09DF1E1A07DD357185DAC0D4F9EB3D4",
+            ),
+            (
+                "queeg",
+                "05DEC959ACFF72F7",
+                Pkcs12Use::Iv,
+                1000,
+                8,
+                "11DEDAD7758D4860",
+            ),
+            (
+                "queeg",
+                "1682C0FC5B3F7EC5",
+                Pkcs12Use::Key,
+                1000,
+                24,
+                "483DD6E919D7DE2E8E648BA8F862F3FBFBDC2BCB2C02957F",
+            ),
+        ];
+        for (password, salt, purpose, iterations, len, expected) in cases {
+            let key = PasswordBytes::rfc7292(password).pkcs12_kdf(
+                Hash::Sha1,
+                purpose,
+                &bytes_of(salt),
+                iterations,
+                len,
+            );
+            assert_eq!(hex_of(&key), expected, "{password} {purpose:?}");
+        }
     }
 }

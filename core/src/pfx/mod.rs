@@ -18,6 +18,7 @@ mod build;
 mod crypto;
 mod decode;
 mod encode;
+mod kdf;
 mod oids;
 mod pbe;
 #[cfg(test)]

@@ -252,7 +252,7 @@ impl Pbe {
                 cipher,
                 iv,
             } => {
-                let key = password.pbkdf2(*prf, salt, *iterations, cipher.openssl().key_len())?;
+                let key = password.pbkdf2(*prf, salt, *iterations, cipher.openssl().key_len());
                 openssl_crypt(*cipher, mode, &key, iv, data)
             }
         }
