@@ -220,8 +220,10 @@ impl Staged {
         commit_all(vec![self])
     }
 
-    /// Gives the staged file its name, keeping a file it replaces under a temporary name.
-    fn place(self) -> Result<Placed> {
+    /// Gives the staged file its name. With `keep_replaced`, a file it replaces stays
+    /// under a temporary name (for [`commit_all`] to restore); a lone file needs no copy,
+    /// since its rename either happens whole or leaves the old file where it was.
+    fn place(self, keep_replaced: bool) -> Result<Placed> {
         let path = self.path;
         let write_err = |source| Error::Write {
             path: path.clone(),
@@ -229,7 +231,8 @@ impl Staged {
         };
         check_replaceable(&path, self.overwrite)?;
         let dir = parent_dir(&path);
-        let replaced = if self.overwrite && path.symlink_metadata().is_ok() {
+        let exists = self.overwrite && path.symlink_metadata().is_ok();
+        let replaced = if exists && keep_replaced {
             // A hard link keeps the destination in place meanwhile; where the file system
             // has none, the old file is moved aside instead.
             let kept = temp_names()
@@ -240,7 +243,7 @@ impl Staged {
         } else {
             None
         };
-        match put(self.pending, &path, dir, replaced.is_some()) {
+        match put(self.pending, &path, dir, exists) {
             Ok(()) => Ok(Placed { path, replaced }),
             Err(e) => {
                 // Put back what was kept (a moved-aside file would be lost otherwise).
@@ -314,9 +317,10 @@ fn put(pending: Pending, path: &Path, dir: &Path, replace: bool) -> Result<()> {
 /// is kept (hard-linked under a temporary name) until every file is in place, and when
 /// one cannot be, the files already placed are removed and the replaced ones restored.
 pub fn commit_all(staged: Vec<Staged>) -> Result<()> {
+    let keep_replaced = staged.len() > 1;
     let mut placed: Vec<Placed> = Vec::new();
     for file in staged {
-        match file.place() {
+        match file.place(keep_replaced) {
             Ok(p) => placed.push(p),
             Err(e) => {
                 for p in placed.into_iter().rev() {
