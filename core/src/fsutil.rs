@@ -173,6 +173,9 @@ fn finish(file: &std::fs::File, mode: u32) -> std::io::Result<()> {
         use std::os::unix::fs::PermissionsExt;
         file.set_permissions(std::fs::Permissions::from_mode(mode))?;
     }
+    // Windows has no mode bits; the equivalent of 0600 (a protected DACL granting only the
+    // current user, set on the handle before any byte is written) is not implemented yet:
+    // see docs/security.md, "File modes and atomicity".
     #[cfg(not(unix))]
     let _ = mode;
     Ok(())
