@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing certtool needs on a fresh Debian machine, and only
 # what is missing: the OpenSSL headers and pkg-config for the openssl crate, the openssl
-# CLI, curl and Java keytool for interop tests, rustfmt/clippy, and a Python venv
+# CLI, curl and Java keytool for interop tests, zsh (the release test parses the zsh
+# completion with `zsh -n`), rustfmt/clippy, and a Python venv
 # (target/pyenv) with `cryptography` for the PKCS#12 interop tests and Microsoft's Azure
 # clients for the stand-in's real-client tests (tests/python/requirements.txt). Safe to
 # run again.
@@ -15,6 +16,7 @@ command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v script >/dev/null 2>&1 || missing+=(bsdutils)
 command -v keytool >/dev/null 2>&1 || missing+=(default-jre-headless)
+command -v zsh >/dev/null 2>&1 || missing+=(zsh)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}" >&2
