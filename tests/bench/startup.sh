@@ -15,23 +15,28 @@
 # Prints median wall time, ratios to the recipe and to the baseline, and peak RSS (the
 # largest of the command's processes, from GNU time's %M). Targets (issue 12): strip-pfx and
 # generate --key <= 0.30x the recipe, strip-pfx peak RSS <= 8 MiB.
-# Recorded 2026-11-30, 20 rounds, 2 cores shared with other builds (load ~9, so medians
-# are noisy; minima in brackets), static binary from scripts/dist.sh, no dynamic baseline:
-#   --version 22.7 ms (3.4); strip-pfx 72.5 ms (15.9) = 0.44x the recipe's 164.7 ms (65.7),
-#   peak RSS 8.1 MiB (recipe 6.7); generate --key 127.8 ms (66.0) = 0.33x the recipe's
-#   385.4 ms (183.1), peak RSS 9.0 MiB.
-# Recorded 2026-11-30 after the key-reuse read-back and once-per-process fetches (dynamic
-# release builds, BINARY=new BASELINE=previous, 30 rounds, load ~4-5 on 2 shared cores):
-#   strip-pfx 13.2 ms = 0.39x the recipe's 33.5 ms (previous build 15.9 ms = 0.47x), peak
-#   RSS 9.0 MiB (unchanged); generate --key 18.8 ms = 0.22x the recipe's 85.0 ms (previous
-#   21.1 ms = 0.25x). With TMPDIR=/dev/shm (no fsync cost): strip 0.37x, generate 0.20x.
-#   Instructions (valgrind --tool=callgrind, no SHA-NI under valgrind): strip-pfx of the AES
-#   input 94.9M -> 72.3M (recipe 131.3M), legacy input 77.3M -> 54.8M, generate --key
-#   78.6M -> 57.6M. Floor for strip-pfx: start-up (--version) 4.0M + one derivation per
-#   bag and MAC, read (2 PBKDF2 28.4M, MAC 7.3M) and write (3DES key+IV twice, MAC: 20.2M)
-#   = 59.9M, so 21% above it (was 58%); OpenSSL's one-time provider and fetch set-up is
-#   most of the rest. OpenSSL 3.0's PBKDF2 is the biggest item: 14.2M per derivation, of
-#   which 8.4M is SHA-256 itself and the rest copies HMAC contexts every round.
+# Recorded 2026-11-30 late, quiet machine (load < 0.5), 30 rounds, three runs in a row,
+# BINARY = the release binary of commit 1420a87 (scripts/dist.sh's build: static OpenSSL
+# 3.6, own PKCS#12 KDF/PBKDF2, single-file commits without a kept copy), BASELINE = the
+# release binary of b2e9d70 (before this work), both static:
+#   strip-pfx 9.1 / 9.6 / 8.8 ms = 0.31x / 0.32x / 0.34x the recipe (26.0-30.2 ms);
+#             before: 0.32x / 0.30x / 0.33x, so level within this VM's noise. Peak RSS
+#             8.4 MiB (before 8.2-8.3). Target 0.30x and 8 MiB: not met.
+#   generate --key 0.24x / 0.24x / 0.20x the recipe (target 0.30x met).
+#   --version 3.2-3.4 ms, 5.3 MiB.
+# Where the time goes (perf record of the unstripped static build): the key derivations
+# about a fifth (SHA-1/SHA-256 with the CPU's SHA extensions; inherent to the file and the
+# compat profile), OpenSSL's first cipher fetch 7.5% (it builds every cipher of the
+# provider), exec, dynamic relocation of the PIE (28 800 relative relocations, most in
+# OpenSSL's tables) and page faults about a fifth, the two fsyncs of the atomic write
+# 0.5-0.7 ms of wall time. Floor (start-up plus one derivation per bag and MAC, read and
+# write, the derivations timed by their share of perf samples): 3.3 + 1.6 = about 4.9 ms;
+# certtool takes about 1.8x that. Tried and measured, not kept: deriving a file's keys on two
+# threads (level in wall time on this VM, +0.4 MiB RSS for the second thread's malloc
+# arena). Measured, not adopted: a non-PIE build (-C relocation-model=static) gives peak
+# RSS 7.9-8.1 MiB and about 9% less time (0.37x against 0.40x in that run), at the cost
+# of ASLR for the executable. Earlier: dynamic builds against OpenSSL 3.0.19, before the
+# key-reuse read-back, 0.47x; after it 0.39x; the own KDF took another ~5% off there.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rounds=${1:-30}

@@ -1,12 +1,13 @@
 //! HMAC, PBKDF2 and the PKCS#12 key derivation, over OpenSSL's SHA functions.
 //!
 //! Why these are written here instead of taken from a library:
-//! - OpenSSL has all three, but reaches them through its provider layer. In OpenSSL 3.0
-//!   every PBKDF2 round copies two HMAC contexts (allocations, locks, cleansing), so a
-//!   2048-round derivation costs several times the hashing it does; the first HMAC also
-//!   builds OpenSSL's table of every digest implementation. For a short command such as
-//!   `strip-pfx` these were about a fifth of the run (measured with `perf`, see
-//!   `tests/bench/startup.sh`). The PKCS#12 KDF (RFC 7292 appendix B) has no binding in
+//! - OpenSSL has PBKDF2 and HMAC, but reaches them through its provider layer. OpenSSL
+//!   3.0 (what Debian 12 and Ubuntu 22.04/24.04 ship, so what `cargo install` builds link)
+//!   copies two HMAC contexts per PBKDF2 round, and the first HMAC builds OpenSSL's table
+//!   of every digest implementation: together 16% of a `strip-pfx` run's samples under
+//!   `perf`, and these constructions took its median time down about 5%. OpenSSL 3.6, which
+//!   the release binary links statically, has no such overhead; there the two are level
+//!   (`tests/bench/startup.sh`). The PKCS#12 KDF (RFC 7292 appendix B) has no binding in
 //!   the `openssl` crate at all.
 //! - RustCrypto's `pkcs12` crate, which certtool used for that KDF before, keeps the
 //!   stretched password in a plain `Vec` that is never wiped, and brings a second SHA
