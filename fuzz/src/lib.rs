@@ -1035,24 +1035,21 @@ mod tests {
     }
 
     /// The `pfx_built` crash d68d2cdac534b7877be7b81281ae61f629560ec3 (the libFuzzer input,
-    /// byte for byte): an empty password, a SHA-1 MAC and one Data container with a keyBag
+    /// kept as a seed): an empty password, a SHA-1 MAC and one Data container with a keyBag
     /// whose attributes are friendlyName "Hpr" and 1.1.4204662 with no values. That OID's
     /// last arc is `82 80 D0 76`, a zero base-128 digit inside an arc, which core's OID
     /// reader refused ("a well-formed file did not open"); OpenSSL reads the file.
-    const CRASH_ZERO_DIGIT_IN_OID_ARC: [u8; 100] = [
-        0x40, 0x47, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d,
-        0x1d, 0x1d, 0x1d, 0x40, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d,
-        0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d,
-        0xe0, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d,
-        0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d, 0x1d,
-        0x1d, 0x1d, 0x48, 0x70, 0x72, 0xa9, 0xa9, 0xa9, 0xa9, 0xa9, 0x69, 0x76, 0x76, 0xa9, 0xa9,
-        0xa9, 0xa9, 0xa9, 0xa9, 0xa9, 0x69, 0x76, 0x28, 0x40, 0x9f,
-    ];
+    const CRASH_ZERO_DIGIT_IN_OID_ARC: &[u8] =
+        include_bytes!("../seeds/pfx_built/crash-d68d2cdac534b7877be7b81281ae61f629560ec3");
+
+    /// The spec libFuzzer's `pfx_built` made of `input`.
+    fn spec_of(input: &[u8]) -> Spec {
+        Spec::arbitrary(&mut arbitrary::Unstructured::new(input)).unwrap()
+    }
 
     #[test]
     fn crash_oid_arc_with_a_zero_digit_inside_opens() {
-        let mut input = arbitrary::Unstructured::new(&CRASH_ZERO_DIGIT_IN_OID_ARC);
-        let spec = Spec::arbitrary(&mut input).unwrap();
+        let spec = spec_of(CRASH_ZERO_DIGIT_IN_OID_ARC);
         let built = build(&spec);
         // The input still builds the case (a change to the Spec would make it another).
         assert!(built.expected.is_some(), "{spec:?}");
@@ -1062,38 +1059,24 @@ mod tests {
     }
 
     /// The `pfx_built` timeout b4a425c81d73609ac0dec00a72880e041431cdce (the libFuzzer
-    /// input, byte for byte): an empty password, no MAC, and an RSA key bag inside
+    /// input, kept as a seed): an empty password, no MAC, and an RSA key bag inside
     /// safeContents bags nested 14 deep, about 50 levels of BER. Core's BER-to-DER
     /// normaliser worked out each element's length by normalising its subtree, once per
     /// level above it (2^depth passes): the 3 KB file never finished opening.
-    const TIMEOUT_DEEP_BER_NORMALISED: [u8; 94] = [
-        0x48, 0x58, 0x41, 0x43, 0x6e, 0x75, 0x00, 0x58, 0x69, 0x41, 0x00, 0x69, 0x00, 0x00, 0x43,
-        0x75, 0x11, 0x00, 0x6e, 0xbe, 0xbc, 0x6d, 0xdb, 0x60, 0xb8, 0xb5, 0xb5, 0xb5, 0xb5, 0xb5,
-        0xb5, 0xb5, 0xb5, 0xb5, 0xb5, 0xb5, 0xb5, 0xb5, 0xb5, 0xb5, 0xb5, 0xb5, 0xb5, 0xb5, 0xb5,
-        0xb5, 0xb5, 0xb5, 0xb5, 0xb5, 0xb5, 0xb5, 0xb5, 0xb5, 0xb5, 0xb5, 0xb5, 0xb5, 0xb5, 0xb5,
-        0xb5, 0xb5, 0xb5, 0xb5, 0xb5, 0xb5, 0xb5, 0xb5, 0xb5, 0xb5, 0xb5, 0xb5, 0xb5, 0xb5, 0xb5,
-        0xb5, 0xb5, 0xb5, 0xb5, 0xb5, 0xb5, 0xb5, 0xb5, 0xb5, 0xb5, 0xb5, 0xb5, 0xb5, 0xb5, 0xb5,
-        0xb5, 0x3f, 0x89, 0x75,
-    ];
+    const TIMEOUT_DEEP_BER_NORMALISED: &[u8] =
+        include_bytes!("../seeds/pfx_built/timeout-b4a425c81d73609ac0dec00a72880e041431cdce");
 
     #[test]
     fn timeout_deep_indefinite_nesting_opens_in_linear_time() {
-        let mut input = arbitrary::Unstructured::new(&TIMEOUT_DEEP_BER_NORMALISED);
-        let spec = Spec::arbitrary(&mut input).unwrap();
-        check_built(&spec);
+        check_built(&spec_of(TIMEOUT_DEEP_BER_NORMALISED));
     }
 
     /// The `pfx_built` crash e9fda94c8c5b8402915d119a83bc93db21b3880e (the libFuzzer
-    /// input, byte for byte). Not a fault of core: the harness never reset the command's
+    /// input, kept as a seed). Not a fault of core: the harness never reset the command's
     /// key-derivation budget between inputs, so once earlier inputs had spent it, this
     /// file's rewritten copy was refused. Replayed after a spent budget, as in that run.
-    const CRASH_BUDGET_SPENT_BY_EARLIER_INPUTS: [u8; 63] = [
-        0x44, 0x47, 0x4d, 0x40, 0xbc, 0x2d, 0x47, 0x4d, 0x40, 0x40, 0xbc, 0x2d, 0xdb, 0x6d, 0x6d,
-        0x43, 0x40, 0x58, 0x70, 0x69, 0x72, 0x47, 0x76, 0x72, 0x21, 0xd4, 0x92, 0x49, 0xd4, 0x92,
-        0x49, 0x40, 0x58, 0x70, 0x72, 0x40, 0x9f, 0x69, 0x47, 0x69, 0x47, 0x76, 0x72, 0x72, 0xd4,
-        0x76, 0x72, 0x72, 0xd4, 0x92, 0x49, 0xd4, 0x92, 0x92, 0x49, 0xd4, 0x49, 0x92, 0x49, 0x40,
-        0x40, 0x9f, 0x9f,
-    ];
+    const CRASH_BUDGET_SPENT_BY_EARLIER_INPUTS: &[u8] =
+        include_bytes!("../seeds/pfx_built/crash-e9fda94c8c5b8402915d119a83bc93db21b3880e");
 
     #[test]
     fn crash_budget_spent_by_earlier_inputs_is_reset_for_each_input() {
@@ -1101,8 +1084,7 @@ mod tests {
             // What thousands of earlier inputs had left behind on the fuzzer's thread.
             let _ =
                 certtool_core::limits::charge_command(certtool_core::limits::command_remaining());
-            let mut input = arbitrary::Unstructured::new(&CRASH_BUDGET_SPENT_BY_EARLIER_INPUTS);
-            check_built(&Spec::arbitrary(&mut input).unwrap());
+            check_built(&spec_of(CRASH_BUDGET_SPENT_BY_EARLIER_INPUTS));
         })
         .join()
         .unwrap();
