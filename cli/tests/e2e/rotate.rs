@@ -34,10 +34,10 @@ fn standin(app: App, replication: Duration) -> StandIn {
     .unwrap()
 }
 
-/// `rotate arm` with the fixture certificate as the current one, new files in `out`.
-fn rotate(standin: &StandIn, out: &Path, extra: &[&str]) -> Run {
+/// `rotate arm` with `cert` as the current certificate, new files in `out` (no
+/// password), then `extra`.
+fn rotate_cert(standin: &StandIn, out: &Path, cert: &Path, extra: &[&str]) -> Run {
     let url = standin.url().to_string();
-    let bundle = fixture("rsa2048-bundle.pem");
     let mut args = vec![
         "rotate",
         "arm",
@@ -46,7 +46,7 @@ fn rotate(standin: &StandIn, out: &Path, extra: &[&str]) -> Run {
         "--client-id",
         CLIENT,
         "--cert",
-        s(&bundle),
+        s(cert),
         "--authority-host",
         &url,
         "--graph-endpoint",
@@ -55,14 +55,18 @@ fn rotate(standin: &StandIn, out: &Path, extra: &[&str]) -> Run {
         s(standin.ca_pem_path()),
         "--out-dir",
         s(out),
-        "--name",
-        "rolled",
         "--new-no-password",
-        "--output",
-        "json",
     ];
     args.extend_from_slice(extra);
     certtool_with(&args, &[], None)
+}
+
+/// `rotate arm` with the fixture certificate as the current one, new files in `out`
+/// named "rolled", a JSON report.
+fn rotate(standin: &StandIn, out: &Path, extra: &[&str]) -> Run {
+    let mut args = vec!["--name", "rolled", "--output", "json"];
+    args.extend_from_slice(extra);
+    rotate_cert(standin, out, &fixture("rsa2048-bundle.pem"), &args)
 }
 
 fn thumbprints(standin: &StandIn) -> Vec<String> {
@@ -115,22 +119,9 @@ fn new_pfx_signs_in(standin: &StandIn, pfx: &Path) -> bool {
 
 /// The same with extra environment (a fake clock).
 fn new_pfx_signs_in_at(standin: &StandIn, pfx: &Path, env: &[(&str, &str)]) -> bool {
-    test_arm(
-        standin,
-        &[
-            "--tenant",
-            TENANT,
-            "--client-id",
-            CLIENT,
-            "--subscription",
-            SUB,
-            "--cert",
-            s(pfx),
-        ],
-        env,
-    )
-    .stdout_text()
-    .contains("[ok]   token")
+    test_arm(standin, &with_ids(&["--cert", s(pfx)]), env)
+        .stdout_text()
+        .contains("[ok]   token")
 }
 
 #[test]
@@ -331,30 +322,7 @@ fn an_expired_current_certificate_is_refused_before_anything_is_sent() {
     pem.extend(std::fs::read(fixture("expired.crt")).unwrap());
     std::fs::write(&bundle, pem).unwrap();
     let out = tempfile::tempdir().unwrap();
-    let url = standin.url().to_string();
-    let run = certtool_with(
-        &[
-            "rotate",
-            "arm",
-            "--tenant",
-            TENANT,
-            "--client-id",
-            CLIENT,
-            "--cert",
-            s(&bundle),
-            "--authority-host",
-            &url,
-            "--graph-endpoint",
-            &url,
-            "--ca-file",
-            s(standin.ca_pem_path()),
-            "--out-dir",
-            s(out.path()),
-            "--new-no-password",
-        ],
-        &[],
-        None,
-    );
+    let run = rotate_cert(&standin, out.path(), &bundle, &[]);
     run.assert_code(EXIT_INPUT)
         .assert_stderr_contains("expired on 2020-02-01");
     assert!(standin.requests().is_empty());

@@ -156,23 +156,17 @@ fn a_failing_subscription_outranks_the_expiry_gate() {
 #[test]
 fn the_graph_endpoint_must_be_https() {
     let standin = start(readable_app());
+    // Not `test_arm`, which names the stand-in as the Graph endpoint.
+    let args = with_ids(&[
+        "--secret-env",
+        "S",
+        "--graph-endpoint",
+        "http://127.0.0.1:1",
+        "--ca-file",
+        s(standin.ca_pem_path()),
+    ]);
     let run = certtool_with(
-        &[
-            "test",
-            "arm",
-            "--tenant",
-            TENANT,
-            "--client-id",
-            CLIENT,
-            "--subscription",
-            SUB,
-            "--secret-env",
-            "S",
-            "--graph-endpoint",
-            "http://127.0.0.1:1",
-            "--ca-file",
-            s(standin.ca_pem_path()),
-        ],
+        &[&["test", "arm"][..], &args].concat(),
         &[("S", SECRET)],
         None,
     );
