@@ -451,6 +451,19 @@ pub fn key_password_chain<'a>(
     .or_prompt(format!("Password for the key {what}: "), no_input)
 }
 
+/// Where the password of a rewritten or new PFX comes from in commands that also read
+/// one (`strip-pfx`, `rotate arm`): `--new-password-env VAR`, then `--new-password-file
+/// PATH|-`. An empty one is refused ([`new_chain`]).
+pub fn new_password_flags_chain<'a>(
+    env: Option<&'a str>,
+    file: Option<&'a Path>,
+) -> SecretChain<'a> {
+    new_chain(
+        env.map(|v| ("--new-password-env", v)),
+        file.map(|p| ("--new-password-file", p)),
+    )
+}
+
 /// The error when a private key is encrypted and [`key_password_chain`] found nothing.
 pub fn missing_key_password(name: &str) -> CliError {
     CliError::new(

@@ -14,7 +14,7 @@ use crate::envfile::EnvLookup;
 use crate::error::{CliError, ExitKind, PASSWORD_FLAGS};
 use crate::io::{check_destination, check_not_input, write_all, PlannedWrite, Sink, Source};
 use crate::output::{emit, OutputFormat, TextTo};
-use crate::password::{new_chain, open_protected, PasswordArgs, SecretOrigin};
+use crate::password::{new_password_flags_chain, open_protected, PasswordArgs, SecretOrigin};
 
 /// Environment variables that hold a PFX password by Azure SDK and Terraform convention,
 /// used when no password flag is given.
@@ -147,13 +147,9 @@ pub fn run(args: StripPfxArgs) -> Result<(), CliError> {
     check_not_input(&sink, &source)?;
     check_destination(&sink, true, args.force)?;
 
-    let new_password: Option<Secret> = new_chain(
-        args.new_password_env
-            .as_deref()
-            .map(|v| ("--new-password-env", v)),
-        args.new_password_file
-            .as_deref()
-            .map(|p| ("--new-password-file", p)),
+    let new_password: Option<Secret> = new_password_flags_chain(
+        args.new_password_env.as_deref(),
+        args.new_password_file.as_deref(),
     )
     .resolve("the output")?
     .map(|(password, _)| password);

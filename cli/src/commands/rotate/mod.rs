@@ -28,7 +28,7 @@ use crate::commands::test_arm::AlgArg;
 use crate::error::{CliError, ExitKind};
 use crate::io::Source;
 use crate::output::{emit, OutputFormat, TextTo};
-use crate::password::{load_credential, new_chain, PasswordArgs};
+use crate::password::{load_credential, new_password_flags_chain, PasswordArgs};
 
 /// Roll a credential.
 #[derive(Args, Debug)]
@@ -213,13 +213,9 @@ fn arm(args: RotateArmArgs) -> Result<(), CliError> {
         certtool_core::secret::Secret::empty()
     } else {
         let what = format!("{stem}.pfx");
-        let chain = new_chain(
-            args.new_password_env
-                .as_deref()
-                .map(|v| ("--new-password-env", v)),
-            args.new_password_file
-                .as_deref()
-                .map(|p| ("--new-password-file", p)),
+        let chain = new_password_flags_chain(
+            args.new_password_env.as_deref(),
+            args.new_password_file.as_deref(),
         )
         .or_prompt(format!("New password for {what}: "), args.password.no_input);
         match chain.resolve(&what)? {
