@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Checks what scripts/dist.sh wrote to dist/: unpacks the release archive in a temporary
 # directory and checks the binary is portable (no libssl/libcrypto needed, newest GLIBC
-# symbol <= 2.28), runs it (--version, generate, strip-pfx), loads the completions
+# symbol <= 2.28) and hardened (PIE, full RELRO, non-executable stack), runs it (--version, generate, strip-pfx), loads the completions
 # (bash -n, zsh -n when zsh is installed), renders every man page (man -l), lists and
 # unpacks the .deb (dpkg-deb -c, dpkg -x), checks SHA256SUMS, and checks the static
 # binary finds the system CA store on other distributions' layouts (scripts/test-tls-layouts.sh).
@@ -47,6 +47,17 @@ newest_glibc() {
   [ "$(printf '%s\n2.28\n' "$newest" | sort -V | tail -1)" = "2.28" ]
 }
 check "newest GLIBC symbol version <= 2.28" newest_glibc
+# The hardening the release keeps on purpose (docs/security.md): a position-independent
+# executable (ASLR for the code that parses untrusted PFX files), full RELRO (relocated
+# tables read-only before main, BIND_NOW) and a non-executable stack.
+hardened() {
+  readelf -h "$bin" | grep -q 'Type:.*DYN' &&
+    readelf -d "$bin" | grep -Eq 'FLAGS_1.*PIE' &&
+    readelf -d "$bin" | grep -Eq 'FLAGS.*BIND_NOW' &&
+    readelf -lW "$bin" | grep -q GNU_RELRO &&
+    readelf -lW "$bin" | awk '$1 == "GNU_STACK" { found = 1; if ($7 != "RW") exit 1 } END { exit !found }'
+}
+check "readelf: PIE, full RELRO (BIND_NOW), non-executable stack" hardened
 version_text() {
   local text
   text=$("$bin" --version)

@@ -15,28 +15,45 @@
 # Prints median wall time, ratios to the recipe and to the baseline, and peak RSS (the
 # largest of the command's processes, from GNU time's %M). Targets (issue 12): strip-pfx and
 # generate --key <= 0.30x the recipe, strip-pfx peak RSS <= 8 MiB.
-# Recorded 2026-11-30 late, quiet machine (load < 0.5), 30 rounds, three runs in a row,
-# BINARY = the release binary of commit 1420a87 (scripts/dist.sh's build: static OpenSSL
-# 3.6, own PKCS#12 KDF/PBKDF2, single-file commits without a kept copy), BASELINE = the
-# release binary of b2e9d70 (before this work), both static:
-#   strip-pfx 9.1 / 9.6 / 8.8 ms = 0.31x / 0.32x / 0.34x the recipe (26.0-30.2 ms);
-#             before: 0.32x / 0.30x / 0.33x, so level within this VM's noise. Peak RSS
-#             8.4 MiB (before 8.2-8.3). Target 0.30x and 8 MiB: not met.
-#   generate --key 0.24x / 0.24x / 0.20x the recipe (target 0.30x met).
-#   --version 3.2-3.4 ms, 5.3 MiB.
-# Where the time goes (perf record of the unstripped static build): the key derivations
-# about a fifth (SHA-1/SHA-256 with the CPU's SHA extensions; inherent to the file and the
-# compat profile), OpenSSL's first cipher fetch 7.5% (it builds every cipher of the
-# provider), exec, dynamic relocation of the PIE (28 800 relative relocations, most in
-# OpenSSL's tables) and page faults about a fifth, the two fsyncs of the atomic write
-# 0.5-0.7 ms of wall time. Floor (start-up plus one derivation per bag and MAC, read and
-# write, the derivations timed by their share of perf samples): 3.3 + 1.6 = about 4.9 ms;
-# certtool takes about 1.8x that. Tried and measured, not kept: deriving a file's keys on two
-# threads (level in wall time on this VM, +0.4 MiB RSS for the second thread's malloc
-# arena). Measured, not adopted: a non-PIE build (-C relocation-model=static) gives peak
-# RSS 7.9-8.1 MiB and about 9% less time (0.37x against 0.40x in that run), at the cost
-# of ASLR for the executable. Earlier: dynamic builds against OpenSSL 3.0.19, before the
-# key-reuse read-back, 0.47x; after it 0.39x; the own KDF took another ~5% off there.
+#
+# Both binaries are first copied into the scratch directory with 10 KiB writes, the way
+# `tar` writes them when the release archive is unpacked. Peak RSS depends on how the
+# binary's file sits in the page cache, not only on the binary: Linux 6.18 maps a whole
+# large folio of a file on a fault, so the very same bytes written with 1 MiB writes peaked
+# at 9.8-10.0 MiB and with 4 KiB writes at 8.1-8.7 MiB (strip-pfx, this VM). The copy makes
+# the figure reproducible and the one a user who unpacked the archive gets.
+#
+# Recorded 2026-12-01, quiet machine (load < 0.3), 30 rounds, both binaries built from
+# commit 5f52ddb by scripts/dist.sh's zigbuild (static OpenSSL 3.6.3, glibc 2.28),
+# BINARY = the same build without PIE (CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUSTFLAGS=
+# "-C relocation-model=static"), BASELINE = the release binary (PIE); the columns say
+# "static" and "dynamic" for BINARY and BASELINE:
+#   strip-pfx  release (PIE) 10.6 ms = 0.32x the recipe (33.3 ms), peak RSS 8.4 MiB;
+#              non-PIE        9.5 ms = 0.29x,                       peak RSS 7.3 MiB.
+#   generate --key  release 0.24x, non-PIE 0.22x (target met either way).
+#   --version       release 3.8 ms / 5.3 MiB, non-PIE 3.0 ms / 4.4 MiB.
+# So the two strip-pfx targets are met by a non-PIE build and missed by the PIE release
+# binary; certtool ships PIE (docs/security.md says why), and the gap is the price of it:
+# the dynamic loader applies 28 800 relative relocations, nearly all in OpenSSL's static
+# tables (algorithm dispatch tables, the OID table, error strings), which dirties 532 KiB of
+# RELRO pages copy-on-write (131 page faults) and reads the 694 KiB relocation table. Earlier
+# runs of the release binary: 0.31x / 0.32x / 0.34x, 8.4 MiB (2026-11-30, commit 1420a87).
+#
+# Where the rest of strip-pfx's time goes (perf record -g of 60 runs of the unstripped
+# release build, CPU samples): the program's own code 41%, page faults 27% (relocation
+# copy-on-write 9 points, heap first touch about 5, code and read-only data the rest), libc
+# 7%, the dynamic loader 6%, fsync 4%, exec 2%. Within the program: the key derivations
+# (SHA-1/SHA-256 with the CPU's SHA extensions; inherent to the file and the compat
+# profile) and OpenSSL's first cipher fetch 8.7% (OpenSSL 3 builds every cipher of its
+# default provider and its name map on the first fetch; every EVP cipher use pays it, and
+# the low-level AES API would avoid it only by giving up AES-NI for table-based AES).
+# Floor (start-up plus one derivation per bag and MAC, read and write): about 4.9 ms.
+# Tried and measured, not kept: deriving a file's keys on two threads (level in wall time on
+# this VM, +0.4 MiB RSS); opt-level "s" (10% smaller text, same RSS, no faster); leaving out
+# OpenSSL algorithms certtool never uses would remove at most about 13% of the relocations
+# (counted per symbol), too little to close the gap. Earlier: dynamic builds against OpenSSL
+# 3.0.19, before the key-reuse read-back, 0.47x; after it 0.39x; the own KDF took another ~5%
+# off there.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rounds=${1:-30}
@@ -46,6 +63,18 @@ baseline=${BASELINE:-target/release/certtool}
 [ -x "$baseline" ] && baseline=$(realpath "$baseline") || baseline=""
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# Installed the way tar unpacks the release archive (see above: peak RSS depends on it).
+install_like_tar() {
+  dd if="$1" of="$2" bs=10240 status=none
+  chmod 0755 "$2"
+}
+echo "static = $binary${baseline:+, dynamic = $baseline} (each run from a copy in $work)"
+install_like_tar "$binary" "$work/certtool-binary"
+binary=$work/certtool-binary
+if [ -n "$baseline" ]; then
+  install_like_tar "$baseline" "$work/certtool-baseline"
+  baseline=$work/certtool-baseline
+fi
 export PW=MySecret
 
 . tests/bench/lib.sh
@@ -95,7 +124,7 @@ for r in range(rounds):
     for k in keys[r % len(keys):] + keys[:r % len(keys)]:
         times[k].append(run(k) * 1000)
 med = {k: statistics.median(v) for k, v in times.items()}
-print(f"{rounds} alternating rounds; static = {binary}" + (f", dynamic = {baseline}" if baseline else ""))
+print(f"{rounds} alternating rounds")
 for task in ("version", "strip", "generate"):
     for kind in ("static", "dynamic", "recipe"):
         k = (task, kind)
