@@ -106,15 +106,26 @@ deb_lists() {
 }
 check "dpkg-deb -c lists binary, completions, man pages, copyright" deb_lists
 deb_runs() {
+  local depends
   dpkg -x "$deb" "$work/debroot" && "$work/debroot/usr/bin/certtool" -V | grep -qx "certtool $version" &&
-    dpkg-deb -f "$deb" Depends | tee /dev/stderr | grep -qx 'libc6 (>= 2.28)'
+    depends=$(dpkg-deb -f "$deb" Depends) && echo "Depends: $depends" &&
+    grep -qx 'libc6 (>= 2.28)' <<<"$depends"
 }
 check "the .deb unpacks (dpkg -x), runs, and depends on libc6 (>= 2.28) only" deb_runs
 
 # The CA store on other distributions' layouts, with the static binary.
-tls=$(bash scripts/test-tls-layouts.sh "$bin" | tee /dev/stderr | tail -1)
-passed=$((passed + $(awk '{print $1}' <<<"$tls")))
-failed=$((failed + $(awk '{print $3}' <<<"$tls")))
+# (Its output goes through a file: `tee /dev/stderr` would reopen, and so truncate, a log
+# file this script's output is redirected to.)
+layouts_status=0
+bash scripts/test-tls-layouts.sh "$bin" >"$work/tls-layouts.log" || layouts_status=$?
+cat "$work/tls-layouts.log"
+summary=$(tail -1 "$work/tls-layouts.log")
+if [[ $summary =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+  passed=$((passed + BASH_REMATCH[1]))
+  failed=$((failed + BASH_REMATCH[2]))
+else
+  bad "scripts/test-tls-layouts.sh ended without its summary line (exit $layouts_status)"
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
