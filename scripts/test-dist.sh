@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Checks what scripts/dist.sh wrote to dist/: unpacks the release archive in a temporary
 # directory and checks the binary is portable (no libssl/libcrypto needed, newest GLIBC
-# symbol <= 2.28) and hardened (PIE, full RELRO, non-executable stack), runs it (--version, generate, strip-pfx), loads the completions
-# (bash -n, zsh -n when zsh is installed), renders every man page (man -l), lists and
-# unpacks the .deb (dpkg-deb -c, dpkg -x), checks SHA256SUMS, and checks the static
-# binary finds the system CA store on other distributions' layouts (scripts/test-tls-layouts.sh).
+# symbol <= 2.28) and hardened (PIE, full RELRO, non-executable stack), runs it
+# (--version, generate, strip-pfx), loads the completions (bash -n, zsh -n when zsh is
+# installed), renders every man page (man -l), lists and unpacks the .deb (dpkg-deb -c,
+# dpkg -x), checks SHA256SUMS, and checks the static binary finds the system CA store on
+# other distributions' layouts (scripts/test-tls-layouts.sh).
 # Usage: bash scripts/test-dist.sh   (after bash scripts/dist.sh; needs root or user namespaces)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,11 +52,12 @@ check "newest GLIBC symbol version <= 2.28" newest_glibc
 # executable (ASLR for the code that parses untrusted PFX files), full RELRO (relocated
 # tables read-only before main, BIND_NOW) and a non-executable stack.
 hardened() {
-  readelf -h "$bin" | grep -q 'Type:.*DYN' &&
-    readelf -d "$bin" | grep -Eq 'FLAGS_1.*PIE' &&
-    readelf -d "$bin" | grep -Eq 'FLAGS.*BIND_NOW' &&
-    readelf -lW "$bin" | grep -q GNU_RELRO &&
-    readelf -lW "$bin" | awk '$1 == "GNU_STACK" { found = 1; if ($7 != "RW") exit 1 } END { exit !found }'
+  local dynamic segments
+  dynamic=$(readelf -d "$bin") && segments=$(readelf -lW "$bin") &&
+    readelf -h "$bin" | grep -q 'Type:.*DYN' &&
+    grep -Eq 'FLAGS_1.*PIE' <<<"$dynamic" && grep -Eq 'FLAGS.*BIND_NOW' <<<"$dynamic" &&
+    grep -q GNU_RELRO <<<"$segments" &&
+    awk '$1 == "GNU_STACK" { found = 1; if ($7 != "RW") exit 1 } END { exit !found }' <<<"$segments"
 }
 check "readelf: PIE, full RELRO (BIND_NOW), non-executable stack" hardened
 version_text() {
