@@ -13,6 +13,7 @@ mod help;
 mod import;
 mod inspect;
 mod inspect_readers;
+mod layout;
 mod local_hardening;
 mod logging;
 mod real_vectors;

@@ -4,6 +4,7 @@
 
 pub mod arm;
 pub mod asm;
+pub mod modgraph;
 pub mod readers;
 pub mod snapshot;
 
