@@ -8,6 +8,7 @@ mod clock;
 mod commands;
 mod envfile;
 mod error;
+mod escape;
 mod io;
 mod limits;
 mod log;

@@ -3,6 +3,9 @@
 use clap::ValueEnum;
 use serde::Serialize;
 
+// Reports and errors are escaped by the same function; its home is a leaf so that
+// `log::note!` can use it without depending on this module.
+pub use crate::escape::escape_controls;
 use crate::error::CliError;
 use crate::io::write_stdout;
 
@@ -24,31 +27,6 @@ pub enum TextTo {
     /// The report is a summary beside data the command wrote (`generate`, `strip-pfx`
     /// may write a PFX to stdout).
     Stderr,
-}
-
-/// Makes text from certificates and servers (a subject, a friendly name, an
-/// `error_description`, a trace id) safe to print on a terminal: every control character
-/// but the newline and the tab, and the bidirectional overrides that reorder what a reader
-/// sees, become visible escapes (`\x1b`, `\u{202e}`), so that no input can move the
-/// cursor, retitle the window or rewrite what was printed before. Every text report and
-/// every error goes through it; JSON is escaped by the serializer.
-pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
-    let unsafe_char = |c: char| {
-        (c.is_control() && c != '\n' && c != '\t')
-            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-    };
-    if !text.chars().any(unsafe_char) {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
-        match c {
-            c if !unsafe_char(c) => out.push(c),
-            c if (c as u32) < 0x80 => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
-        }
-    }
-    std::borrow::Cow::Owned(out)
 }
 
 /// Prints `report`: pretty JSON on stdout with `--output json`, else `text(report)` on
@@ -102,18 +80,4 @@ pub fn guard_out(out: Option<&std::path::Path>) -> Result<(), CliError> {
     .fix(format!(
         "for a {format} report use --output {format} (where the command has it); to write a file named {word} pass -o ./{word}"
     )))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::escape_controls;
-
-    #[test]
-    fn control_characters_become_visible() {
-        assert_eq!(escape_controls("CN=plain\tok\n"), "CN=plain\tok\n");
-        assert_eq!(
-            escape_controls("CN=a\x1b]0;pwned\x07b\r\u{9b}c\u{202e}d"),
-            "CN=a\\x1b]0;pwned\\x07b\\x0d\\u{9b}c\\u{202e}d"
-        );
-    }
 }
