@@ -6,10 +6,10 @@ use hyper::Response;
 use serde_json::json;
 
 use crate::assertion::us_date;
+use crate::audience::is_arm_audience;
 use crate::config::{Config, RoleAssignment};
-use crate::entra::is_arm_audience;
-use crate::server::{reply, Body, Call};
 use crate::state::Grant;
+use crate::wire::{header_value, reply, Body, Call};
 
 enum Route<'a> {
     Subscription(&'a str),
@@ -69,7 +69,7 @@ fn unauthorized(call: &Call, tenant: &str, code: &str, message: &str) -> Respons
     );
     response
         .headers_mut()
-        .insert("www-authenticate", crate::server::header_value(&challenge));
+        .insert("www-authenticate", header_value(&challenge));
     response
 }
 

@@ -11,7 +11,7 @@ use base64::Engine as _;
 use hyper::Response;
 
 use crate::config::{Subscription, SubscriptionState};
-use crate::server::{reply, Body, Call};
+use crate::wire::{reply, Body, Call};
 
 const NAMESPACES: &str = r#"xmlns="http://schemas.microsoft.com/windowsazure" xmlns:i="http://www.w3.org/2001/XMLSchema-instance""#;
 

@@ -20,7 +20,7 @@ use serde_json::{json, Value};
 use crate::config::Tenant;
 use crate::entra::{error_response, find_tenant};
 use crate::entra_error::EntraError;
-use crate::server::{reply, Body, Call};
+use crate::wire::{reply, Body, Call};
 
 /// The discovery document a path asks for.
 #[derive(Debug, PartialEq, Eq)]
@@ -63,13 +63,12 @@ fn document<'a>(segments: &[&'a str]) -> Option<Document<'a>> {
     }
 }
 
-/// Whether `path` is one of the discovery documents (routed to Entra ID).
-pub(crate) fn is_discovery(path: &str) -> bool {
-    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    document(&segments).is_some()
+/// Whether a path (its non-empty segments) is one of the discovery documents.
+pub(crate) fn is_document(segments: &[&str]) -> bool {
+    document(segments).is_some()
 }
 
-/// Answers a discovery request (the path passed [`is_discovery`]).
+/// Answers a discovery request (the path passed [`is_document`]).
 pub(crate) fn handle(call: &Call) -> Response<Body> {
     let segments = call.segments();
     let answer = if call.method != hyper::Method::GET {
@@ -253,7 +252,7 @@ mod tests {
         );
         assert_eq!(parse("/t/oauth2/v2.0/token"), None);
         assert_eq!(parse("/t/v2.0/.well-known/other"), None);
-        assert!(!is_discovery("/00000000-0000-0000-0000-000000000001"));
+        assert!(!is_document(&["00000000-0000-0000-0000-000000000001"]));
     }
 
     #[test]

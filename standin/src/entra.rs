@@ -13,21 +13,16 @@ use time::macros::format_description;
 use time::OffsetDateTime;
 
 use crate::assertion::{self, Expectations};
+use crate::audience::is_known_resource;
 use crate::config::{App, Config, Tenant};
 use crate::entra_error::EntraError;
-use crate::server::{form_decode, reply, Body, Call};
-use crate::state::{random_guid, Grant};
+use crate::ids::random_guid;
+use crate::state::Grant;
+use crate::wire::{form_decode, reply, Body, Call};
 
 const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 /// Lifetime of issued tokens, as Entra's `expires_in` usually says.
 const TOKEN_SECONDS: i64 = 3599;
-
-/// ARM resources the stand-in's Entra ID issues tokens for, besides the stand-in's own
-/// URL and Graph in every cloud ([`crate::graph::GRAPH_AUDIENCES`]).
-const ARM_RESOURCES: [&str; 2] = [
-    "https://management.azure.com",
-    "https://management.core.windows.net",
-];
 
 pub(crate) fn handle(call: &Call) -> Response<Body> {
     match token(call) {
@@ -273,20 +268,6 @@ fn requested_resource(
                 format!("The provided value for scope {scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)."),
             )
         })
-}
-
-/// The stand-in's own URL (it serves ARM and Graph too), ARM's or Graph's.
-fn is_known_resource(resource: &str, base_url: &str) -> bool {
-    let resource = resource.trim_end_matches('/');
-    is_arm_audience(resource, base_url) || crate::graph::is_graph_audience(resource, base_url)
-}
-
-/// Whether ARM accepts a token for `audience` (its public audiences or its own URL).
-pub(crate) fn is_arm_audience(audience: &str, base_url: &str) -> bool {
-    audience.eq_ignore_ascii_case(base_url)
-        || ARM_RESOURCES
-            .iter()
-            .any(|r| r.eq_ignore_ascii_case(audience))
 }
 
 /// `2016-01-09 02:02:12Z`, Entra's timestamp form.

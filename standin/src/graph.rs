@@ -12,19 +12,12 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use crate::assertion::validity;
+use crate::audience::is_graph_audience;
 use crate::config::{App, Certificate, ClientSecret};
+use crate::ids::random_guid;
 use crate::proof;
-use crate::server::{percent_decode, reply, Body, Call};
-use crate::state::{random_guid, Grant};
-
-/// Graph's resource in each cloud (public, US Government L4 and L5, China); a Graph
-/// token must be for one of them or for the stand-in's own URL.
-pub(crate) const GRAPH_AUDIENCES: [&str; 4] = [
-    "https://graph.microsoft.com",
-    "https://graph.microsoft.us",
-    "https://dod-graph.microsoft.us",
-    "https://microsoftgraph.chinacloudapi.cn",
-];
+use crate::state::Grant;
+use crate::wire::{header_value, percent_decode, reply, Body, Call};
 
 /// Properties of `microsoft.graph.application` the stand-in knows, in Graph's order.
 const PROPERTIES: [&str; 5] = [
@@ -117,8 +110,8 @@ pub(crate) fn error(call: &Call, status: u16, code: &str, message: &str) -> Resp
 
 fn with_ids(mut response: Response<Body>, request_id: &str, client_id: &str) -> Response<Body> {
     let headers = response.headers_mut();
-    headers.insert("request-id", crate::server::header_value(request_id));
-    headers.insert("client-request-id", crate::server::header_value(client_id));
+    headers.insert("request-id", header_value(request_id));
+    headers.insert("client-request-id", header_value(client_id));
     response
 }
 
@@ -273,15 +266,6 @@ fn authenticate(call: &Call) -> Result<Grant, &'static str> {
         return Err("Access token validation failure. Invalid audience.");
     }
     Ok(grant)
-}
-
-/// Whether Graph accepts a token for `audience`.
-pub(crate) fn is_graph_audience(audience: &str, base_url: &str) -> bool {
-    let audience = audience.trim_end_matches('/');
-    audience.eq_ignore_ascii_case(base_url)
-        || GRAPH_AUDIENCES
-            .iter()
-            .any(|a| a.eq_ignore_ascii_case(audience))
 }
 
 fn read(call: &Call, caller: &App, target: &App) -> Response<Body> {

@@ -5,8 +5,26 @@
 //! credentials for real.
 //!
 //! Azure cannot be reached from our machines or CI, so certtool's online commands are
-//! tested against this server. What it does is documented in `tests/README.md`, with the
-//! source (documentation or recorded live response) of every behaviour and body.
+//! tested against this server.
+//!
+//! # Its specification
+//! The spec is `tests/README.md` § "The Azure stand-in" in this repository: how to start
+//! and configure it, then § "What it checks, and where each behaviour comes from", one
+//! table per service (routing, TLS, ASM, Entra ID, discovery, ARM, Microsoft Graph) whose
+//! every row names its source: **live** (a response recorded from the real service),
+//! **azure.md § X** (`docs/azure.md`, our notes on Azure with links to Microsoft's
+//! documentation), **observed** (a public report of what the service answered), or
+//! **ours** (the stand-in's own choice where none of those says). § "Real clients" names
+//! the Microsoft client that showed a rule and the test that keeps it. A change of
+//! behaviour changes its row there in the same commit.
+//!
+//! # Layout
+//! `server` (TLS, HTTP, faults, the request log) hands each request to the dispatcher,
+//! `routes`, which picks the service handler (`asm`, `entra`, `discovery`, `arm`,
+//! `graph`) and adds what every answer of that service carries. Handlers see only the
+//! plain request and response types of `wire`, and read which token audiences ARM and
+//! Graph accept from `audience`; none of them knows the server or the dispatcher. The
+//! table at the top of `routes` says where each endpoint is matched and how to add one.
 //!
 //! ```no_run
 //! use certtool_standin::{App, Certificate, Config, Fault, RoleAssignment, StandIn, Subscription, Tenant, Times};
@@ -35,6 +53,7 @@
 mod arm;
 mod asm;
 mod assertion;
+mod audience;
 pub mod config;
 mod discovery;
 mod entra;
@@ -42,11 +61,14 @@ mod entra_error;
 mod faults;
 mod federated;
 mod graph;
+mod ids;
 mod pki;
 mod proof;
+mod routes;
 mod server;
 mod standin;
 mod state;
+mod wire;
 
 pub use config::{
     App, Certificate, ClientSecret, Config, ExpiredCertificateError, FederatedCredential,

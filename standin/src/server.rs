@@ -1,14 +1,14 @@
 //! The HTTPS server: TLS that asks every client for a certificate and accepts any, HTTP/1.1
-//! with hyper, fault injection, the request log, and routing to ASM, Entra ID, ARM and Graph.
+//! with hyper, fault injection and the request log. What answers a request is decided by
+//! the dispatcher below it (`routes`).
 
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use http_body_util::{BodyExt, Either, Full, Limited};
+use http_body_util::{BodyExt, Either, Limited};
 use hyper::body::{Bytes, Frame, Incoming};
-use hyper::header::{HeaderMap, HeaderName, HeaderValue};
-use hyper::{Method, Request, Response};
+use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use openssl::error::ErrorStack;
 use openssl::hash::MessageDigest;
@@ -19,17 +19,16 @@ use tokio_openssl::SslStream;
 
 use crate::config::digest_hex;
 use crate::pki::ServerIdentity;
-use crate::state::{random_guid, random_hex, RequestRecord, Service, Shared};
-use crate::{arm, asm, discovery, entra, graph, Fault};
-
-/// Response bodies are always complete in memory.
-pub(crate) type Body = Full<Bytes>;
+use crate::routes::{route_of, status_error, with_request_id};
+use crate::state::{RequestRecord, Service, Shared};
+use crate::wire::{header_value, reply, Body, Call};
+use crate::Fault;
 
 /// What goes on the wire: a complete body, or a streamed one ([`Fault::HugeBody`]).
 type Sent = Either<Body, Streamed>;
 
 /// A body of `remaining` spaces sent in 64 KiB chunks, never held in memory at once.
-pub(crate) struct Streamed {
+struct Streamed {
     remaining: u64,
 }
 
@@ -146,57 +145,6 @@ impl std::fmt::Display for DroppedOnPurpose {
 
 impl std::error::Error for DroppedOnPurpose {}
 
-/// One request as the handlers see it.
-pub(crate) struct Call<'a> {
-    pub shared: &'a Shared,
-    pub method: &'a Method,
-    pub path: &'a str,
-    pub query: Option<&'a str>,
-    pub headers: &'a HeaderMap,
-    pub body: &'a [u8],
-    pub client_thumbprint: Option<&'a str>,
-    /// `https://` + the Host the client called (so URLs we send back and the token URL
-    /// an assertion's `aud` must equal are the ones the client used).
-    pub base_url: String,
-}
-
-impl Call<'_> {
-    /// The value of header `name`, if present and text.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-
-    /// The path's non-empty segments.
-    pub fn segments(&self) -> Vec<&str> {
-        self.path.split('/').filter(|s| !s.is_empty()).collect()
-    }
-
-    /// A query parameter, percent-decoded.
-    pub fn query_param(&self, name: &str) -> Option<String> {
-        form_decode(self.query.unwrap_or("").as_bytes())
-            .into_iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v)
-    }
-}
-
-/// Which service a path belongs to: ARM under `/subscriptions`, Graph under `/v1.0`,
-/// Entra ID under `/{tenant}/oauth2` and its discovery documents, ASM for everything
-/// else (`/{subscription}/…`).
-fn service_of(path: &str) -> Service {
-    let mut segments = path.split('/').filter(|s| !s.is_empty());
-    let first = segments.next().unwrap_or("");
-    if first.eq_ignore_ascii_case("subscriptions") {
-        Service::Arm
-    } else if first == "v1.0" {
-        Service::Graph
-    } else if segments.next() == Some("oauth2") || discovery::is_discovery(path) {
-        Service::Entra
-    } else {
-        Service::Asm
-    }
-}
-
 async fn handle(
     shared: &Shared,
     peer: &Peer,
@@ -209,7 +157,8 @@ async fn handle(
         Err(_) => Bytes::new(),
     };
     let path = parts.uri.path().to_owned();
-    let service = service_of(&path);
+    let route = route_of(&path);
+    let service = route.service;
     let host = parts
         .headers
         .get(hyper::header::HOST)
@@ -232,10 +181,10 @@ async fn handle(
         Some(Fault::Drop) => None,
         Some(Fault::Delay(delay)) => {
             tokio::time::sleep(*delay).await;
-            Some(route(service, &call))
+            Some(route.answer(&call))
         }
         Some(other) => Some(fault_response(service, other, &call)),
-        None => Some(route(service, &call)),
+        None => Some(route.answer(&call)),
     }
     .map(|r| with_request_id(service, r));
 
@@ -271,45 +220,16 @@ async fn handle(
     })
 }
 
-fn route(service: Service, call: &Call) -> Response<Body> {
-    match service {
-        Service::Asm => asm::handle(call),
-        Service::Entra if discovery::is_discovery(call.path) => discovery::handle(call),
-        Service::Entra => entra::handle(call),
-        Service::Arm => arm::handle(call),
-        Service::Graph => graph::handle(call),
-    }
-}
-
-/// Every answer carries `x-ms-request-id` as the service formats it: 32 lower-case hex
-/// digits for ASM (recorded live, vectors/asm/responses.json), a GUID for Entra ID and
-/// ARM. Graph's handlers set Graph's own `request-id` header.
-fn with_request_id(service: Service, mut response: Response<Body>) -> Response<Body> {
-    let id = match service {
-        Service::Asm => random_hex(16),
-        Service::Entra | Service::Arm => random_guid(),
-        Service::Graph => return response,
-    };
-    let headers = response.headers_mut();
-    if !headers.contains_key("x-ms-request-id") {
-        headers.insert("x-ms-request-id", header_value(&id));
-    }
-    if service == Service::Arm && !headers.contains_key("x-ms-correlation-request-id") {
-        headers.insert("x-ms-correlation-request-id", header_value(&random_guid()));
-    }
-    response
-}
-
 fn fault_response(service: Service, fault: &Fault, call: &Call) -> Response<Body> {
     match fault {
         Fault::TooManyRequests { retry_after_secs } => {
-            let mut response = service_error(service, 429, call);
+            let mut response = status_error(service, 429, call);
             response
                 .headers_mut()
                 .insert("retry-after", header_value(&retry_after_secs.to_string()));
             response
         }
-        Fault::Status(status) => service_error(service, *status, call),
+        Fault::Status(status) => status_error(service, *status, call),
         Fault::TemporaryRedirect { base_url } => {
             let target = match call.query {
                 Some(q) => format!("{}{}?{q}", base_url.trim_end_matches('/'), call.path),
@@ -325,105 +245,5 @@ fn fault_response(service: Service, fault: &Fault, call: &Call) -> Response<Body
         Fault::HugeBody { .. } => reply(200, "application/octet-stream", Bytes::new(), &[]),
         // Handled before answering.
         Fault::Delay(_) | Fault::Drop => unreachable!("handled in handle()"),
-    }
-}
-
-/// The error body each service sends for an injected status.
-fn service_error(service: Service, status: u16, call: &Call) -> Response<Body> {
-    match service {
-        Service::Asm => asm::status_error(status),
-        Service::Entra => entra::status_error(status, call),
-        Service::Arm => arm::status_error(status),
-        Service::Graph => graph::status_error(status, call),
-    }
-}
-
-/// A header value from text we made (never fails for our ASCII values).
-pub(crate) fn header_value(text: &str) -> HeaderValue {
-    HeaderValue::from_str(text).unwrap_or_else(|_| HeaderValue::from_static("invalid"))
-}
-
-/// Builds a response with a status, a content type, a body and extra headers.
-pub(crate) fn reply(
-    status: u16,
-    content_type: &str,
-    body: impl Into<Bytes>,
-    headers: &[(&str, String)],
-) -> Response<Body> {
-    let mut response = Response::new(Full::new(body.into()));
-    *response.status_mut() =
-        hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
-    let map = response.headers_mut();
-    map.insert(hyper::header::CONTENT_TYPE, header_value(content_type));
-    for (name, value) in headers {
-        if let Ok(name) = HeaderName::from_bytes(name.as_bytes()) {
-            map.append(name, header_value(value));
-        }
-    }
-    response
-}
-
-/// Decodes `application/x-www-form-urlencoded` text (also used for query strings).
-pub(crate) fn form_decode(input: &[u8]) -> Vec<(String, String)> {
-    input
-        .split(|&b| b == b'&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let mut kv = pair.splitn(2, |&b| b == b'=');
-            let key = percent_decode(kv.next().unwrap_or(b""));
-            let value = percent_decode(kv.next().unwrap_or(b""));
-            (key, value)
-        })
-        .collect()
-}
-
-pub(crate) fn percent_decode(input: &[u8]) -> String {
-    let mut out = Vec::with_capacity(input.len());
-    let mut i = 0;
-    while i < input.len() {
-        match input[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < input.len() => {
-                let hex = std::str::from_utf8(&input[i + 1..i + 3]).ok();
-                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                    Some(byte) => {
-                        out.push(byte);
-                        i += 2;
-                    }
-                    None => out.push(b'%'),
-                }
-            }
-            other => out.push(other),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn form_decoding_handles_plus_percent_and_truncation() {
-        let pairs = form_decode(b"a=b+c&scope=https%3A%2F%2Fx%2F.default&bad=%Z1&end=%4");
-        assert_eq!(pairs[0], ("a".into(), "b c".into()));
-        assert_eq!(pairs[1], ("scope".into(), "https://x/.default".into()));
-        assert_eq!(pairs[2], ("bad".into(), "%Z1".into()));
-        assert_eq!(pairs[3], ("end".into(), "%4".into()));
-    }
-
-    #[test]
-    fn paths_are_routed_to_their_service() {
-        assert_eq!(service_of("/subscriptions/1"), Service::Arm);
-        assert_eq!(service_of("/t/oauth2/v2.0/token"), Service::Entra);
-        assert_eq!(service_of("/1/services/hostedservices"), Service::Asm);
-        assert_eq!(
-            service_of("/t/v2.0/.well-known/openid-configuration"),
-            Service::Entra
-        );
-        assert_eq!(service_of("/common/discovery/instance"), Service::Entra);
-        assert_eq!(service_of("/"), Service::Asm);
-        assert_eq!(service_of("/v1.0/applications/o"), Service::Graph);
     }
 }

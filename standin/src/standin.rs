@@ -229,11 +229,28 @@ impl Drop for StandIn {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }
+        // A test may fail, never hang: the server stops at once in practice (its tasks
+        // are cancelled with its runtime), but the wait for it has a deadline all the same.
+        // Past it the thread is left behind, with a line saying so (no panic in a drop).
         if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
+            let deadline = std::time::Instant::now() + STOP_DEADLINE;
+            while !thread.is_finished() && std::time::Instant::now() < deadline {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            if thread.is_finished() {
+                let _ = thread.join();
+            } else {
+                eprintln!(
+                    "azure-standin: the server on port {} did not stop within {STOP_DEADLINE:?}; left running",
+                    self.port
+                );
+            }
         }
     }
 }
+
+/// How long dropping a [`StandIn`] waits for its server thread to end.
+const STOP_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// `error` with what was being done in front (one line for the binary to print).
 fn in_context(error: std::io::Error, doing: &str) -> std::io::Error {

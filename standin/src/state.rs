@@ -4,11 +4,11 @@ use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Mutex, MutexGuard, RwLock};
 
-use openssl::rand::rand_bytes;
 use time::OffsetDateTime;
 
 use crate::config::Config;
 use crate::faults::{FaultRule, Times};
+use crate::ids::random_hex;
 use crate::Fault;
 
 /// Which of the three Azure services a request was addressed to.
@@ -187,35 +187,4 @@ impl Shared {
     pub fn first_use_of_jti(&self, client_id: &str, jti: &str) -> bool {
         lock(&self.seen_jti).insert(format!("{client_id}\n{jti}"))
     }
-}
-
-/// `n` random bytes as lower-case hex.
-pub(crate) fn random_hex(n: usize) -> String {
-    let mut bytes = vec![0u8; n];
-    rand_bytes(&mut bytes).expect("OpenSSL random bytes");
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// A random version-4 GUID, as Entra and ARM send in trace and correlation ids.
-pub(crate) fn random_guid() -> String {
-    let mut b = [0u8; 16];
-    rand_bytes(&mut b).expect("OpenSSL random bytes");
-    guid_from_bytes(&b)
-}
-
-/// Formats 16 bytes as a version-4 GUID (version and variant bits set).
-pub(crate) fn guid_from_bytes(bytes: &[u8]) -> String {
-    let mut b = [0u8; 16];
-    b.copy_from_slice(&bytes[..16]);
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
 }

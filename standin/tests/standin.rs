@@ -7,6 +7,8 @@ mod arm;
 mod asm;
 #[path = "standin/binary.rs"]
 mod binary;
+#[path = "../../tests/support/child.rs"]
+mod child;
 #[path = "standin/entra.rs"]
 mod entra;
 #[path = "standin/faults.rs"]

@@ -68,7 +68,7 @@ impl Certificate {
 
     /// Graph's `keyId` for this certificate as a credential (derived from the DER).
     pub fn key_id(&self) -> String {
-        super::tenant::derived_guid("key credential", &self.sha1_thumbprint())
+        crate::ids::derived_guid("key credential", &self.sha1_thumbprint())
     }
 
     /// SHA-1 of the DER, upper-case hex, as Azure shows thumbprints.

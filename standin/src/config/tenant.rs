@@ -4,6 +4,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use super::Certificate;
+use crate::ids::derived_guid;
 
 /// An Entra ID tenant.
 #[derive(Clone, Debug)]
@@ -139,18 +140,6 @@ impl App {
     }
 }
 
-/// A GUID-shaped id derived from `input` (stable across runs, so configs need not
-/// spell out object ids and key ids).
-pub(crate) fn derived_guid(label: &str, input: &str) -> String {
-    let digest = openssl::hash::hash(
-        openssl::hash::MessageDigest::sha256(),
-        format!("{label}\n{}", input.to_ascii_lowercase()).as_bytes(),
-    )
-    .map(|d| d.to_vec())
-    .unwrap_or_else(|_| vec![0; 32]);
-    crate::state::guid_from_bytes(&digest[..16])
-}
-
 /// A federated identity credential: the app accepts, as its client assertion, a token
 /// from `issuer` about `subject` for one of `audiences` (signature checked against the
 /// issuer's JWKS, see [`crate::Config::oidc_issuer`]).
@@ -205,7 +194,7 @@ impl ClientSecret {
     pub fn new(value: impl Into<String>, expires: Option<OffsetDateTime>) -> Self {
         ClientSecret {
             value: value.into(),
-            key_id: crate::state::random_guid(),
+            key_id: crate::ids::random_guid(),
             expires,
         }
     }

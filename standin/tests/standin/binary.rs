@@ -13,7 +13,15 @@ struct Running(Child);
 impl Drop for Running {
     fn drop(&mut self) {
         let _ = self.0.kill();
-        let _ = self.0.wait();
+        // A panic while unwinding would abort the test run: wait with a deadline only
+        // when the test did not already fail.
+        if !std::thread::panicking() {
+            wait_within(
+                &mut self.0,
+                Duration::from_secs(30),
+                "azure-standin (killed)",
+            );
+        }
     }
 }
 
@@ -91,7 +99,7 @@ not_actions = []
             .arg("--cacert")
             .arg(&ca_out)
             .args(args)
-            .output()
+            .output_within(DEADLINE)
             .unwrap();
         String::from_utf8_lossy(&output.stdout).into_owned()
     };
@@ -135,7 +143,7 @@ fn binary_refuses_a_bad_config_with_a_message() {
     let output = Command::new(env!("CARGO_BIN_EXE_azure-standin"))
         .arg("--config")
         .arg(&config_path)
-        .output()
+        .output_within(DEADLINE)
         .unwrap();
     assert_eq!(output.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&output.stderr).contains("configuration"));
@@ -183,7 +191,7 @@ fn binary_ends_bad_input_with_one_line_and_exit_3() {
     for (what, args, needle) in cases {
         let output = Command::new(env!("CARGO_BIN_EXE_azure-standin"))
             .args(&args)
-            .output()
+            .output_within(DEADLINE)
             .unwrap();
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(3), "{what}: {stderr}");

@@ -141,7 +141,7 @@ fn a_given_ca_signs_the_server_certificate() {
         .arg(&ca_key)
         .arg("-out")
         .arg(&ca_pem)
-        .output()
+        .output_within(DEADLINE)
         .expect("the openssl command");
     assert!(
         made.status.success(),

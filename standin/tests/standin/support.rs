@@ -9,6 +9,8 @@ use std::process::Command;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use certtool_standin::{Certificate, StandIn};
+
+pub use crate::child::{wait_within, Within, DEADLINE};
 use openssl::asn1::Asn1Time;
 use openssl::bn::BigNum;
 use openssl::hash::{hash, MessageDigest};
@@ -215,7 +217,7 @@ pub fn curl(standin: &StandIn, args: &[&str]) -> Reply {
         .arg(&head_file)
         .args(["-w", "%{http_code}"])
         .args(args)
-        .output()
+        .output_within(DEADLINE)
         .expect("curl must be installed to test the stand-in");
     let head = std::fs::read_to_string(&head_file).unwrap_or_default();
     // With a redirect or a 100-continue there can be several header blocks: keep the last.
