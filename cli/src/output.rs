@@ -3,11 +3,12 @@
 use clap::ValueEnum;
 use serde::Serialize;
 
+use crate::error::CliError;
+use crate::io::write_stdout;
+
 // Reports and errors are escaped by the same function; its home is a leaf so that
 // `log::note!` can use it without depending on this module.
 pub use crate::escape::escape_controls;
-use crate::error::CliError;
-use crate::io::write_stdout;
 
 /// `--output text|json`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]

@@ -280,7 +280,7 @@ fn binary_output_is_refused_on_a_terminal() {
         let out = std::process::Command::new("script")
             .args(["-qec", &cmd, "/dev/null"])
             .stdin(std::process::Stdio::null())
-            .output()
+            .output_within(DEADLINE)
             .expect("run script(1)");
         (
             out.status.code(),

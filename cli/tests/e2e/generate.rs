@@ -215,7 +215,7 @@ fn aes_profile_and_compat_profile_are_what_they_say() {
                 "-info",
                 "-noout",
             ])
-            .output()
+            .output_within(DEADLINE)
             .unwrap();
         assert!(out.status.success());
         String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout)

@@ -183,7 +183,7 @@ fn run_openssl_info(pfx: &Path, pass: &str) -> String {
             "-info",
             "-noout",
         ])
-        .output()
+        .output_within(DEADLINE)
         .unwrap();
     assert!(
         out.status.success(),

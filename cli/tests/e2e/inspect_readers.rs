@@ -210,7 +210,7 @@ fn the_printed_fix_makes_the_file_open_everywhere() {
     assert_eq!(&words[..2], ["certtool", "strip-pfx"]);
     let mut cmd = certtool_cmd();
     cmd.args(&words[1..]).env("PFX_PASSWORD", FIXTURE_PASS);
-    let out = cmd.output().unwrap();
+    let out = cmd.output_within(DEADLINE).unwrap();
     assert!(
         out.status.success(),
         "{}",

@@ -60,12 +60,18 @@ fn the_cycle_check_finds_what_it_should_and_nothing_else() {
         ("p/mod.rs", ""),
     ]);
     assert_eq!(found.len(), 1, "{found:?}");
-    assert!(found[0].starts_with("cycle of 2 files: src/a.rs, src/b.rs"), "{found:?}");
+    assert!(
+        found[0].starts_with("cycle of 2 files: src/a.rs, src/b.rs"),
+        "{found:?}"
+    );
     // A macro body's `$crate::` path counts for the file that defines the macro; its
     // callers depend on that file.
     let found = cycles_of(&[
         ("lib.rs", lib),
-        ("a.rs", "macro_rules! say { () => { $crate::b::hi() } } pub(crate) use say;"),
+        (
+            "a.rs",
+            "macro_rules! say { () => { $crate::b::hi() } } pub(crate) use say;",
+        ),
         ("b.rs", "fn hi() { say!() }"),
         ("p/mod.rs", ""),
     ]);
@@ -74,7 +80,10 @@ fn the_cycle_check_finds_what_it_should_and_nothing_else() {
     // paths in comments and strings are not cycles.
     let found = cycles_of(&[
         ("lib.rs", lib),
-        ("a.rs", "// crate::b::x\nfn f() { let s = \"crate::b::x\"; }"),
+        (
+            "a.rs",
+            "// crate::b::x\nfn f() { let s = \"crate::b::x\"; }",
+        ),
         ("b.rs", "use crate::a; mod tests { use super::*; }"),
         ("p/mod.rs", "mod c; use c::helper; pub fn shared() {}"),
         ("p/c.rs", "use super::shared; pub fn helper() {}"),

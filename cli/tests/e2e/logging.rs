@@ -146,7 +146,7 @@ fn o_json_is_refused_unless_a_path_is_meant() {
     let run_in = |args: &[&str]| {
         let mut cmd = certtool_cmd();
         cmd.current_dir(dir.path()).args(args);
-        let out = cmd.output().unwrap();
+        let out = cmd.output_within(DEADLINE).unwrap();
         (
             out.status.code().unwrap(),
             String::from_utf8_lossy(&out.stderr).into_owned(),

@@ -18,6 +18,8 @@ use certtool_standin::{
 };
 use serde_json::Value;
 
+use crate::support::child::{Within, DEADLINE};
+
 const TENANT: &str = "11111111-1111-1111-1111-111111111111";
 const CLIENT: &str = "22222222-2222-2222-2222-222222222222";
 /// An app registered with the same certificate and no role assignment.
@@ -41,7 +43,7 @@ fn python() -> String {
             "-c",
             "import azure.identity, msal, azure.mgmt.resource.subscriptions, azure.servicemanagement",
         ])
-        .output();
+        .output_within(DEADLINE);
     match check {
         Ok(out) if out.status.success() => py,
         other => panic!(
@@ -77,7 +79,7 @@ fn command(program: impl AsRef<std::ffi::OsStr>) -> Command {
 
 fn run(mut cmd: Command) -> Out {
     let out = cmd
-        .output()
+        .output_within(DEADLINE)
         .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
     Out {
         code: out.status.code().unwrap_or(-1),

@@ -4,12 +4,16 @@
 
 pub mod arm;
 pub mod asm;
+#[path = "../../../../tests/support/child.rs"]
+pub mod child;
 pub mod modgraph;
 pub mod readers;
 pub mod snapshot;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+
+pub use child::{wait_within, Within, DEADLINE};
 
 /// The fixture file `fixtures/certs/NAME`.
 pub fn fixture(name: &str) -> PathBuf {
@@ -153,7 +157,29 @@ fn finish(output: Output) -> Run {
 
 /// A `certtool` command with a clean environment for Azure variables and null stdin.
 pub fn certtool_cmd() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_certtool"));
+    clean(Command::new(env!("CARGO_BIN_EXE_certtool")))
+}
+
+/// [`certtool_cmd`] started through `env --default-signal=SIGNALS` (GNU coreutils 8.31 and
+/// later), so that certtool has the default disposition of those signals whatever the
+/// test inherited: a script's background job, for one, starts with SIGINT and SIGQUIT
+/// ignored, and its children inherit that. `None` where this `env` cannot do it.
+pub fn certtool_cmd_with_default_signals(signals: &str) -> Option<Command> {
+    let flag = format!("--default-signal={signals}");
+    let works = Command::new("env")
+        .args([flag.as_str(), "true"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status_within(DEADLINE)
+        .is_ok_and(|s| s.success());
+    works.then(|| {
+        let mut cmd = Command::new("env");
+        cmd.arg(flag).arg(env!("CARGO_BIN_EXE_certtool"));
+        clean(cmd)
+    })
+}
+
+fn clean(mut cmd: Command) -> Command {
     for (key, _) in std::env::vars() {
         if key.starts_with("AZURE_") || key.starts_with("ARM_") || key.starts_with("CERTTOOL_") {
             cmd.env_remove(key);
@@ -165,7 +191,12 @@ pub fn certtool_cmd() -> Command {
 
 /// Runs certtool with `args`.
 pub fn certtool(args: &[&str]) -> Run {
-    finish(certtool_cmd().args(args).output().expect("run certtool"))
+    finish(
+        certtool_cmd()
+            .args(args)
+            .output_within(DEADLINE)
+            .expect("run certtool"),
+    )
 }
 
 /// Runs certtool with `args`, extra environment, and `stdin` bytes.
@@ -179,21 +210,11 @@ pub fn certtool_with(args: &[&str], env: &[(&str, &str)], stdin: Option<&[u8]>) 
 }
 
 fn run_with_stdin(mut cmd: Command, stdin: Option<&[u8]>) -> Run {
-    use std::io::Write;
-    if stdin.is_some() {
-        cmd.stdin(Stdio::piped());
-    }
-    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("spawn");
-    if let Some(data) = stdin {
-        let mut pipe = child.stdin.take().unwrap();
-        // A command that refuses its input exits without reading it: EPIPE is expected.
-        match pipe.write_all(data) {
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-            other => other.unwrap(),
-        }
-    }
-    finish(child.wait_with_output().expect("wait"))
+    let output = match stdin {
+        Some(data) => cmd.output_with_stdin_within(data, DEADLINE),
+        None => cmd.output_within(DEADLINE),
+    };
+    finish(output.expect("spawn"))
 }
 
 /// Runs the real `openssl` CLI; panics with its stderr when it fails.
@@ -218,7 +239,7 @@ pub fn openssl_ok(args: &[&str]) -> bool {
         .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
-        .status()
+        .status_within(DEADLINE)
         .map(|s| s.success())
         .unwrap_or(false)
 }

@@ -6,6 +6,8 @@
 use std::path::Path;
 use std::process::Command;
 
+use super::child::{Within, DEADLINE};
+
 /// Runs a tool, returning (exit code, stdout, stderr).
 pub fn tool(program: &str, args: &[&str], env: &[(&str, &str)]) -> (i32, Vec<u8>, String) {
     let mut cmd = Command::new(program);
@@ -14,7 +16,7 @@ pub fn tool(program: &str, args: &[&str], env: &[(&str, &str)]) -> (i32, Vec<u8>
         cmd.env(k, v);
     }
     let out = cmd
-        .output()
+        .output_within(DEADLINE)
         .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
     (
         out.status.code().unwrap_or(-1),
@@ -40,7 +42,7 @@ fn python_script(script: &str, args: &[&str]) -> (i32, String, String) {
         .arg("-c")
         .arg(script)
         .args(args)
-        .output()
+        .output_within(DEADLINE)
         .unwrap_or_else(|e| panic!("cannot run Python {py} ({e}): {PYTHON_SETUP}"));
     let out = String::from_utf8_lossy(&run.stdout).into_owned();
     assert!(

@@ -150,7 +150,14 @@ fn raw_string_end(chars: &[char], i: usize) -> Option<usize> {
     }
     j += 1;
     while j < chars.len() {
-        if chars[j] == '"' && chars[j + 1..].iter().take(hashes).filter(|&&c| c == '#').count() == hashes {
+        if chars[j] == '"'
+            && chars[j + 1..]
+                .iter()
+                .take(hashes)
+                .filter(|&&c| c == '#')
+                .count()
+                == hashes
+        {
             return Some(j + 1 + hashes);
         }
         j += 1;
@@ -184,7 +191,10 @@ mod tests {
         "####;
         assert_eq!(
             idents(source),
-            ["let", "s", "let", "r", "let", "c", "let", "q", "let", "l", "static", "str", "x", "$crate", "g"]
+            [
+                "let", "s", "let", "r", "let", "c", "let", "q", "let", "l", "static", "str", "x",
+                "$crate", "g"
+            ]
         );
     }
 }

@@ -185,7 +185,8 @@ fn parse(
                 continue;
             }
             Tok::Ident(first)
-                if sep(i + 1) && matches!(first.as_str(), "crate" | "$crate" | "super" | "self") =>
+                if sep(i + 1)
+                    && matches!(first.as_str(), "crate" | "$crate" | "super" | "self") =>
             {
                 let start = i;
                 let mut path = vec![first.clone()];
@@ -195,16 +196,16 @@ fn parse(
                     i += 2;
                 }
                 if let Some(abs) = absolute(&path, &here, modules, false) {
-                    file.paths.push((abs, format!("{} {}", at(start), path.join("::"))));
+                    file.paths
+                        .push((abs, format!("{} {}", at(start), path.join("::"))));
                 }
                 continue;
             }
             Tok::Ident(call)
-                if punct(i + 1, '!')
-                    && !punct(i + 2, '=')
-                    && !(i > 0 && sep(i - 1)) =>
+                if punct(i + 1, '!') && !punct(i + 2, '=') && !(i > 0 && sep(i - 1)) =>
             {
-                file.macro_calls.push((call.clone(), format!("{} {call}!", at(i))));
+                file.macro_calls
+                    .push((call.clone(), format!("{} {call}!", at(i))));
             }
             _ => {}
         }
@@ -408,7 +409,10 @@ pub fn describe(graph: &Graph, cycle: &[usize]) -> String {
     let mut text = format!("cycle of {} files: {}\n", cycle.len(), names.join(", "));
     for (&(a, b), at) in &graph.edges {
         if cycle.contains(&a) && cycle.contains(&b) {
-            text.push_str(&format!("  {} → {}  ({at})\n", graph.files[a], graph.files[b]));
+            text.push_str(&format!(
+                "  {} → {}  ({at})\n",
+                graph.files[a], graph.files[b]
+            ));
         }
     }
     text
