@@ -1,8 +1,19 @@
 //! `certtool-core`: every certtool capability as a plain library API.
 //!
-//! The crate never prints, never reads environment variables or argv and never exits:
-//! it takes values and returns values or typed [`Error`]s. The `certtool` binary owns
-//! files, prompts, output and exit codes.
+//! The crate never prints, never reads argv and never exits: it takes values and returns
+//! values or typed [`Error`]s. The `certtool` binary owns prompts, output, exit codes and
+//! the choice of every path read or written.
+//!
+//! Two things the binary does not own:
+//! - **Environment**: the one place core reads variables is the proxy set
+//!   (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`, either case). reqwest honours
+//!   them when it connects, and [`proxy`] reads the same ones to name the proxy that
+//!   failed, so the two cannot disagree.
+//! - **Files**: core opens the files it is given paths to (a password file,
+//!   [`secret`]) and writes only through [`fsutil`]: a temporary file beside the
+//!   destination, then a rename, private files 0600. [`rotate`] uses it to stage the new
+//!   PFX and put it in place, because a rotation must hold the file before it registers
+//!   the certificate.
 //!
 //! One crypto stack: keys, signatures and digests go through OpenSSL (the `openssl`
 //! crate). Certificates are assembled by `rcgen` (without its own crypto) and signed by
