@@ -36,6 +36,7 @@ mod arm;
 mod asm;
 mod assertion;
 pub mod config;
+pub mod directory;
 mod discovery;
 mod entra;
 mod entra_error;
@@ -52,6 +53,7 @@ pub use config::{
     App, Certificate, ClientSecret, Config, ExpiredCertificateError, FederatedCredential,
     HostedService, OidcIssuer, RoleAssignment, Subscription, SubscriptionState, Tenant,
 };
+pub use directory::{Collection, Directory, Owner, PageFault};
 pub use faults::{Fault, Times};
 pub use standin::{Options, StandIn};
 pub use state::{RequestRecord, Service};

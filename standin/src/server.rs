@@ -20,7 +20,7 @@ use tokio_openssl::SslStream;
 use crate::config::digest_hex;
 use crate::pki::ServerIdentity;
 use crate::state::{random_guid, random_hex, RequestRecord, Service, Shared};
-use crate::{arm, asm, discovery, entra, graph, Fault};
+use crate::{arm, asm, directory, discovery, entra, graph, Fault};
 
 /// Response bodies are always complete in memory.
 pub(crate) type Body = Full<Bytes>;
@@ -277,7 +277,7 @@ fn route(service: Service, call: &Call) -> Response<Body> {
         Service::Entra if discovery::is_discovery(call.path) => discovery::handle(call),
         Service::Entra => entra::handle(call),
         Service::Arm => arm::handle(call),
-        Service::Graph => graph::handle(call),
+        Service::Graph => directory::handle(call).unwrap_or_else(|| graph::handle(call)),
     }
 }
 

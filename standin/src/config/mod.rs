@@ -17,6 +17,7 @@ mod tenant;
 pub(crate) use certificate::digest_hex;
 pub use certificate::Certificate;
 pub use subscription::{HostedService, Subscription, SubscriptionState};
+pub(crate) use tenant::derived_guid;
 pub use tenant::{App, ClientSecret, FederatedCredential, RoleAssignment, Tenant};
 
 /// The whole stand-in configuration.
