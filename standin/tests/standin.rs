@@ -7,6 +7,8 @@ mod arm;
 mod asm;
 #[path = "standin/binary.rs"]
 mod binary;
+#[path = "standin/directory.rs"]
+mod directory;
 #[path = "standin/entra.rs"]
 mod entra;
 #[path = "standin/faults.rs"]
