@@ -96,24 +96,22 @@ fn malformed(what: &str) -> impl Fn(serde_json::Error) -> ArmError + '_ {
     move |e| ArmError::Malformed(format!("the answer of {what} is unexpected: {e}"))
 }
 
-fn check_scope(scope: &str) -> Result<&str, ArmError> {
+/// `scope` without its outer slashes, if every segment is a safe path segment (the
+/// refusal becomes an [`ArmError::Malformed`]).
+fn check_scope(scope: &str) -> Result<&str, String> {
     let trimmed = scope.trim_matches('/');
     if trimmed.split('/').all(is_path_segment) {
         Ok(trimmed)
     } else {
-        Err(ArmError::Malformed(format!(
-            "the scope {scope:?} is not a resource path"
-        )))
+        Err(format!("the scope {scope:?} is not a resource path"))
     }
 }
 
-fn check_guid(what: &str, id: &str) -> Result<(), ArmError> {
+fn check_guid(what: &str, id: &str) -> Result<(), String> {
     if is_guid(id) {
         Ok(())
     } else {
-        Err(ArmError::Malformed(format!(
-            "the {what} {id:?} is not a GUID"
-        )))
+        Err(format!("the {what} {id:?} is not a GUID"))
     }
 }
 
@@ -132,7 +130,7 @@ impl ArmClient {
         subscription: &str,
         role_name: &str,
     ) -> Result<Option<RoleDefinition>, ArmError> {
-        check_guid("subscription id", subscription)?;
+        check_guid("subscription id", subscription).map_err(ArmError::Malformed)?;
         let url = format!(
             "{}subscriptions/{subscription}/providers/Microsoft.Authorization/roleDefinitions?{}&api-version={AUTHORIZATION_API_VERSION}",
             self.base(),
@@ -152,7 +150,7 @@ impl ArmClient {
         subscription: &str,
         properties: &RoleDefinitionProperties,
     ) -> Result<RoleDefinition, ArmError> {
-        check_guid("subscription id", subscription)?;
+        check_guid("subscription id", subscription).map_err(ArmError::Malformed)?;
         let properties = RoleDefinitionProperties {
             kind: "CustomRole".into(),
             ..properties.clone()
@@ -184,8 +182,8 @@ impl ArmClient {
         role_definition_id: &str,
         principal_id: &str,
     ) -> Result<RoleAssignment, ArmError> {
-        let scope = check_scope(scope)?;
-        check_guid("principal id", principal_id)?;
+        let scope = check_scope(scope).map_err(ArmError::Malformed)?;
+        check_guid("principal id", principal_id).map_err(ArmError::Malformed)?;
         let url =
             self.authorization_url(scope, "roleAssignments", &uuid::Uuid::new_v4().to_string());
         let body = json!({ "properties": {
@@ -210,7 +208,7 @@ impl ArmClient {
     }
 
     async fn delete(&self, resource_id: &str, collection: &str) -> Result<bool, ArmError> {
-        let path = check_scope(resource_id)?;
+        let path = check_scope(resource_id).map_err(ArmError::Malformed)?;
         let marker = format!("/providers/Microsoft.Authorization/{collection}/");
         let Some((scope, name)) = path.rsplit_once('/').filter(|_| {
             path.to_ascii_lowercase()
@@ -220,7 +218,7 @@ impl ArmClient {
                 "{resource_id:?} is not a Microsoft.Authorization/{collection} id"
             )));
         };
-        check_guid("name", name)?;
+        check_guid("name", name).map_err(ArmError::Malformed)?;
         let url = format!(
             "{}{scope}/{name}?api-version={AUTHORIZATION_API_VERSION}",
             self.base()

@@ -40,7 +40,7 @@ fn bad(call: &Call, message: &str) -> Response<Body> {
 pub(crate) fn handle(call: &Call) -> Response<Body> {
     let grant = match super::authorize(call, Method::POST) {
         Ok(grant) => grant,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let requests = match serde_json::from_slice::<Value>(call.body) {
         Ok(Value::Object(mut o)) => match o.remove("requests") {

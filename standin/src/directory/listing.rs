@@ -64,7 +64,7 @@ pub(crate) fn handle(call: &Call) -> Option<Response<Body>> {
     };
     let grant = match super::authorize(call, Method::GET) {
         Ok(grant) => grant,
-        Err(refused) => return Some(refused),
+        Err(refused) => return Some(*refused),
     };
     let Some(access) = access(&grant.roles, &grant.client_id) else {
         return Some(error(call, 403, "Authorization_RequestDenied", DENIED));

@@ -263,17 +263,18 @@ impl Directory {
 pub(crate) fn authorize(
     call: &crate::server::Call,
     method: hyper::Method,
-) -> Result<crate::state::Grant, hyper::Response<crate::server::Body>> {
+) -> Result<crate::state::Grant, Box<hyper::Response<crate::server::Body>>> {
     use crate::graph::{authenticate, error};
     if call.method != method {
-        return Err(error(
+        return Err(Box::new(error(
             call,
             405,
             "Request_BadRequest",
             &format!("The method {} is not allowed here.", call.method),
-        ));
+        )));
     }
-    authenticate(call).map_err(|message| error(call, 401, "InvalidAuthenticationToken", message))
+    authenticate(call)
+        .map_err(|message| Box::new(error(call, 401, "InvalidAuthenticationToken", message)))
 }
 
 /// Uses the first rule of `tenant_id`'s directory that `pick` finds (its index in the
