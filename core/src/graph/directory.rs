@@ -282,3 +282,44 @@ impl GraphClient {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_password_keeps_its_secret_out_of_debug() {
+        let added: AddedPassword = parse(
+            br#"{"keyId":"k","hint":"Qx7","endDateTime":"2027-01-01T00:00:00Z","secretText":"Qx7~very-secret-value"}"#,
+            "addPassword",
+        )
+        .unwrap();
+        let password = NewPassword {
+            key_id: added.key_id,
+            hint: added.hint,
+            end_date_time: added.end_date_time,
+            secret: Secret::new(added.secret_text.unwrap()),
+        };
+        let shown = format!("{password:?}");
+        assert!(!shown.contains("very-secret"), "{shown}");
+        assert!(
+            shown.contains("Qx7") && shown.contains("<redacted>"),
+            "{shown}"
+        );
+        assert_eq!(password.secret.expose(), "Qx7~very-secret-value");
+    }
+
+    #[test]
+    fn a_federated_credential_request_has_no_id() {
+        let body = serde_json::to_value(FederatedIdentityCredential {
+            id: String::new(),
+            name: "gh".into(),
+            issuer: "https://token.actions.githubusercontent.com".into(),
+            subject: "repo:o/r:environment:prod".into(),
+            audiences: vec!["api://AzureADTokenExchange".into()],
+        })
+        .unwrap();
+        assert!(body.get("id").is_none());
+        assert_eq!(body["audiences"][0], "api://AzureADTokenExchange");
+    }
+}
