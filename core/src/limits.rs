@@ -52,6 +52,11 @@ pub const MAX_ASM_PAGES: usize = 1000;
 /// Pages of ARM's permissions list followed: more means a loop, not a long list.
 pub const MAX_ARM_PAGES: usize = 200;
 
+/// Pages of one Graph listing followed before giving up: 10 000 pages of 999 objects
+/// is ten million, far past the largest tenant; more means a loop, and the listing is
+/// reported partial.
+pub const MAX_GRAPH_PAGES: usize = 10_000;
+
 /// The largest HTTP response body certtool reads, from any service (ASM, the token
 /// endpoint, ARM, and anything added later). Real answers are kilobytes (a List Hosted
 /// Services page of a large subscription is well under 1 MiB); bodies are read as they

@@ -171,6 +171,7 @@ fn token(call: &Call) -> Result<serde_json::Value, EntraError> {
         client_id: app.client_id.clone(),
         audience: resource.trim_end_matches('/').to_owned(),
         expires,
+        roles: app.graph_permissions.clone(),
     });
     Ok(if version == 2 {
         json!({

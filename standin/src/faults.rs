@@ -45,7 +45,7 @@ pub enum Times {
 
 impl Times {
     /// Counts one use; returns whether none is left.
-    fn use_once(&mut self) -> bool {
+    pub(crate) fn use_once(&mut self) -> bool {
         match self {
             Times::Once => true,
             Times::Count(n) => {

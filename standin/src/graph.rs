@@ -115,7 +115,7 @@ fn with_ids(mut response: Response<Body>, request_id: &str, client_id: &str) -> 
     response
 }
 
-fn ok(call: &Call, status: u16, body: Option<Value>) -> Response<Body> {
+pub(crate) fn ok(call: &Call, status: u16, body: Option<Value>) -> Response<Body> {
     let request_id = random_guid();
     let client_request_id = call
         .header("client-request-id")
@@ -148,7 +148,7 @@ pub(crate) fn status_error(status: u16, call: &Call) -> Response<Body> {
     }
 }
 
-const DENIED: &str = "Insufficient privileges to complete the operation.";
+pub(crate) const DENIED: &str = "Insufficient privileges to complete the operation.";
 
 pub(crate) fn handle(call: &Call) -> Response<Body> {
     let segments: Vec<String> = call
@@ -250,7 +250,7 @@ pub(crate) fn handle(call: &Call) -> Response<Body> {
 }
 
 /// Checks the bearer token: issued by the stand-in, unexpired, for Graph.
-fn authenticate(call: &Call) -> Result<Grant, &'static str> {
+pub(crate) fn authenticate(call: &Call) -> Result<Grant, &'static str> {
     let token = call
         .header("authorization")
         .and_then(|h| h.split_once(' '))
@@ -316,7 +316,7 @@ fn read(call: &Call, caller: &App, target: &App) -> Response<Body> {
     ok(call, 200, Some(Value::Object(body)))
 }
 
-fn graph_time(t: OffsetDateTime) -> String {
+pub(crate) fn graph_time(t: OffsetDateTime) -> String {
     t.replace_nanosecond(0)
         .ok()
         .and_then(|t| t.format(&Rfc3339).ok())
@@ -325,7 +325,7 @@ fn graph_time(t: OffsetDateTime) -> String {
 
 /// A registered certificate as Graph lists it: `customKeyIdentifier` is the base64 of
 /// the SHA-1 digest, dates are the certificate's, `key` is only sent on request.
-fn key_credential(certificate: &Certificate) -> Value {
+pub(crate) fn key_credential(certificate: &Certificate) -> Value {
     let (start, end) = validity(certificate);
     let sha1 = openssl::hash::hash(openssl::hash::MessageDigest::sha1(), certificate.der())
         .map(|d| STANDARD.encode(d))
@@ -354,7 +354,7 @@ fn key_credential(certificate: &Certificate) -> Value {
 }
 
 /// A client secret as Graph lists it: never the value, only its first three characters.
-fn password_credential(secret: &ClientSecret) -> Value {
+pub(crate) fn password_credential(secret: &ClientSecret) -> Value {
     let hint: String = secret.value.chars().take(3).collect();
     json!({
         "customKeyIdentifier": null,

@@ -55,6 +55,7 @@ mod asm;
 mod assertion;
 mod audience;
 pub mod config;
+pub mod directory;
 mod discovery;
 mod entra;
 mod entra_error;
@@ -74,6 +75,7 @@ pub use config::{
     App, Certificate, ClientSecret, Config, ExpiredCertificateError, FederatedCredential,
     HostedService, OidcIssuer, RoleAssignment, Subscription, SubscriptionState, Tenant,
 };
+pub use directory::{Collection, Directory, Owner, PageFault};
 pub use faults::{Fault, Times};
 pub use standin::{Options, StandIn};
 pub use state::{RequestRecord, Service};

@@ -8,6 +8,7 @@
 //! | service | paths | matched in |
 //! |---|---|---|
 //! | ARM | `/subscriptions/{id}`, `…[/resourceGroups/{rg}]/providers/Microsoft.Authorization/permissions` | `arm::route` |
+//! | Graph | `/v1.0/applications`, `/v1.0/servicePrincipals` (listings), `…/{id}/owners`, `/v1.0/$batch` | `directory::handle` |
 //! | Graph | `/v1.0/applications/{id}`, `/v1.0/applications(appId='{id}')`, `…/addKey`, `…/removeKey` | `graph::route` |
 //! | Entra ID | `/{tenant}/oauth2/v2.0/token`, `/{tenant}/oauth2/token` | `entra::endpoint_version` |
 //! | Entra ID | `/{tenant}[/v2.0]/.well-known/openid-configuration`, `/{tenant}/discovery[/v2.0]/keys`, `/common/discovery/instance` | `discovery::document` |
@@ -24,7 +25,7 @@ use hyper::Response;
 use crate::ids::{random_guid, random_hex};
 use crate::state::Service;
 use crate::wire::{header_value, Body, Call};
-use crate::{arm, asm, discovery, entra, graph};
+use crate::{arm, asm, directory, discovery, entra, graph};
 
 /// A part of the URL space: the paths it claims and the handler that answers them.
 pub(crate) struct Route {
@@ -56,7 +57,9 @@ const ROUTES: [Route; 5] = [
     Route {
         service: Service::Graph,
         claims: |s| s.first() == Some(&"v1.0"),
-        handle: graph::handle,
+        // The tenant-wide directory (listings, owners, `$batch`) first; one app's
+        // registration and its keys otherwise.
+        handle: |call| directory::handle(call).unwrap_or_else(|| graph::handle(call)),
     },
     Route {
         service: Service::Entra,

@@ -74,6 +74,8 @@ pub(crate) struct Grant {
     /// The resource the token was issued for, without a trailing `/`.
     pub audience: String,
     pub expires: OffsetDateTime,
+    /// The application permissions (app roles) the token carries, fixed when issued.
+    pub roles: Vec<String>,
 }
 
 /// Everything the server mutates, behind locks; one per stand-in.

@@ -9,6 +9,8 @@ mod asm;
 mod binary;
 #[path = "../../tests/support/child.rs"]
 mod child;
+#[path = "standin/directory.rs"]
+mod directory;
 #[path = "standin/entra.rs"]
 mod entra;
 #[path = "standin/faults.rs"]

@@ -139,11 +139,30 @@ impl ArmClient {
     }
 
     async fn get(&self, url: &str) -> Result<Value, ArmError> {
+        self.call(reqwest::Method::GET, url, None).await
+    }
+
+    /// Sends `method url` with an optional JSON body, retrying as the client's policy
+    /// says; any 2xx is a success (its JSON, or `Null` when the body is empty).
+    pub(super) async fn call(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        body: Option<&Value>,
+    ) -> Result<Value, ArmError> {
+        let text = body.map(Value::to_string);
         let make = || {
-            self.http
-                .get(url)
+            let request = self
+                .http
+                .request(method.clone(), url)
                 .bearer_auth(self.token.expose())
-                .header(reqwest::header::ACCEPT, "application/json")
+                .header(reqwest::header::ACCEPT, "application/json");
+            match &text {
+                Some(text) => request
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(text.clone()),
+                None => request,
+            }
         };
         let answer = send_with_retry(make, &self.policy)
             .await
@@ -166,7 +185,10 @@ impl ArmClient {
                 failure,
                 attempts: answer.attempts,
             })?;
-        if status == 200 {
+        if (200..300).contains(&status) {
+            if body.is_empty() {
+                return Ok(Value::Null);
+            }
             return serde_json::from_slice(&body)
                 .map_err(|e| ArmError::Malformed(format!("the answer of {url} is not JSON: {e}")));
         }

@@ -8,7 +8,7 @@ use base64::Engine;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::{Application, KeyCredential, Proof};
+use super::{Application, KeyCredential, Proof, ThrottlePolicy};
 use crate::entra::AccessToken;
 use crate::http::{read_body, send_with_retry, Failure, RetryPolicy};
 use crate::ids::is_guid;
@@ -53,6 +53,29 @@ pub enum GraphRefusal {
 }
 
 impl GraphFault {
+    /// The fault an error answer describes: `error.code` (`HTTP {status}` when the body
+    /// has none or is not Graph's JSON), `error.message`, `innerError.date`, and the
+    /// request id from the header (`header_request_id`) or else `innerError`.
+    pub fn from_body(status: u16, header_request_id: Option<String>, body: &[u8]) -> GraphFault {
+        let parsed: Option<Value> = serde_json::from_slice(body).ok();
+        let error = parsed.as_ref().and_then(|v| v.get("error"));
+        let text = |k: &str| error.and_then(|e| e.get(k)).and_then(Value::as_str);
+        let inner = |k: &str| {
+            error
+                .and_then(|e| e.get("innerError"))
+                .and_then(|i| i.get(k))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
+        GraphFault {
+            status,
+            code: text("code").map_or_else(|| format!("HTTP {status}"), str::to_string),
+            message: text("message").unwrap_or_default().to_string(),
+            request_id: header_request_id.or_else(|| inner("request-id")),
+            date: inner("date"),
+        }
+    }
+
     /// How to read this answer.
     pub fn refusal(&self) -> GraphRefusal {
         match (self.status, self.code.as_str()) {
@@ -109,10 +132,11 @@ impl std::fmt::Display for GraphError {
 /// A Graph endpoint and a token for it.
 #[derive(Clone)]
 pub struct GraphClient {
-    http: reqwest::Client,
-    base: String,
-    token: Arc<AccessToken>,
-    policy: RetryPolicy,
+    pub(super) http: reqwest::Client,
+    pub(super) base: String,
+    pub(super) token: Arc<AccessToken>,
+    pub(super) policy: RetryPolicy,
+    pub(super) throttle: ThrottlePolicy,
 }
 
 impl std::fmt::Debug for GraphClient {
@@ -123,7 +147,7 @@ impl std::fmt::Debug for GraphClient {
     }
 }
 
-fn guid(what: &str, id: &str) -> Result<(), GraphError> {
+pub(super) fn guid(what: &str, id: &str) -> Result<(), GraphError> {
     if is_guid(id) {
         Ok(())
     } else {
@@ -141,7 +165,14 @@ impl GraphClient {
             base: base.trim_end_matches('/').to_string(),
             token: Arc::new(token),
             policy,
+            throttle: ThrottlePolicy::default(),
         }
+    }
+
+    /// Sets how listings, `$batch` and directory writes behave when throttled.
+    pub fn with_throttle(mut self, throttle: ThrottlePolicy) -> Self {
+        self.throttle = throttle;
+        self
     }
 
     /// The Graph base URL, without a trailing slash.
@@ -265,23 +296,7 @@ impl GraphClient {
                 GraphError::Malformed(format!("the answer of {url} is not JSON: {e}"))
             });
         }
-        let parsed: Option<Value> = serde_json::from_slice(&bytes).ok();
-        let error = parsed.as_ref().and_then(|v| v.get("error"));
-        let text = |k: &str| error.and_then(|e| e.get(k)).and_then(Value::as_str);
-        let inner = |k: &str| {
-            error
-                .and_then(|e| e.get("innerError"))
-                .and_then(|i| i.get(k))
-                .and_then(Value::as_str)
-                .map(str::to_string)
-        };
-        let fault = GraphFault {
-            status,
-            code: text("code").map_or_else(|| format!("HTTP {status}"), str::to_string),
-            message: text("message").unwrap_or_default().to_string(),
-            request_id: header_id.or_else(|| inner("request-id")),
-            date: inner("date"),
-        };
+        let fault = GraphFault::from_body(status, header_id, &bytes);
         if status == 429 || status >= 500 {
             Err(GraphError::Service {
                 fault,

@@ -14,6 +14,9 @@ pub struct Tenant {
     pub id: String,
     /// App registrations (service principals) of the tenant.
     pub apps: Vec<App>,
+    /// Every other application and service principal Graph lists (generated or made
+    /// over Graph), with owners and per-page faults.
+    pub directory: crate::directory::Directory,
 }
 
 impl Tenant {
@@ -22,7 +25,14 @@ impl Tenant {
         Tenant {
             id: id.into(),
             apps: Vec::new(),
+            directory: crate::directory::Directory::default(),
         }
+    }
+
+    /// Sets the tenant's directory (see [`crate::directory::Directory::generate`]).
+    pub fn directory(mut self, directory: crate::directory::Directory) -> Self {
+        self.directory = directory;
+        self
     }
 
     /// Adds an app registration.
