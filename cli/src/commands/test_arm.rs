@@ -1,5 +1,8 @@
-//! `certtool test arm`: prove that a service principal signs in (certificate or secret)
-//! and holds the role it needs on each subscription; name the cause and the fix when not.
+//! `certtool test arm`: prove that a service principal signs in (certificate, secret or
+//! federated token) and holds the role it needs on each subscription; name the cause and
+//! the fix when not. The flow (sign-in, subscriptions, registration, expiry) is
+//! `certtool_core::access`; this module gathers the inputs, renders the report and picks
+//! the exit code.
 
 pub(crate) mod inputs;
 pub(crate) mod outcome;

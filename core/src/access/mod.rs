@@ -220,3 +220,63 @@ impl Access {
             .filter(|e| e.days_left <= i64::from(days))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entra::{CertificateKey, SigningAlg};
+    use crate::generate::{self_signed, CertificateRequest, Validity};
+
+    #[test]
+    fn the_credential_ends_at_whichever_end_comes_first() {
+        let now = time::macros::datetime!(2026-01-01 00:00 UTC);
+        let key = crate::keys::generate_rsa(2048, false).unwrap();
+        let cert = self_signed(
+            &key,
+            &CertificateRequest {
+                common_name: "e".into(),
+                validity: Validity::Days(10),
+                now,
+                serial: [5; 16],
+            },
+        )
+        .unwrap();
+        let used = Credential::Certificate(CertificateKey {
+            certificate: &cert,
+            key: &key,
+            chain: &[],
+            alg: SigningAlg::Ps256,
+            send_x5c: false,
+        });
+        let local = ends_first(&used, None, now).unwrap();
+        assert_eq!(
+            (local.what, local.end.as_str(), local.days_left),
+            ("the certificate", "2026-01-11T00:00:00Z", 10)
+        );
+        let mut registration = Registration::default();
+        registration.certificates.push(RegisteredCertificate {
+            key_id: "k".into(),
+            thumbprint_sha1: None,
+            display_name: None,
+            start: None,
+            end: Some("2026-01-06T00:00:00Z".into()),
+            days_to_expiry: Some(5),
+            in_use: true,
+        });
+        let first = ends_first(&used, Some(&registration), now).unwrap();
+        assert_eq!(
+            (first.what, first.days_left),
+            ("its registration in Entra ID", 5)
+        );
+        let access = Access {
+            token: TokenStep::default(),
+            subscriptions: Vec::new(),
+            registration: None,
+            registered_by_secret: None,
+            verdict: Verdict::Ok,
+            ends_first: Some(first),
+        };
+        assert!(access.ending_within(4).is_none());
+        assert_eq!(access.ending_within(5).unwrap().days_left, 5);
+    }
+}

@@ -252,3 +252,128 @@ fn sharpen(out: &mut Explanation, credential: &Credential<'_>, now: OffsetDateTi
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entra::{parse_error, SignIn};
+    use crate::http::{Failure, FailureKind as NetworkKind, RetryPolicy};
+    use crate::secret::Secret;
+
+    const URL: &str = "https://login.example/t/oauth2/v2.0/token";
+
+    fn rejected(code: u32) -> TokenError {
+        let body = serde_json::json!({
+            "error": "invalid_client",
+            "error_description": format!("AADSTS{code}: Entra's words.\r\nTrace ID: t"),
+            "error_codes": [code],
+            "trace_id": "t-1",
+            "correlation_id": "c-1",
+            "timestamp": "2026-01-01 00:00:00Z",
+        });
+        TokenError::Rejected(parse_error(401, body.to_string().as_bytes()).unwrap())
+    }
+
+    fn now() -> OffsetDateTime {
+        time::macros::datetime!(2026-01-01 00:00 UTC)
+    }
+
+    fn with(credential: Credential<'_>, error: &TokenError) -> Explanation {
+        let http = crate::http::client(&Default::default(), None).unwrap();
+        SignIn::new(http, RetryPolicy::default(), URL, "c", credential)
+            .clock(now)
+            .explain(error)
+    }
+
+    /// Every AADSTS code with a row in the table is explained with that row's words:
+    /// the table is the one source of every command's cause and fix.
+    #[test]
+    fn refusals_are_explained_from_the_table() {
+        let secret = Secret::new("not-a-guid-nor-a-path".into());
+        let mut rows = 0;
+        for code in crate::diagnose::aadsts_codes() {
+            let row = crate::diagnose::aadsts(code).unwrap();
+            rows += 1;
+            let why = with(Credential::Secret(&secret), &rejected(code));
+            assert_eq!(why.kind, FailureKind::Rejected);
+            assert_eq!(why.diagnosis.as_ref(), Some(&row));
+            assert_eq!(why.label(), format!("AADSTS{code}"));
+            assert!(why.cause.starts_with(&row.cause), "{code}: {}", why.cause);
+            assert!(why.fix.starts_with(&row.fix), "{code}: {}", why.fix);
+            assert_eq!(
+                (why.trace_id.as_deref(), why.correlation_id.as_deref()),
+                (Some("t-1"), Some("c-1"))
+            );
+            assert_eq!(
+                why.headline(),
+                format!("Entra ID rejected the sign-in with AADSTS{code} ({URL})")
+            );
+            assert_eq!(why.answer(), format!("AADSTS{code}: Entra's words."));
+        }
+        assert!(rows >= 19, "{rows}");
+        let unknown = with(Credential::Secret(&secret), &rejected(4242));
+        assert!(unknown.diagnosis.is_none());
+        assert_eq!(
+            unknown.cause,
+            "Entra ID refused the request: AADSTS4242: Entra's words."
+        );
+    }
+
+    #[test]
+    fn what_was_sent_sharpens_the_cause() {
+        let guid = Secret::new("0b8a6c1e-3f2d-4e5a-9b7c-1d2e3f4a5b6c".into());
+        let why = with(Credential::Secret(&guid), &rejected(7000215));
+        assert!(why
+            .cause
+            .ends_with("the shape of a GUID, as a Secret ID has"));
+        let path = Secret::new("C:\\certs\\app.pfx".into());
+        let why = with(Credential::Secret(&path), &rejected(7000215));
+        assert!(why.cause.contains("looks like a file path"));
+        let why = with(Credential::Secret(&path), &rejected(700024));
+        assert!(why.cause.ends_with("local clock: 2026-01-01T00:00:00Z"));
+        assert!(why
+            .fix
+            .ends_with("check that NTP keeps this machine's time"));
+    }
+
+    #[test]
+    fn service_and_network_failures() {
+        let secret = Secret::new("x".into());
+        let service = TokenError::Service {
+            status: 503,
+            error: None,
+            attempts: 4,
+        };
+        let why = with(Credential::Secret(&secret), &service);
+        assert_eq!(
+            (why.kind, why.status, why.attempts),
+            (FailureKind::Service, Some(503), Some(4))
+        );
+        assert_eq!(why.label(), "service");
+        assert_eq!(
+            why.cause,
+            "the token endpoint answered HTTP 503 after 4 attempt(s)"
+        );
+        assert_eq!(
+            why.headline(),
+            format!("Entra ID did not issue a token ({URL})")
+        );
+        let network = TokenError::Network {
+            failure: Failure {
+                kind: NetworkKind::Connect,
+                detail: "connection refused".into(),
+            },
+            attempts: 2,
+        };
+        let why = with(Credential::Secret(&secret), &network);
+        assert_eq!(
+            (why.kind, why.code.as_deref()),
+            (FailureKind::Network, Some("connect"))
+        );
+        assert_eq!(why.answer(), "connection refused");
+        assert_eq!(why.headline(), format!("could not reach Entra ID ({URL})"));
+        let json = serde_json::to_value(&why).unwrap();
+        assert_eq!(json["kind"], "network");
+        assert!(json.get("diagnosis").is_none() && json.get("token_url").is_none());
+    }
+}

@@ -271,3 +271,134 @@ impl<'a> SignIn<'a> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine as _;
+
+    /// Nothing listens there: every request fails at once, without a network.
+    const NOWHERE: &str = "https://127.0.0.1:9/t/oauth2/v2.0/token";
+
+    fn fixed_now() -> OffsetDateTime {
+        time::macros::datetime!(2026-03-04 05:06:07 UTC)
+    }
+
+    fn fixed_jti() -> uuid::Uuid {
+        uuid::Uuid::from_u128(0x1234)
+    }
+
+    fn no_retries() -> RetryPolicy {
+        RetryPolicy {
+            retries: 0,
+            ..RetryPolicy::default()
+        }
+    }
+
+    fn signin(credential: Credential<'_>) -> SignIn<'_> {
+        let http = crate::http::client(&Default::default(), None).unwrap();
+        SignIn::new(http, no_retries(), NOWHERE, "c-1", credential)
+    }
+
+    fn token(value: &str) -> Arc<AccessToken> {
+        let body = format!(r#"{{"access_token":"{value}","expires_in":3600}}"#);
+        Arc::new(super::super::parse_token(body.as_bytes()).unwrap())
+    }
+
+    #[test]
+    fn assertions_take_the_injected_clock_and_jti() {
+        use crate::generate::{self_signed, CertificateRequest, Validity};
+        let key = crate::keys::generate_rsa(2048, false).unwrap();
+        let cert = self_signed(
+            &key,
+            &CertificateRequest {
+                common_name: "s".into(),
+                validity: Validity::Days(30),
+                now: fixed_now(),
+                serial: [3; 16],
+            },
+        )
+        .unwrap();
+        let c = CertificateKey {
+            certificate: &cert,
+            key: &key,
+            chain: &[],
+            alg: SigningAlg::Rs256,
+            send_x5c: false,
+        };
+        let secret = Secret::empty();
+        let s = signin(Credential::Secret(&secret))
+            .clock(fixed_now)
+            .jti_source(fixed_jti);
+        let jwt = s.sign(&c).unwrap();
+        let claims = jwt.expose().split('.').nth(1).unwrap();
+        let claims: serde_json::Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(claims).unwrap()).unwrap();
+        assert_eq!(claims["jti"], fixed_jti().to_string());
+        assert_eq!(claims["iat"], fixed_now().unix_timestamp());
+        assert_eq!(claims["aud"], NOWHERE);
+        // A sign-in made from another keeps its clock and jti source.
+        assert_eq!(
+            s.with_credential(Credential::Secret(&secret)).now(),
+            fixed_now()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_token_is_kept_per_scope_and_a_failure_is_not() {
+        let secret = Secret::new("x".into());
+        let s = signin(Credential::Secret(&secret));
+        let kept = token("tok-a");
+        let later = Instant::now() + Duration::from_secs(600);
+        s.tokens
+            .lock()
+            .await
+            .insert("a/.default".into(), (Arc::clone(&kept), later));
+        // Kept: no request is made (one would fail: nothing listens at NOWHERE).
+        let again = s.token("a/.default").await.unwrap().unwrap();
+        assert!(Arc::ptr_eq(&again, &kept));
+        // Another scope is asked for; the failure is not kept, so it is asked again.
+        for _ in 0..2 {
+            let err = s.token("b/.default").await.unwrap().unwrap_err();
+            assert!(
+                matches!(err, TokenError::Network { attempts: 1, .. }),
+                "{err:?}"
+            );
+        }
+        assert_eq!(s.tokens.lock().await.len(), 1);
+        // A kept token about to lapse is asked for again.
+        let lapsing = Instant::now();
+        s.tokens
+            .lock()
+            .await
+            .insert("a/.default".into(), (kept, lapsing));
+        assert!(s.token("a/.default").await.unwrap().is_err());
+    }
+
+    #[tokio::test]
+    async fn patience_decides_how_often_to_ask_again() {
+        let secret = Secret::new("x".into());
+        let s = signin(Credential::Secret(&secret));
+        let never = Patience {
+            retry: |_| false,
+            ..Patience::replication(Duration::from_secs(60))
+        };
+        let waited = s.token_within("a/.default", &never).await.unwrap();
+        assert_eq!(waited.attempts, 1);
+        assert!(waited.result.is_err());
+        let brief = Patience {
+            first_backoff: Duration::from_millis(20),
+            ..Patience::replication(Duration::from_millis(300))
+        };
+        let waited = s.token_within("a/.default", &brief).await.unwrap();
+        assert!(waited.attempts >= 3, "{}", waited.attempts);
+        assert!(waited.elapsed >= Duration::from_millis(300));
+        assert!(waited.elapsed < Duration::from_secs(10));
+        let replication = Patience::replication(Duration::from_secs(5));
+        assert_eq!(
+            (replication.first_backoff, replication.max_backoff),
+            (Duration::from_secs(1), Duration::from_secs(15))
+        );
+    }
+}
