@@ -215,3 +215,42 @@ fn aadsts700027_lists_the_registered_thumbprints_when_a_secret_can_read_them() {
     run.assert_code(EXIT_REJECTED);
     assert!(!run.stderr.contains("read over Graph"));
 }
+
+/// `--env-file -` is read once: the secret it holds still lists the registration after
+/// the certificate is refused (a second read of stdin would find nothing).
+#[test]
+fn an_env_file_on_stdin_is_read_once_and_its_secret_lists_the_registration() {
+    let app = App::new(CLIENT)
+        .object_id(OBJECT_ID)
+        .graph_permission("Application.Read.All")
+        .certificate(registered("chain-leaf.crt"))
+        .secret(ClientSecret::new(SECRET, None));
+    let standin = start(app);
+    let url = standin.url().to_string();
+    let arm = format!("{url}/");
+    let bundle = fixture("rsa2048-bundle.pem");
+    let mut args = vec![
+        "test",
+        "arm",
+        "--authority-host",
+        &url,
+        "--arm-endpoint",
+        &arm,
+        "--graph-endpoint",
+        &url,
+        "--ca-file",
+        s(standin.ca_pem_path()),
+        "--env-file",
+        "-",
+    ];
+    args.extend(with_ids(&["--cert", s(&bundle)]));
+    let env_file = format!("AZURE_CLIENT_SECRET={SECRET}\n");
+    let run = certtool_with(&args, &[], Some(env_file.as_bytes()));
+    run.assert_code(EXIT_REJECTED)
+        .assert_stderr_contains("AADSTS700027")
+        .assert_stderr_contains(&format!(
+            "registered on the app (read over Graph with the client secret in AZURE_CLIENT_SECRET in stdin): {}",
+            registered("chain-leaf.crt").sha1_thumbprint()
+        ));
+    assert!(!run.stderr.contains(SECRET));
+}
