@@ -8,7 +8,7 @@ use crate::support::arm::*;
 use crate::support::*;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
-use certtool_standin::{App, ClientSecret, Fault, RoleAssignment, Times};
+use certtool_standin::{App, ClientSecret, Fault, RoleAssignment, StandIn, Times};
 
 #[test]
 fn certificate_ps256_with_reader_required_is_ok() {
@@ -414,6 +414,33 @@ fn a_disabled_app_is_7000112() {
     .assert_stderr_contains("re-enable the service principal");
 }
 
+/// `test arm` against the stand-in as [`test_arm`] does, but with `graph` as the Graph
+/// endpoint and `stdin` fed to it.
+pub(crate) fn test_arm_at(
+    standin: &StandIn,
+    graph: &str,
+    extra: &[&str],
+    env: &[(&str, &str)],
+    stdin: Option<&[u8]>,
+) -> Run {
+    let url = standin.url().to_string();
+    let arm = format!("{url}/");
+    let mut args = vec![
+        "test",
+        "arm",
+        "--authority-host",
+        &url,
+        "--arm-endpoint",
+        &arm,
+        "--graph-endpoint",
+        graph,
+        "--ca-file",
+        s(standin.ca_pem_path()),
+    ];
+    args.extend_from_slice(extra);
+    certtool_with(&args, env, stdin)
+}
+
 /// ARM and Graph with different scopes (a Graph endpoint the stand-in does not know as
 /// a resource): one token request for each scope, no more, and a Graph scope Entra ID
 /// refuses is a note, not the verdict.
@@ -422,30 +449,8 @@ fn each_scope_is_signed_in_for_once() {
     let standin = start(reader_app());
     let url = standin.url().to_string();
     let (arm, graph) = (format!("{url}/"), format!("{url}/graph"));
-    let run = certtool_with(
-        &[
-            &[
-                "test",
-                "arm",
-                "--authority-host",
-                &url,
-                "--arm-endpoint",
-                &arm,
-                "--graph-endpoint",
-                &graph,
-                "--ca-file",
-                s(standin.ca_pem_path()),
-                "--secret-env",
-                "S",
-                "--output",
-                "json",
-            ][..],
-            &ids(),
-        ]
-        .concat(),
-        &[("S", SECRET)],
-        None,
-    );
+    let extra = with_ids(&["--secret-env", "S", "--output", "json"]);
+    let run = test_arm_at(&standin, &graph, &extra, &[("S", SECRET)], None);
     run.assert_code(EXIT_OK);
     let scopes: Vec<String> = standin
         .requests()
