@@ -24,31 +24,42 @@ fn diagnosis(code: String, cause: &str, fix: &str) -> Diagnosis {
     }
 }
 
+/// The AADSTS table (`docs/azure.md` "Entra ID sign-in", `docs/errors.md`): code, cause,
+/// fix. A new diagnosis is one row here (and one in `docs/errors.md`); every command that
+/// signs in shows it through `entra::Explanation`.
+const AADSTS: &[(u32, &str, &str)] = &[
+    (90002, "the tenant was not found", "check the tenant (directory) ID and that --cloud names the cloud the tenant lives in"),
+    (900023, "the tenant ID is malformed", "use the tenant's GUID or one of its verified domain names"),
+    (700016, "no application with this client ID exists in the tenant", "check the client (application) ID, and that the app is registered in this tenant"),
+    (7000112, "the application is disabled", "re-enable the service principal (Enterprise applications → Properties → Enabled for users to sign-in)"),
+    (7000215, "the client secret is wrong", "use the secret's Value, not the Secret ID; a value is shown only once, when the secret is created"),
+    (7000222, "the client secret has expired", "create a new client secret under Certificates & secrets and update the tool"),
+    (700027, "Entra ID did not accept the certificate: it is not registered on the app, the key does not match it, or the signature did not verify", "upload the certificate's .cer under App registrations → Certificates & secrets and compare its thumbprint with the one certtool sent"),
+    (700024, "the client assertion is outside its valid time range", "check this machine's clock (NTP); the assertion is valid for a few minutes only"),
+    (700021, "the assertion's issuer or subject is not the client ID", "use the same application ID for --client-id as in the assertion"),
+    (5002723, "the assertion header has no x5t, x5t#S256 or kid", "sign the assertion with a certificate thumbprint in its header"),
+    (90014, "a required field or claim is missing from the request", "report this as a certtool bug with the trace ID"),
+    (7000218, "the request had neither a client assertion nor a client secret", "give a certificate (--cert) or a secret (--secret-env / --secret-file)"),
+    (700025, "the application is a public client and cannot use a secret or certificate", "set Authentication → Allow public client flows to No, or use a confidential app"),
+    (1000502, "the certificate is outside its validity period", "renew the certificate (certtool generate) and upload the new .cer to the app"),
+    (70021, "no federated credential on the app matches the token's issuer, subject and audience together", "compare the token's iss, sub and aud (shown) with the app's federated credentials (Certificates & secrets → Federated credentials) and add one that matches all three"),
+    (700211, "no federated credential on the app has the token's issuer", "add a federated credential whose Issuer is exactly the token's iss (shown), e.g. https://token.actions.githubusercontent.com for GitHub Actions"),
+    (700212, "the token's audience is not one the matching federated credential accepts", "request the token for api://AzureADTokenExchange (or add the token's aud to the credential's audiences)"),
+    (700213, "no federated credential for this issuer has the token's subject", "add a federated credential whose Subject is exactly the token's sub (shown): for GitHub Actions it names the repository and the branch, tag, environment or pull request"),
+    (500011, "the resource principal was not found in the tenant", "check --cloud and the ARM endpoint: the scope names a resource this tenant does not know"),
+];
+
 /// The diagnosis of an Entra ID `error_codes` entry (`docs/azure.md` "Entra ID sign-in").
 pub fn aadsts(code: u32) -> Option<Diagnosis> {
-    let c = format!("AADSTS{code}");
-    Some(match code {
-        90002 => diagnosis(c, "the tenant was not found", "check the tenant (directory) ID and that --cloud names the cloud the tenant lives in"),
-        900023 => diagnosis(c, "the tenant ID is malformed", "use the tenant's GUID or one of its verified domain names"),
-        700016 => diagnosis(c, "no application with this client ID exists in the tenant", "check the client (application) ID, and that the app is registered in this tenant"),
-        7000112 => diagnosis(c, "the application is disabled", "re-enable the service principal (Enterprise applications → Properties → Enabled for users to sign-in)"),
-        7000215 => diagnosis(c, "the client secret is wrong", "use the secret's Value, not the Secret ID; a value is shown only once, when the secret is created"),
-        7000222 => diagnosis(c, "the client secret has expired", "create a new client secret under Certificates & secrets and update the tool"),
-        700027 => diagnosis(c, "Entra ID did not accept the certificate: it is not registered on the app, the key does not match it, or the signature did not verify", "upload the certificate's .cer under App registrations → Certificates & secrets and compare its thumbprint with the one certtool sent"),
-        700024 => diagnosis(c, "the client assertion is outside its valid time range", "check this machine's clock (NTP); the assertion is valid for a few minutes only"),
-        700021 => diagnosis(c, "the assertion's issuer or subject is not the client ID", "use the same application ID for --client-id as in the assertion"),
-        5002723 => diagnosis(c, "the assertion header has no x5t, x5t#S256 or kid", "sign the assertion with a certificate thumbprint in its header"),
-        90014 => diagnosis(c, "a required field or claim is missing from the request", "report this as a certtool bug with the trace ID"),
-        7000218 => diagnosis(c, "the request had neither a client assertion nor a client secret", "give a certificate (--cert) or a secret (--secret-env / --secret-file)"),
-        700025 => diagnosis(c, "the application is a public client and cannot use a secret or certificate", "set Authentication → Allow public client flows to No, or use a confidential app"),
-        1000502 => diagnosis(c, "the certificate is outside its validity period", "renew the certificate (certtool generate) and upload the new .cer to the app"),
-        70021 => diagnosis(c, "no federated credential on the app matches the token's issuer, subject and audience together", "compare the token's iss, sub and aud (shown) with the app's federated credentials (Certificates & secrets → Federated credentials) and add one that matches all three"),
-        700211 => diagnosis(c, "no federated credential on the app has the token's issuer", "add a federated credential whose Issuer is exactly the token's iss (shown), e.g. https://token.actions.githubusercontent.com for GitHub Actions"),
-        700212 => diagnosis(c, "the token's audience is not one the matching federated credential accepts", "request the token for api://AzureADTokenExchange (or add the token's aud to the credential's audiences)"),
-        700213 => diagnosis(c, "no federated credential for this issuer has the token's subject", "add a federated credential whose Subject is exactly the token's sub (shown): for GitHub Actions it names the repository and the branch, tag, environment or pull request"),
-        500011 => diagnosis(c, "the resource principal was not found in the tenant", "check --cloud and the ARM endpoint: the scope names a resource this tenant does not know"),
-        _ => return None,
-    })
+    AADSTS
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map(|(c, cause, fix)| diagnosis(format!("AADSTS{c}"), cause, fix))
+}
+
+/// Every AADSTS code the table explains.
+pub fn aadsts_codes() -> impl Iterator<Item = u32> {
+    AADSTS.iter().map(|(c, _, _)| *c)
 }
 
 /// The diagnosis of an ASM `<Error><Code>` (`docs/azure.md` "ASM (Service Management)").

@@ -39,6 +39,7 @@ macro_rules! one_word {
     };
 }
 
+pub mod access;
 pub mod arm;
 pub mod asm;
 pub mod bundle;

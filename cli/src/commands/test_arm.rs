@@ -1,29 +1,37 @@
-//! `certtool test arm`: prove that a service principal signs in (certificate or secret)
-//! and holds the role it needs on each subscription; name the cause and the fix when not.
+//! `certtool test arm`: prove that a service principal signs in (certificate, secret or
+//! federated token) and holds the role it needs on each subscription; name the cause and
+//! the fix when not. The flow (sign-in, subscriptions, registration, expiry) is
+//! `certtool_core::access`; this module gathers the inputs, renders the report and picks
+//! the exit code.
 
 pub(crate) mod inputs;
-mod outcome;
+pub(crate) mod outcome;
 mod registration;
-mod render;
+pub(crate) mod render;
 mod report;
 
 use std::path::PathBuf;
 
-use certtool_core::arm::{check_subscriptions, ArmClient, Verdict};
+use certtool_core::access::{self, AccessRequest, FallbackSecret};
+use certtool_core::arm::Verdict;
 use certtool_core::entra::{
-    request_oidc_token, request_token, sign_assertion, token_url, AssertionRequest,
-    ClientAssertion, ClientCredential, OidcRequestError, SigningAlg, TokenError, TokenRequest,
+    self, request_oidc_token, token_url, CertificateKey, OidcRequestError, SignIn, SigningAlg,
 };
-use certtool_core::graph::GraphClient;
 use certtool_core::http::{client, RetryPolicy};
+use certtool_core::secret::Secret;
 use clap::{Args, ValueEnum};
 
 use crate::args::NetworkArgs;
+use crate::envfile::EnvLookup;
 use crate::error::{CliError, ExitKind};
 use crate::output::{emit, OutputFormat, TextTo};
 use crate::password::PasswordArgs;
-use inputs::{CertificateCredential, Credential, FederatedSource, Plan};
-use report::{Report, TokenReport};
+use inputs::{Credential, FederatedSource, Plan};
+use report::Report;
+
+/// Where a client secret of the app may wait while the run signs in with a certificate:
+/// after AADSTS700027 it reads the registration (the certificates Entra ID holds).
+const FALLBACK_SECRET_VARS: &[&str] = &["AZURE_CLIENT_SECRET", "ARM_CLIENT_SECRET"];
 
 /// How many subscriptions are checked at once.
 const CONCURRENCY: usize = 8;
@@ -153,7 +161,9 @@ pub fn run(args: TestArmArgs) -> Result<(), CliError> {
         ),
     ])?;
     let now = crate::clock::now()?;
-    let mut plan = inputs::resolve(&args, now)?;
+    // Loaded once: `--env-file -` is stdin, which can be read only once.
+    let env = EnvLookup::load(args.env_file.as_deref())?;
+    let mut plan = inputs::resolve(&args, &env, now)?;
     let http_options = args.network.http_options()?;
     let http = client(&http_options, None)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -168,73 +178,53 @@ pub fn run(args: TestArmArgs) -> Result<(), CliError> {
     }
     let mut report = Report::new(&plan, now);
     let url = token_url(&plan.cloud.login, &plan.tenant)?;
-
-    // Read the clock again: a password prompt may have taken minutes, and an assertion
-    // lives for five.
-    let signed_at = crate::clock::now()?;
-    let assertions = match &plan.credential {
-        Credential::Certificate(cert) => sign_assertions(&plan, cert, &url, signed_at, &policy)?,
-        Credential::Secret(_) | Credential::Federated(_) => Vec::new(),
+    // Assertions read the clock when they are signed: a password prompt may have taken
+    // minutes, and an assertion lives for five.
+    let signin = SignIn::new(
+        http.clone(),
+        policy.clone(),
+        url,
+        plan.client_id.clone(),
+        credential(&plan),
+    )
+    .clock(crate::clock::now_or_system);
+    let fallback = match &plan.credential {
+        Credential::Certificate(_) => env.first(FALLBACK_SECRET_VARS).map(|found| {
+            (
+                Secret::new(found.value.to_string()),
+                found.origin.to_string(),
+            )
+        }),
+        Credential::Secret(_) | Credential::Federated(_) => None,
     };
-    let request = TokenRequest {
-        token_url: &url,
-        client_id: &plan.client_id,
-        scope: &plan.cloud.arm_scope,
-        credential: match &plan.credential {
-            Credential::Secret(secret) => ClientCredential::Secret(secret),
-            Credential::Certificate(_) => ClientCredential::Assertions(&assertions),
-            Credential::Federated(FederatedSource::Token(token)) => {
-                ClientCredential::Federated(token)
-            }
-            Credential::Federated(FederatedSource::Request { .. }) => {
-                unreachable!("the token was requested above")
-            }
-        },
-        correlation_id: uuid::Uuid::new_v4(),
+    let request = AccessRequest {
+        http: &http,
+        policy: &policy,
+        arm: &plan.cloud.arm,
+        arm_scope: &plan.cloud.arm_scope,
+        graph: &plan.cloud.graph,
+        graph_scope: &plan.cloud.graph_scope,
+        subscriptions: &plan.subscriptions,
+        resource_group: args.resource_group.as_deref(),
+        requirements: &plan.requirements,
+        concurrency: CONCURRENCY,
+        fallback_secret: fallback.as_ref().map(|(secret, origin)| FallbackSecret {
+            secret,
+            origin: origin.clone(),
+        }),
     };
-    let token = runtime.block_on(request_token(&http, &request, &policy));
-    let token = match token {
-        Ok(token) => {
-            report.token = TokenReport::issued(&url, &token);
-            token
-        }
-        Err(err) => {
-            let unregistered = matches!(&err, TokenError::Rejected(e) if e.has_code(700027));
-            let mut cli_error = report.token_failed(&plan, &url, err, signed_at);
-            if unregistered {
-                if let Some(listing) =
-                    registered_keys_by_secret(&args, &runtime, &http, &plan, &url, &policy)?
-                {
-                    cli_error = cli_error.cause(listing.0);
-                    report.registration = Some(listing.1);
-                }
-            }
-            emit(args.output, &report, TextTo::Stdout, render::render)?;
-            return Err(cli_error);
-        }
-    };
-
-    let arm = ArmClient::new(http.clone(), &plan.cloud.arm, token, policy.clone());
-    let checks = runtime.block_on(check_subscriptions(
-        &arm,
-        &plan.subscriptions,
-        args.resource_group.as_deref(),
-        &plan.requirements,
-        CONCURRENCY,
-    ));
-    report.subscriptions = checks;
-    report.registration = Some(read_registration(
-        &runtime,
-        &http,
-        &plan,
-        &url,
-        &policy,
-        &plan.credential,
-    )?);
-    let worst = report.worst();
-    let gate = args
-        .fail_within_days
-        .and_then(|days| registration::expiry_gate(&plan, report.registration.as_ref(), days, now));
+    let access = runtime.block_on(access::check(&signin, &request))?;
+    let gate = args.fail_within_days.and_then(|days| {
+        access
+            .ending_within(days)
+            .map(|end| registration::expiry_gate(end, days))
+    });
+    let ended = report.record(access);
+    if let Some(error) = ended {
+        emit(args.output, &report, TextTo::Stdout, render::render)?;
+        return Err(error);
+    }
+    let worst = report.verdict;
     if worst == Verdict::Ok {
         if let Some(gate) = &gate {
             report.exit_code = gate.kind.code();
@@ -248,147 +238,22 @@ pub fn run(args: TestArmArgs) -> Result<(), CliError> {
     }
 }
 
-/// After AADSTS700027 with a certificate: when the environment (or `--env-file`) also
-/// holds a client secret of the app, sign in with it to read the registered
-/// certificates, and say which thumbprints Entra ID holds. Returns the `cause:` line and
-/// the registration.
-fn registered_keys_by_secret(
-    args: &TestArmArgs,
-    runtime: &tokio::runtime::Runtime,
-    http: &reqwest::Client,
-    plan: &Plan,
-    url: &str,
-    policy: &RetryPolicy,
-) -> Result<Option<(String, registration::RegistrationReport)>, CliError> {
-    let env = crate::envfile::EnvLookup::load(args.env_file.as_deref())?;
-    let Some(found) = env.first(&["AZURE_CLIENT_SECRET", "ARM_CLIENT_SECRET"]) else {
-        return Ok(None);
-    };
-    let secret = Credential::Secret(certtool_core::secret::Secret::new(found.value.to_string()));
-    let listing = read_registration(runtime, http, plan, url, policy, &secret)?;
-    if !listing.read {
-        return Ok(None);
-    }
-    let registered: Vec<String> = listing
-        .certificates
-        .iter()
-        .map(|c| {
-            format!(
-                "{} (ends {})",
-                c.thumbprint_sha1.as_deref().unwrap_or(&c.key_id),
-                c.end.as_deref().unwrap_or("?")
-            )
-        })
-        .collect();
-    let line = if registered.is_empty() {
-        format!(
-            "the app has no certificate registered (read over Graph with the client secret in {})",
-            found.origin
-        )
-    } else {
-        format!(
-            "registered on the app (read over Graph with the client secret in {}): {}",
-            found.origin,
-            registered.join(", ")
-        )
-    };
-    Ok(Some((line, listing)))
-}
-
-/// Signs in again for Graph (with `credential`: the run's own, or a secret after a
-/// refused certificate) and reads the app registration; any failure becomes a note in
-/// the report, never the run's verdict.
-fn read_registration(
-    runtime: &tokio::runtime::Runtime,
-    http: &reqwest::Client,
-    plan: &Plan,
-    url: &str,
-    policy: &RetryPolicy,
-    credential: &Credential,
-) -> Result<registration::RegistrationReport, CliError> {
-    let endpoint = plan.cloud.graph.as_str();
-    let signed_at = crate::clock::now()?;
-    let assertions = match credential {
-        Credential::Certificate(cert) => sign_assertions(plan, cert, url, signed_at, policy)?,
-        Credential::Secret(_) | Credential::Federated(_) => Vec::new(),
-    };
-    let request = TokenRequest {
-        token_url: url,
-        client_id: &plan.client_id,
-        scope: &plan.cloud.graph_scope,
-        credential: match credential {
-            Credential::Secret(secret) => ClientCredential::Secret(secret),
-            Credential::Certificate(_) => ClientCredential::Assertions(&assertions),
-            Credential::Federated(FederatedSource::Token(token)) => {
-                ClientCredential::Federated(token)
-            }
-            Credential::Federated(FederatedSource::Request { .. }) => {
-                unreachable!("the federated token is requested before any sign-in")
-            }
-        },
-        correlation_id: uuid::Uuid::new_v4(),
-    };
-    let token = match runtime.block_on(request_token(http, &request, policy)) {
-        Ok(token) => token,
-        Err(err) => {
-            return Ok(registration::RegistrationReport::unavailable(
-                endpoint,
-                registration::Unavailable {
-                    code: "no_graph_token".into(),
-                    cause: format!(
-                        "Entra ID issued no token for {}: {}",
-                        plan.cloud.graph_scope,
-                        token_error_text(&err)
-                    ),
-                    fix: "check --graph-endpoint / --cloud; the sign-in check is unaffected".into(),
-                },
-            ))
+/// The plan's credential as the sign-in takes it.
+fn credential(plan: &Plan) -> entra::Credential<'_> {
+    match &plan.credential {
+        Credential::Secret(secret) => entra::Credential::Secret(secret),
+        Credential::Certificate(c) => entra::Credential::Certificate(CertificateKey {
+            certificate: &c.leaf,
+            key: &c.key,
+            chain: &c.chain,
+            alg: plan.alg,
+            send_x5c: plan.send_x5c,
+        }),
+        Credential::Federated(FederatedSource::Token(token)) => entra::Credential::Federated(token),
+        Credential::Federated(FederatedSource::Request { .. }) => {
+            unreachable!("the federated token is requested before any sign-in")
         }
-    };
-    let graph = GraphClient::new(http.clone(), endpoint, token, policy.clone());
-    let now = crate::clock::now()?;
-    Ok(
-        match runtime.block_on(graph.application_by_app_id(&plan.client_id)) {
-            Ok(app) => registration::RegistrationReport::read(endpoint, &app, plan, now),
-            Err(err) => registration::RegistrationReport::graph_failed(endpoint, &err),
-        },
-    )
-}
-
-/// One line on why a token request failed.
-fn token_error_text(err: &TokenError) -> String {
-    match err {
-        TokenError::Rejected(entra) => format!("{} {}", entra.code_label(), entra.description),
-        TokenError::Service { status, .. } => format!("HTTP {status}"),
-        TokenError::Network { failure, .. } => failure.detail.clone(),
     }
-}
-
-/// One assertion per attempt: Entra refuses a `jti` it has seen, and a retried request
-/// must not be refused for that.
-fn sign_assertions(
-    plan: &Plan,
-    cert: &CertificateCredential,
-    url: &str,
-    now: time::OffsetDateTime,
-    policy: &RetryPolicy,
-) -> Result<Vec<ClientAssertion>, CliError> {
-    (0..=policy.retries)
-        .map(|_| {
-            sign_assertion(&AssertionRequest {
-                client_id: &plan.client_id,
-                token_url: url,
-                certificate: &cert.leaf,
-                key: &cert.key,
-                chain: &cert.chain,
-                send_x5c: plan.send_x5c,
-                alg: plan.alg,
-                now,
-                jti: uuid::Uuid::new_v4(),
-            })
-            .map_err(CliError::from)
-        })
-        .collect()
 }
 
 /// The error when GitHub Actions (or the `ARM_OIDC_REQUEST_URL`) hands out no token.

@@ -37,14 +37,26 @@ fn standin(app: App, replication: Duration) -> StandIn {
 /// `rotate arm` with `cert` as the current certificate, new files in `out` (no
 /// password), then `extra`.
 fn rotate_cert(standin: &StandIn, out: &Path, cert: &Path, extra: &[&str]) -> Run {
+    rotate_as(standin, TENANT, CLIENT, out, cert, extra)
+}
+
+/// [`rotate_cert`] as `client` of `tenant`.
+fn rotate_as(
+    standin: &StandIn,
+    tenant: &str,
+    client: &str,
+    out: &Path,
+    cert: &Path,
+    extra: &[&str],
+) -> Run {
     let url = standin.url().to_string();
     let mut args = vec![
         "rotate",
         "arm",
         "--tenant",
-        TENANT,
+        tenant,
         "--client-id",
-        CLIENT,
+        client,
         "--cert",
         s(cert),
         "--authority-host",
@@ -367,4 +379,44 @@ fn a_given_new_certificate_is_registered_as_is() {
         &["--new-cert", s(&given), "--days", "30"],
     )
     .assert_code(EXIT_USAGE);
+}
+
+/// `test arm` and `rotate arm` explain a refused sign-in from the one AADSTS table
+/// (`certtool_core::diagnose`): each code's cause and fix, word for word, in both.
+#[test]
+fn test_arm_and_rotate_arm_explain_a_refusal_from_the_same_table() {
+    const OTHER_TENANT: &str = "99999999-9999-4999-8999-999999999999";
+    const UNKNOWN_CLIENT: &str = "66666666-6666-4666-8666-666666666666";
+    let standin = standin(App::new(CLIENT).object_id(OBJECT_ID), Duration::ZERO);
+    let bundle = fixture("rsa2048-bundle.pem");
+    for (code, tenant, client) in [
+        (700027, TENANT, CLIENT),
+        (700016, TENANT, UNKNOWN_CLIENT),
+        (90002, OTHER_TENANT, CLIENT),
+    ] {
+        let row = certtool_core::diagnose::aadsts(code).unwrap();
+        let ids = [
+            "--tenant",
+            tenant,
+            "--client-id",
+            client,
+            "--subscription",
+            SUB,
+        ];
+        let tested = test_arm(&standin, &[&ids[..], &["--cert", s(&bundle)]].concat(), &[]);
+        let out = tempfile::tempdir().unwrap();
+        let rotated = rotate_as(&standin, tenant, client, out.path(), &bundle, &[]);
+        for run in [&tested, &rotated] {
+            run.assert_code(EXIT_REJECTED)
+                .assert_stderr_contains(&format!("AADSTS{code}"))
+                .assert_stderr_contains(&row.cause)
+                .assert_stderr_contains(&format!("fix: {}", row.fix));
+        }
+        rotated.assert_stderr_contains("the current certificate did not sign in");
+        assert!(
+            files(out.path()).is_empty(),
+            "AADSTS{code}: nothing written"
+        );
+    }
+    assert_eq!(graph_writes(&standin), 0);
 }

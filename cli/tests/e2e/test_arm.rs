@@ -8,7 +8,7 @@ use crate::support::arm::*;
 use crate::support::*;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
-use certtool_standin::{App, ClientSecret, Fault, RoleAssignment, Times};
+use certtool_standin::{App, ClientSecret, Fault, RoleAssignment, StandIn, Times};
 
 #[test]
 fn certificate_ps256_with_reader_required_is_ok() {
@@ -49,10 +49,31 @@ fn certificate_ps256_with_reader_required_is_ok() {
     assert_eq!(sub["permissions_scope"], sub_scope(SUB));
     assert_eq!(sub["missing_actions"], serde_json::json!([]));
 
-    // One sign-in for ARM, then one for Graph (the registration), each with its own jti.
+    // The stand-in serves ARM and Graph under one URL, so both ask for the same scope:
+    // one sign-in serves both (a token per scope per run), and the Graph read carries the
+    // bearer the ARM calls did. Distinct scopes: `each_scope_is_signed_in_for_once`.
     let sent = assertions(&standin);
-    assert_eq!(sent.len(), 2);
-    assert_ne!(sent[0].1["jti"], sent[1].1["jti"]);
+    assert_eq!(sent.len(), 1);
+    let bearer = |prefix: &str| -> Vec<String> {
+        standin
+            .requests()
+            .iter()
+            .filter(|r| r.path.starts_with(prefix))
+            .filter_map(|r| {
+                r.headers
+                    .iter()
+                    .find(|(n, _)| n == "authorization")
+                    .map(|(_, v)| v.clone())
+            })
+            .collect()
+    };
+    let (arm, graph) = (bearer("/subscriptions"), bearer("/v1.0"));
+    assert_eq!(arm.len(), 2, "the subscription and its permissions");
+    assert_eq!(graph.len(), 1, "the registration");
+    assert!(arm
+        .iter()
+        .chain(&graph)
+        .all(|b| b == &arm[0] && b.starts_with("Bearer ")));
     let (header, claims) = &sent[0];
     assert_eq!(header["alg"], "PS256");
     assert!(header.get("x5t#S256").is_some() && header.get("x5t").is_none());
@@ -317,7 +338,11 @@ fn throttling_once_is_retried_but_always_exits_7() {
     let bundle = fixture("rsa2048-bundle.pem");
     test_arm(&standin, &with_ids(&["--cert", s(&bundle)]), &[]).assert_code(EXIT_OK);
     let sent = assertions(&standin);
-    assert_eq!(sent.len(), 3, "the 503 was retried (then Graph's sign-in)");
+    assert_eq!(
+        sent.len(),
+        2,
+        "the 503 was retried; Graph reuses the token (the stand-in's one scope)"
+    );
     assert_ne!(sent[0].1["jti"], sent[1].1["jti"]);
     standin.set_fault(
         "/*/oauth2",
@@ -387,4 +412,68 @@ fn a_disabled_app_is_7000112() {
         "AADSTS7000112",
     )
     .assert_stderr_contains("re-enable the service principal");
+}
+
+/// `test arm` against the stand-in as [`test_arm`] does, but with `graph` as the Graph
+/// endpoint and `stdin` fed to it.
+pub(crate) fn test_arm_at(
+    standin: &StandIn,
+    graph: &str,
+    extra: &[&str],
+    env: &[(&str, &str)],
+    stdin: Option<&[u8]>,
+) -> Run {
+    let url = standin.url().to_string();
+    let arm = format!("{url}/");
+    let mut args = vec![
+        "test",
+        "arm",
+        "--authority-host",
+        &url,
+        "--arm-endpoint",
+        &arm,
+        "--graph-endpoint",
+        graph,
+        "--ca-file",
+        s(standin.ca_pem_path()),
+    ];
+    args.extend_from_slice(extra);
+    certtool_with(&args, env, stdin)
+}
+
+/// ARM and Graph with different scopes (a Graph endpoint the stand-in does not know as
+/// a resource): one token request for each scope, no more, and a Graph scope Entra ID
+/// refuses is a note, not the verdict.
+#[test]
+fn each_scope_is_signed_in_for_once() {
+    let standin = start(reader_app());
+    let url = standin.url().to_string();
+    let (arm, graph) = (format!("{url}/"), format!("{url}/graph"));
+    let extra = with_ids(&["--secret-env", "S", "--output", "json"]);
+    let run = test_arm_at(&standin, &graph, &extra, &[("S", SECRET)], None);
+    run.assert_code(EXIT_OK);
+    let scopes: Vec<String> = standin
+        .requests()
+        .iter()
+        .filter(|r| r.matches("/*/oauth2"))
+        .filter_map(|r| {
+            r.body
+                .split('&')
+                .find_map(|kv| kv.strip_prefix("scope="))
+                .map(str::to_owned)
+        })
+        .collect();
+    assert_eq!(
+        scopes,
+        [
+            urlencode(&format!("{arm}.default")),
+            urlencode(&format!("{graph}/.default"))
+        ]
+    );
+    let note = &run.json()["registration"]["unavailable"];
+    assert_eq!(note["code"], "no_graph_token");
+    assert!(
+        note["cause"].as_str().unwrap().contains("AADSTS500011"),
+        "{note}"
+    );
 }

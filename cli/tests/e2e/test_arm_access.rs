@@ -120,8 +120,8 @@ fn one_token_for_ten_subscriptions() {
         .filter(|r| r.matches("/*/oauth2"))
         .count();
     assert_eq!(
-        tokens, 2,
-        "one ARM token for all subscriptions, one for Graph"
+        tokens, 1,
+        "one token for all subscriptions and Graph (the stand-in serves both under one scope)"
     );
     let gets = standin
         .requests()

@@ -190,15 +190,18 @@ fn test_asm_fail_within_days_gates_on_the_management_certificate() {
         .assert_stderr_contains("the management certificate 0E10E8E93A1565AE712190DF2D37B426DB9C0521 expires on 2036-11-20");
 }
 
-#[test]
-fn aadsts700027_lists_the_registered_thumbprints_when_a_secret_can_read_them() {
-    // The app holds another certificate (and a secret); certtool sends the fixture one.
-    let app = App::new(CLIENT)
+/// An app that holds another certificate (and a secret): certtool sends the fixture one.
+fn another_certificate_and_a_secret() -> App {
+    App::new(CLIENT)
         .object_id(OBJECT_ID)
         .graph_permission("Application.Read.All")
         .certificate(registered("chain-leaf.crt"))
-        .secret(ClientSecret::new(SECRET, None));
-    let standin = start(app);
+        .secret(ClientSecret::new(SECRET, None))
+}
+
+#[test]
+fn aadsts700027_lists_the_registered_thumbprints_when_a_secret_can_read_them() {
+    let standin = start(another_certificate_and_a_secret());
     let bundle = fixture("rsa2048-bundle.pem");
     let args = with_ids(&["--cert", s(&bundle)]);
     let run = test_arm(&standin, &args, &[("AZURE_CLIENT_SECRET", SECRET)]);
@@ -214,4 +217,23 @@ fn aadsts700027_lists_the_registered_thumbprints_when_a_secret_can_read_them() {
     let run = test_arm(&standin, &args, &[]);
     run.assert_code(EXIT_REJECTED);
     assert!(!run.stderr.contains("read over Graph"));
+}
+
+/// `--env-file -` is read once: the secret it holds still lists the registration after
+/// the certificate is refused (a second read of stdin would find nothing).
+#[test]
+fn an_env_file_on_stdin_is_read_once_and_its_secret_lists_the_registration() {
+    let standin = start(another_certificate_and_a_secret());
+    let url = standin.url().to_string();
+    let bundle = fixture("rsa2048-bundle.pem");
+    let args = with_ids(&["--cert", s(&bundle), "--env-file", "-"]);
+    let env_file = format!("AZURE_CLIENT_SECRET={SECRET}\n");
+    let run = crate::test_arm::test_arm_at(&standin, &url, &args, &[], Some(env_file.as_bytes()));
+    run.assert_code(EXIT_REJECTED)
+        .assert_stderr_contains("AADSTS700027")
+        .assert_stderr_contains(&format!(
+            "registered on the app (read over Graph with the client secret in AZURE_CLIENT_SECRET in stdin): {}",
+            registered("chain-leaf.crt").sha1_thumbprint()
+        ));
+    assert!(!run.stderr.contains(SECRET));
 }

@@ -96,7 +96,11 @@ fn arm_client_certificate_holds_a_base64_pfx() {
         .assert_stderr_contains("ARM_CLIENT_CERTIFICATE (base64 PKCS#12)")
         .assert_stderr_contains("password for ARM_CLIENT_CERTIFICATE from environment variable ARM_CLIENT_CERTIFICATE_PASSWORD");
     assert!(!run.stderr.contains(FIXTURE_PASS));
-    assert_eq!(assertions(&standin).len(), 2, "ARM's sign-in and Graph's");
+    assert_eq!(
+        assertions(&standin).len(),
+        1,
+        "one sign-in for the stand-in's one scope (ARM and Graph)"
+    );
 }
 
 #[test]

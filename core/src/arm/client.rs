@@ -124,11 +124,16 @@ pub fn is_path_segment(text: &str) -> bool {
 
 impl ArmClient {
     /// A client for the ARM endpoint `base` (with or without a trailing slash).
-    pub fn new(http: reqwest::Client, base: &str, token: AccessToken, policy: RetryPolicy) -> Self {
+    pub fn new(
+        http: reqwest::Client,
+        base: &str,
+        token: impl Into<Arc<AccessToken>>,
+        policy: RetryPolicy,
+    ) -> Self {
         ArmClient {
             http,
             base: format!("{}/", base.trim_end_matches('/')),
-            token: Arc::new(token),
+            token: token.into(),
             policy,
         }
     }

@@ -40,6 +40,14 @@ impl SigningAlg {
             SigningAlg::Rs256 => "RS256",
         }
     }
+
+    /// The header that names the certificate: `x5t#S256` (PS256) or `x5t` (RS256).
+    pub fn thumbprint_header(self) -> &'static str {
+        match self {
+            SigningAlg::Ps256 => "x5t#S256",
+            SigningAlg::Rs256 => "x5t",
+        }
+    }
 }
 
 /// What goes into one client assertion. `now` and `jti` are parameters so that tests

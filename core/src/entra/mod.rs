@@ -1,22 +1,52 @@
-//! Entra ID sign-in for service principals: the client assertion (a JWS signed with the
-//! app certificate's key), the token request with an assertion or a client secret, and
-//! Entra's answers — a token, or an error decided on its `error_codes`.
+//! Entra ID sign-in: the client assertion (a JWS signed with the app certificate's key),
+//! the token request with an assertion, a client secret or a federated token, Entra's
+//! answers — a token, or an error decided on its `error_codes` — and the one place that
+//! puts them together, [`SignIn`].
+//!
+//! # Signing in: [`SignIn`]
+//! Every command signs in through a [`SignIn`]: built from the token URL
+//! ([`token_url`]), the client ID, a [`Credential`], the HTTP client and the
+//! [`RetryPolicy`](crate::http::RetryPolicy), with the clock and the `jti` source
+//! injectable for tests. [`SignIn::token`] asks for a scope once per run and hands the
+//! same token out again (a cache keyed by scope); a certificate's client assertion is
+//! signed afresh for every attempt, because Entra ID refuses a `jti` it has seen.
+//! [`SignIn::token_within`] keeps asking while a [`Patience`] allows (an identity Entra
+//! ID has not replicated yet). [`SignIn::explain`] turns a [`TokenError`] into the one
+//! [`Explanation`] every command shows: kind, cause and fix from
+//! [`crate::diagnose::aadsts`] (sharpened with what was sent) and the support IDs.
+//!
+//! # Where later sign-ins plug in
+//! - Another credential kind (e.g. a person's OAuth device-code sign-in, RFC 8628, whose
+//!   refresh token then buys the token of a second resource with
+//!   `grant_type=refresh_token`) is a new [`Credential`] variant and an arm in
+//!   `SignIn`'s request; the per-scope cache is where the second resource's token
+//!   lands. Callers keep calling `token(scope)`.
+//! - Signing in as an app Entra ID is still replicating (a just-created service
+//!   principal answers AADSTS700016 for a while) is [`SignIn::token_within`] with a
+//!   [`Patience`] whose `retry` accepts that code until its deadline, as `rotate arm`
+//!   already does for a just-added certificate ([`Patience::replication`]).
+//! - A new AADSTS diagnosis is one row in [`crate::diagnose::aadsts`] (and
+//!   `docs/errors.md`): [`Explanation`] picks it up for every command.
 
 mod assertion;
+mod explain;
 mod federated;
+mod signin;
 mod token;
 
 pub(crate) use assertion::{jws_header, sign_jws};
 pub use assertion::{
     sign_assertion, AssertionRequest, ClientAssertion, SigningAlg, ASSERTION_LIFETIME_SECS,
 };
+pub use explain::{Explanation, FailureKind};
 pub use federated::{
     oidc_request_url, request_oidc_token, FederatedClaims, FederatedToken, OidcRequestError,
     TOKEN_EXCHANGE_AUDIENCE,
 };
+pub use signin::{CertificateKey, Credential, Patience, SignIn, TokenResult, Waited};
 pub use token::{
-    parse_error, parse_token, request_token, AccessToken, ClientCredential, EntraError, TokenError,
-    TokenRequest,
+    parse_error, parse_token, request_token, AccessToken, AssertionSigner, ClientCredential,
+    EntraError, TokenError, TokenRequest,
 };
 
 use openssl::pkey::{PKey, Private};

@@ -2,6 +2,7 @@
 //! an access token, or an error decided on `error_codes` (`docs/azure.md` "Entra ID sign-in").
 
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -15,14 +16,20 @@ use crate::secret::Secret;
 
 const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
-/// How the app proves who it is.
+/// Signs one client assertion (a fresh `jti` and "now" each call).
+pub type AssertionSigner<'a> = dyn Fn() -> crate::Result<ClientAssertion> + Sync + 'a;
+
+/// How the app proves who it is, on the wire. [`super::SignIn`] builds it from a
+/// [`super::Credential`]; callers sign in through that, not here.
 pub enum ClientCredential<'a> {
     /// A client secret (its *Value*).
     Secret(&'a Secret),
-    /// Signed client assertions, used one per attempt: a `jti` may be used only once, so
-    /// a retried request needs a fresh one. Give at least `policy.retries + 1`; the last
-    /// is reused if they run out.
-    Assertions(&'a [ClientAssertion]),
+    /// Client assertions signed on demand, one per attempt: a `jti` may be used only
+    /// once, so a retried request needs a fresh one. The first is signed before anything
+    /// is sent (an offline failure is the outer `Err` of [`request_token`]); should a
+    /// later signing fail (the same key has just signed one), the previous assertion is
+    /// sent again and Entra ID's refusal of the repeated `jti` is the answer.
+    Assertions(&'a AssertionSigner<'a>),
     /// A federated token from another OIDC provider, sent as the client assertion (the
     /// same one on every attempt: it is not ours to re-sign).
     Federated(&'a FederatedToken),
@@ -199,30 +206,50 @@ pub fn parse_token(body: &[u8]) -> Option<AccessToken> {
 }
 
 /// Asks Entra ID for a token with the client credentials grant, retrying 429/503 and
-/// dropped connections as `policy` says.
+/// dropped connections as `policy` says. The outer `Err` is an offline failure (the
+/// first client assertion could not be signed; nothing was sent), the inner one Entra
+/// ID's answer.
 pub async fn request_token(
     http: &reqwest::Client,
     request: &TokenRequest<'_>,
     policy: &RetryPolicy,
-) -> Result<AccessToken, TokenError> {
+) -> crate::Result<Result<AccessToken, TokenError>> {
+    let assertion = match &request.credential {
+        ClientCredential::Assertions(sign) => Some(Mutex::new(sign()?)),
+        ClientCredential::Secret(_) | ClientCredential::Federated(_) => None,
+    };
     let attempt = AtomicUsize::new(0);
     let correlation = request.correlation_id.to_string();
     let make = || {
         let n = attempt.fetch_add(1, Ordering::Relaxed);
+        let mut current = assertion
+            .as_ref()
+            .map(|a| a.lock().unwrap_or_else(PoisonError::into_inner));
+        if let (Some(current), ClientCredential::Assertions(sign)) =
+            (current.as_mut(), &request.credential)
+        {
+            if n > 0 {
+                match sign() {
+                    Ok(fresh) => **current = fresh,
+                    Err(e) => {
+                        tracing::warn!(target: "certtool::http", "cannot sign a fresh client assertion ({e}); sending the previous one")
+                    }
+                }
+            }
+        }
         let mut form: Vec<(&str, &str)> = vec![
             ("grant_type", "client_credentials"),
             ("client_id", request.client_id),
             ("scope", request.scope),
         ];
-        match &request.credential {
-            ClientCredential::Secret(secret) => form.push(("client_secret", secret.expose())),
-            ClientCredential::Assertions(list) => {
-                if let Some(a) = list.get(n).or(list.last()) {
-                    form.push(("client_assertion_type", JWT_BEARER));
-                    form.push(("client_assertion", a.expose()));
-                }
+        match (&request.credential, &current) {
+            (ClientCredential::Secret(secret), _) => form.push(("client_secret", secret.expose())),
+            (ClientCredential::Assertions(_), Some(assertion)) => {
+                form.push(("client_assertion_type", JWT_BEARER));
+                form.push(("client_assertion", assertion.expose()));
             }
-            ClientCredential::Federated(token) => {
+            (ClientCredential::Assertions(_), None) => {}
+            (ClientCredential::Federated(token), _) => {
                 form.push(("client_assertion_type", JWT_BEARER));
                 form.push(("client_assertion", token.expose()));
             }
@@ -233,9 +260,14 @@ pub async fn request_token(
             .header(reqwest::header::ACCEPT, "application/json")
             .form(&form)
     };
-    let answer = send_with_retry(make, policy)
-        .await
-        .map_err(|(failure, attempts)| TokenError::Network { failure, attempts })?;
+    Ok(answer(send_with_retry(make, policy).await).await)
+}
+
+/// Entra ID's answer, read: a token or why not.
+async fn answer(
+    sent: std::result::Result<crate::http::Answer, (Failure, u32)>,
+) -> Result<AccessToken, TokenError> {
+    let answer = sent.map_err(|(failure, attempts)| TokenError::Network { failure, attempts })?;
     let status = answer.response.status().as_u16();
     let body = crate::http::read_body(answer.response, crate::limits::MAX_BODY_BYTES)
         .await

@@ -159,11 +159,16 @@ pub(super) fn guid(what: &str, id: &str) -> Result<(), GraphError> {
 
 impl GraphClient {
     /// A client for the Graph endpoint `base` (e.g. `https://graph.microsoft.com`).
-    pub fn new(http: reqwest::Client, base: &str, token: AccessToken, policy: RetryPolicy) -> Self {
+    pub fn new(
+        http: reqwest::Client,
+        base: &str,
+        token: impl Into<Arc<AccessToken>>,
+        policy: RetryPolicy,
+    ) -> Self {
         GraphClient {
             http,
             base: base.trim_end_matches('/').to_string(),
-            token: Arc::new(token),
+            token: token.into(),
             policy,
             throttle: ThrottlePolicy::default(),
         }

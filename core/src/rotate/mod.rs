@@ -19,7 +19,7 @@ use openssl::x509::X509;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::entra::{SigningAlg, TokenError};
+use crate::entra::{Explanation, SigningAlg};
 use crate::graph::GraphError;
 use crate::http::RetryPolicy;
 
@@ -86,7 +86,7 @@ pub enum AppState {
 #[derive(Debug)]
 pub enum RotateFailure {
     /// Entra ID refused (or could not be asked for) a token with the current certificate.
-    SignIn(TokenError),
+    SignIn(Explanation),
     /// Graph refused or failed at `step`.
     Graph {
         /// The step.
@@ -101,7 +101,7 @@ pub enum RotateFailure {
         /// Seconds waited.
         waited_secs: u64,
         /// The last refusal or failure.
-        last: TokenError,
+        last: Explanation,
     },
     /// Writing or committing the new files failed.
     Files(String),

@@ -1,16 +1,12 @@
 //! The rotation itself: the steps in their order (see the module above for why).
 
 use std::path::Path;
-use std::time::Duration;
 
 use openssl::pkey::{PKey, Private};
 use openssl::x509::X509;
 
 use super::{staged_path, AppState, RotateFailure, RotateRequest, Rotation, Step, StepStatus};
-use crate::entra::{
-    request_token, sign_assertion, AccessToken, AssertionRequest, ClientAssertion,
-    ClientCredential, SigningAlg, TokenError, TokenRequest,
-};
+use crate::entra::{CertificateKey, Credential, Patience, SignIn, SigningAlg};
 use crate::error::{Error, Result};
 use crate::fsutil::{write_atomic, FileSecrecy};
 use crate::graph::{sign_proof, GraphClient, ProofRequest};
@@ -22,41 +18,27 @@ fn der(certificate: &X509) -> Result<Vec<u8>> {
         .map_err(Error::crypto("encoding the certificate"))
 }
 
-/// A Graph token signed in with `certificate` (outer `Err`: the assertion could not be
-/// signed, an offline failure).
-async fn sign_in(
+/// Signing in as the app with `certificate` (no chain, no `x5c`: the app's own key).
+fn sign_in<'a>(
     request: &RotateRequest<'_>,
-    certificate: &X509,
-    key: &PKey<Private>,
-) -> Result<std::result::Result<AccessToken, TokenError>> {
-    let now = (request.now)();
-    let assertions: Vec<ClientAssertion> = (0..=request.policy.retries)
-        .map(|_| {
-            sign_assertion(&AssertionRequest {
-                client_id: &request.client_id,
-                token_url: &request.token_url,
-                certificate,
-                key,
-                chain: &[],
-                send_x5c: false,
-                alg: request.alg,
-                now,
-                jti: uuid::Uuid::new_v4(),
-            })
-        })
-        .collect::<Result<_>>()?;
-    Ok(request_token(
-        &request.http,
-        &TokenRequest {
-            token_url: &request.token_url,
-            client_id: &request.client_id,
-            scope: &request.graph_scope,
-            credential: ClientCredential::Assertions(&assertions),
-            correlation_id: uuid::Uuid::new_v4(),
-        },
-        &request.policy,
+    certificate: &'a X509,
+    key: &'a PKey<Private>,
+) -> SignIn<'a> {
+    let credential = Credential::Certificate(CertificateKey {
+        certificate,
+        key,
+        chain: &[],
+        alg: request.alg,
+        send_x5c: false,
+    });
+    SignIn::new(
+        request.http.clone(),
+        request.policy.clone(),
+        request.token_url.clone(),
+        request.client_id.clone(),
+        credential,
     )
-    .await)
+    .clock(request.now)
 }
 
 /// Runs the rotation. Offline failures (encoding) are `Err`; everything that happens
@@ -79,14 +61,16 @@ pub async fn rotate(request: &RotateRequest<'_>) -> Result<Rotation> {
     };
 
     // 1. Sign in with the current certificate.
-    let token = match sign_in(request, request.current.certificate, request.current.key).await? {
+    let current = sign_in(request, request.current.certificate, request.current.key);
+    let token = match current.token(&request.graph_scope).await? {
         Ok(token) => token,
         Err(error) => {
             let detail = format!(
                 "no Graph token with the current certificate {}",
                 run.old_thumbprint
             );
-            return Ok(run.fail(Step::SignIn, detail, RotateFailure::SignIn(error)));
+            let why = current.explain(&error);
+            return Ok(run.fail(Step::SignIn, detail, RotateFailure::SignIn(why)));
         }
     };
     run.record(
@@ -225,32 +209,28 @@ pub async fn rotate(request: &RotateRequest<'_>) -> Result<Rotation> {
     }
 
     // 5. Sign in with the new certificate until it works or the wait runs out.
-    let started = std::time::Instant::now();
-    let mut backoff = Duration::from_secs(1);
-    let new_token = loop {
-        run.verify_attempts += 1;
-        match sign_in(request, request.new.certificate, request.new.key).await? {
-            Ok(token) => break token,
-            Err(error) => {
-                let elapsed = started.elapsed();
-                if elapsed >= request.wait {
-                    let detail = format!(
-                        "the new certificate did not sign in within {} s ({} attempt(s))",
-                        request.wait.as_secs(),
-                        run.verify_attempts
-                    );
-                    return Ok(run.fail(
-                        Step::VerifyNew,
-                        detail,
-                        RotateFailure::NewNeverSignedIn {
-                            waited_secs: elapsed.as_secs(),
-                            last: error,
-                        },
-                    ));
-                }
-                tokio::time::sleep(backoff.min(request.wait - elapsed)).await;
-                backoff = (backoff * 2).min(Duration::from_secs(15));
-            }
+    let new = sign_in(request, request.new.certificate, request.new.key);
+    let waited = new
+        .token_within(&request.graph_scope, &Patience::replication(request.wait))
+        .await?;
+    run.verify_attempts = waited.attempts;
+    let new_token = match waited.result {
+        Ok(token) => token,
+        Err(error) => {
+            let detail = format!(
+                "the new certificate did not sign in within {} s ({} attempt(s))",
+                request.wait.as_secs(),
+                run.verify_attempts
+            );
+            let last = new.explain(&error);
+            return Ok(run.fail(
+                Step::VerifyNew,
+                detail,
+                RotateFailure::NewNeverSignedIn {
+                    waited_secs: waited.elapsed.as_secs(),
+                    last,
+                },
+            ));
         }
     };
     run.record(
@@ -259,7 +239,7 @@ pub async fn rotate(request: &RotateRequest<'_>) -> Result<Rotation> {
         format!(
             "the new certificate signed in (attempt {}, after {} s)",
             run.verify_attempts,
-            started.elapsed().as_secs()
+            waited.elapsed.as_secs()
         ),
     );
 

@@ -2,11 +2,12 @@
 //! whose exit code, cause and fix depend on the step that failed and the state the app
 //! is left in — with the exact commands that finish or undo the job.
 
-use certtool_core::entra::TokenError;
+use certtool_core::entra::{Explanation, FailureKind};
 use certtool_core::graph::{GraphError, GraphRefusal};
 use certtool_core::rotate::{AppState, RotateFailure, Rotation, Step};
 use serde::Serialize;
 
+use crate::commands::test_arm::outcome::sign_in_exit;
 use crate::error::{CliError, ExitKind};
 
 /// What the CLI adds around the core's [`Rotation`].
@@ -30,6 +31,9 @@ pub struct ErrorReport {
     pub fix: String,
     pub finish: Option<String>,
     pub undo: Option<String>,
+    /// The sign-in that got no token (the current certificate's, or the new one's last
+    /// try): kind, code, Entra ID's message, cause, fix and support IDs.
+    pub sign_in: Option<Explanation>,
 }
 
 /// Names used in messages.
@@ -40,27 +44,10 @@ pub struct Context<'a> {
     pub graph: &'a str,
 }
 
-fn token_detail(error: &TokenError) -> (ExitKind, String) {
-    match error {
-        TokenError::Rejected(entra) => (
-            ExitKind::Rejected,
-            // Entra's description starts with the AADSTS code already.
-            if entra.description.starts_with(&entra.code_label()) {
-                format!("Entra ID refused it: {}", entra.description)
-            } else {
-                format!(
-                    "Entra ID refused it with {}: {}",
-                    entra.code_label(),
-                    entra.description
-                )
-            },
-        ),
-        TokenError::Service { status, .. } => (
-            ExitKind::Network,
-            format!("the token endpoint answered HTTP {status}"),
-        ),
-        TokenError::Network { failure, .. } => (ExitKind::Network, failure.detail.clone()),
-    }
+/// A sign-in that got no token, in one line: the code and the cause from the one
+/// explanation every command shows.
+fn sign_in_words(why: &Explanation) -> String {
+    format!("{}: {}", why.label(), why.cause)
 }
 
 fn graph_kind(error: &GraphError) -> ExitKind {
@@ -103,6 +90,7 @@ pub fn conclude(rotation: Rotation, cx: &Context) -> (Report, Option<CliError>) 
             fix: r.fix.clone(),
             finish: r.finish.clone(),
             undo: r.undo.clone(),
+            sign_in: r.sign_in.clone(),
         }),
         rotation,
     };
@@ -131,18 +119,25 @@ fn explain(r: &Rotation, failure: &RotateFailure, cx: &Context) -> (CliError, Er
             cx.client_id
         )
     };
-    let (kind, message, cause, fix, finish, undo) = match failure {
-        RotateFailure::SignIn(error) => {
-            let (kind, detail) = token_detail(error);
-            (
-                kind,
-                format!("the current certificate did not sign in ({})", cx.token_url),
-                detail,
-                "check --tenant, --client-id and that --cert is the certificate registered on the app".to_string(),
-                None,
-                None,
-            )
+    // The table's advice for a sign-in that got no token; a refusal without a row keeps
+    // this command's own fix.
+    let sign_in_fix = |why: &Explanation| match (why.kind, &why.diagnosis) {
+        (FailureKind::Rejected, None) => {
+            "check --tenant, --client-id and that --cert is the certificate registered on the app"
+                .to_string()
         }
+        _ => why.fix.clone(),
+    };
+    let mut also = None;
+    let (kind, message, cause, fix, finish, undo) = match failure {
+        RotateFailure::SignIn(why) => (
+            sign_in_exit(why.kind),
+            format!("the current certificate did not sign in ({})", cx.token_url),
+            sign_in_words(why),
+            sign_in_fix(why),
+            None,
+            None,
+        ),
         RotateFailure::OldKeyUnknown(detail) => (
             ExitKind::Permission,
             "--remove-old cannot find the certificate to remove".to_string(),
@@ -163,12 +158,15 @@ fn explain(r: &Rotation, failure: &RotateFailure, cx: &Context) -> (CliError, Er
             )
         }
         RotateFailure::NewNeverSignedIn { waited_secs, last } => {
-            let (_, detail) = token_detail(last);
             let pfx = r.pfx.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
+            also = Some(format!("if it still does not sign in: {}", sign_in_fix(last)));
             (
                 ExitKind::Network,
                 format!("the new certificate did not sign in within {waited_secs} s"),
-                format!("Entra ID may still be replicating the new key; last answer: {detail}"),
+                format!(
+                    "Entra ID may still be replicating the new key; last answer: {}",
+                    sign_in_words(last)
+                ),
                 "wait a few minutes, then finish as below; the old certificate still works".to_string(),
                 Some(format!(
                     "certtool test arm --tenant {} --client-id {} --cert {pfx} --subscription SUB (until it signs in), then {}",
@@ -190,18 +188,28 @@ fn explain(r: &Rotation, failure: &RotateFailure, cx: &Context) -> (CliError, Er
     };
     let cause = format!("{cause}; {state}{saved}");
     let mut error = CliError::new(kind, message.clone()).cause(&cause).fix(&fix);
+    if let Some(also) = also {
+        error = error.fix(also);
+    }
     if let Some(finish) = &finish {
         error = error.fix(format!("to finish: {finish}"));
     }
     if let Some(undo) = &undo {
         error = error.fix(format!("to undo: {undo}"));
     }
+    let sign_in = match failure {
+        RotateFailure::SignIn(why) | RotateFailure::NewNeverSignedIn { last: why, .. } => {
+            Some(why.clone())
+        }
+        _ => None,
+    };
     let report = ErrorReport {
         message,
         cause,
         fix,
         finish,
         undo,
+        sign_in,
     };
     (error, report)
 }

@@ -6,6 +6,7 @@ use std::fmt::Write;
 use certtool_core::rotate::StepStatus;
 
 use super::outcome::{step_name, Report};
+use crate::commands::test_arm::render::explanation;
 
 /// The report as text.
 pub fn render(r: &Report) -> String {
@@ -23,6 +24,10 @@ pub fn render(r: &Report) -> String {
             StepStatus::Failed => "[FAIL]   ",
         };
         let _ = writeln!(out, "{mark} {}: {}", step_name(s.step), s.detail);
+        let sign_in = r.error.as_ref().and_then(|e| e.sign_in.as_ref());
+        if let (StepStatus::Failed, Some(why)) = (s.status, sign_in) {
+            explanation(&mut out, why);
+        }
     }
     let state = serde_json::to_value(r.rotation.state)
         .ok()

@@ -149,11 +149,10 @@ fn required(
 }
 
 /// Resolves and checks everything before the first request.
-pub fn resolve(args: &TestArmArgs, now: OffsetDateTime) -> Result<Plan, CliError> {
-    let env = EnvLookup::load(args.env_file.as_deref())?;
+pub fn resolve(args: &TestArmArgs, env: &EnvLookup, now: OffsetDateTime) -> Result<Plan, CliError> {
     let mut sources = Vec::new();
     let tenant = required(
-        &env,
+        env,
         &args.tenant,
         "--tenant",
         TENANT_VARS,
@@ -161,7 +160,7 @@ pub fn resolve(args: &TestArmArgs, now: OffsetDateTime) -> Result<Plan, CliError
         &mut sources,
     )?;
     let client_id = required(
-        &env,
+        env,
         &args.client_id,
         "--client-id",
         CLIENT_VARS,
@@ -170,7 +169,7 @@ pub fn resolve(args: &TestArmArgs, now: OffsetDateTime) -> Result<Plan, CliError
     )?;
     let given = if args.subscription.is_empty() {
         vec![required(
-            &env,
+            env,
             &None,
             "--subscription",
             SUBSCRIPTION_VARS,
@@ -197,9 +196,9 @@ pub fn resolve(args: &TestArmArgs, now: OffsetDateTime) -> Result<Plan, CliError
         }
     }
 
-    let cloud = resolve_cloud(args, &env, &mut sources)?;
+    let cloud = resolve_cloud(args, env, &mut sources)?;
     let requirements = requirements(args)?;
-    let (credential, credential_source) = resolve_credential(args, &env, now)?;
+    let (credential, credential_source) = resolve_credential(args, env, now)?;
     crate::log::note!("certtool: credential from {credential_source}");
     sources.push(("credential".into(), credential_source.clone()));
     let send_x5c = args.send_x5c

@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use certtool_core::arm::{Problem, SubscriptionCheck, Verdict};
+use certtool_core::entra::Explanation;
 
 use super::report::Report;
 
@@ -23,6 +24,24 @@ fn ids(out: &mut String, pairs: &[(&str, &Option<String>)]) {
     if !shown.is_empty() {
         let _ = writeln!(out, "         {}", shown.join(", "));
     }
+}
+
+/// The lines under a sign-in that got no token (every command that signs in shows
+/// them): Entra ID's message, cause, fix, and the IDs Microsoft support asks for.
+pub(crate) fn explanation(out: &mut String, e: &Explanation) {
+    if !e.description.is_empty() {
+        let _ = writeln!(out, "         Entra ID said: {}", e.description);
+    }
+    let _ = writeln!(out, "         cause: {}", e.cause);
+    let _ = writeln!(out, "         fix: {}", e.fix);
+    ids(
+        out,
+        &[
+            ("Trace ID", &e.trace_id),
+            ("Correlation ID", &e.correlation_id),
+            ("Timestamp", &e.timestamp),
+        ],
+    );
 }
 
 fn problem(out: &mut String, p: &Problem) {
@@ -159,21 +178,8 @@ pub fn render(r: &Report) -> String {
             );
         }
         Some(e) => {
-            let code = e.code.as_deref().unwrap_or(e.kind);
-            let _ = writeln!(out, "{} token: {code} from {}", mark(false), t.url);
-            if !e.description.is_empty() {
-                let _ = writeln!(out, "         Entra ID said: {}", e.description);
-            }
-            let _ = writeln!(out, "         cause: {}", e.cause);
-            let _ = writeln!(out, "         fix: {}", e.fix);
-            ids(
-                &mut out,
-                &[
-                    ("Trace ID", &e.trace_id),
-                    ("Correlation ID", &e.correlation_id),
-                    ("Timestamp", &e.timestamp),
-                ],
-            );
+            let _ = writeln!(out, "{} token: {} from {}", mark(false), e.label(), t.url);
+            explanation(&mut out, e);
             return out;
         }
     }

@@ -3,14 +3,14 @@
 //! a secret or a token: the report holds verdicts, names, IDs, thumbprints, missing
 //! actions and support IDs only.
 
+use certtool_core::access::{Registration, TokenStep};
 use certtool_core::arm::{Requirement, SubscriptionCheck, Verdict};
-use certtool_core::entra::{AccessToken, FederatedClaims, SigningAlg};
+use certtool_core::entra::{FederatedClaims, SigningAlg};
 use certtool_core::x509::rfc3339;
 use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::inputs::{CertificateFacts, Credential, FederatedSource, Plan};
-use super::registration::RegistrationReport;
 
 /// The whole report (`--output json` prints it as is).
 #[derive(Serialize)]
@@ -26,10 +26,10 @@ pub struct Report {
     pub sources: Vec<SourceLine>,
     pub credential: CredentialReport,
     pub requirements: Vec<Requirement>,
-    pub token: TokenReport,
+    pub token: TokenStep,
     pub subscriptions: Vec<SubscriptionCheck>,
     /// What Entra ID holds for the app (read over Graph after a good sign-in).
-    pub registration: Option<RegistrationReport>,
+    pub registration: Option<Registration>,
     /// The worst outcome (serialized as `ok`, `permission_missing`, …).
     pub verdict: Verdict,
     pub exit_code: u8,
@@ -51,43 +51,6 @@ pub struct CredentialReport {
     /// The federated token's public claims (never the token).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub federated: Option<FederatedClaims>,
-}
-
-/// The token step.
-#[derive(Serialize, Default)]
-pub struct TokenReport {
-    /// The token URL called.
-    pub url: String,
-    pub ok: bool,
-    pub expires_in: Option<u64>,
-    pub error: Option<TokenFailure>,
-}
-
-#[derive(Serialize)]
-pub struct TokenFailure {
-    pub kind: &'static str,
-    pub status: Option<u16>,
-    pub code: Option<String>,
-    pub error_codes: Vec<u32>,
-    pub description: String,
-    pub cause: String,
-    pub fix: String,
-    pub trace_id: Option<String>,
-    pub correlation_id: Option<String>,
-    pub timestamp: Option<String>,
-    pub attempts: Option<u32>,
-}
-
-impl TokenReport {
-    /// A token was issued.
-    pub fn issued(url: &str, token: &AccessToken) -> Self {
-        TokenReport {
-            url: url.to_string(),
-            ok: true,
-            expires_in: Some(token.expires_in),
-            error: None,
-        }
-    }
 }
 
 impl Report {
@@ -117,10 +80,7 @@ impl Report {
                 kind: "certificate",
                 source: plan.credential_source.clone(),
                 alg: Some(plan.alg),
-                header: Some(match plan.alg {
-                    SigningAlg::Ps256 => "x5t#S256",
-                    SigningAlg::Rs256 => "x5t",
-                }),
+                header: Some(plan.alg.thumbprint_header()),
                 certificate: Some(c.facts.clone()),
                 federated: None,
             },
@@ -144,7 +104,7 @@ impl Report {
                 .collect(),
             credential,
             requirements: plan.requirements.clone(),
-            token: TokenReport::default(),
+            token: TokenStep::default(),
             subscriptions: Vec::new(),
             registration: None,
             verdict: Verdict::Ok,
