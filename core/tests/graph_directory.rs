@@ -60,6 +60,7 @@ async fn graph(standin: &StandIn, budget: Duration) -> (GraphClient, Waits) {
         &RetryPolicy::default(),
     )
     .await
+    .unwrap()
     .unwrap();
     let waits: Waits = Arc::default();
     let seen = waits.clone();
