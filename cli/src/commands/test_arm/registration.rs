@@ -11,7 +11,8 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::inputs::{Credential, Plan};
-use crate::error::{CliError, ExitKind};
+use crate::args::{Ending, ExpiryArgs};
+use crate::error::CliError;
 
 /// The registration as Graph showed it, or why it could not be read.
 #[derive(Serialize, Default)]
@@ -173,7 +174,7 @@ impl RegistrationReport {
 pub fn expiry_gate(
     plan: &Plan,
     registration: Option<&RegistrationReport>,
-    days: u32,
+    expiry: &ExpiryArgs,
     now: OffsetDateTime,
 ) -> Option<CliError> {
     let mut ends: Vec<(String, String, i64)> = Vec::new();
@@ -186,21 +187,15 @@ pub fn expiry_gate(
     if let Some((end, left)) = registration.and_then(RegistrationReport::in_use_end) {
         ends.push(("its registration in Entra ID".into(), end, left));
     }
-    let (what, end, left) = ends.into_iter().min_by_key(|(_, _, left)| *left)?;
-    if left > i64::from(days) {
-        return None;
-    }
-    let when = if left < 0 {
-        format!("ended on {end}")
-    } else {
-        format!("ends on {end} ({left} days left)")
-    };
-    Some(
-        CliError::new(
-            ExitKind::Expiry,
-            format!("the credential in use: {what} {when}, within the {days}-day limit"),
-        )
-        .fix("roll it before then: `certtool rotate arm`, or add a new certificate or secret and update the pipelines that use it"),
+    let endings = ends.into_iter().map(|(what, not_after, days_left)| Ending {
+        what: format!("the credential in use: {what}"),
+        not_after,
+        days_left,
+    });
+    expiry.gate(
+        endings,
+        None,
+        "roll it before then: `certtool rotate arm`, or add a new certificate or secret and update the pipelines that use it",
     )
 }
 
