@@ -28,16 +28,6 @@ pub enum ExitKind {
     Expiry,
 }
 
-/// How a certificate's end reads in an expiry gate's message (`--fail-within-days`):
-/// "expired on …" once past, else "expires on … (N days left)".
-pub fn certificate_end(not_after: &str, days_left: i64) -> String {
-    if days_left < 0 {
-        format!("expired on {not_after}")
-    } else {
-        format!("expires on {not_after} ({days_left} days left)")
-    }
-}
-
 impl ExitKind {
     /// Every kind, in the order of their codes (for the test that reads the docs).
     #[cfg(test)]

@@ -70,18 +70,20 @@ impl Source {
 }
 
 /// Refuses a command line on which more than one input reads stdin (`-`): the first
-/// reader would swallow what the second expects. `uses` pairs each flag with whether it
-/// reads stdin.
+/// reader would swallow what the second expects. `uses` pairs each flag (or argument)
+/// with whether it reads stdin. Every command checks its inputs with this, so the rule
+/// has one wording.
 pub fn at_most_one_stdin(uses: &[(&str, bool)]) -> Result<(), CliError> {
     let readers: Vec<&str> = uses.iter().filter(|(_, on)| *on).map(|(f, _)| *f).collect();
-    if readers.len() > 1 {
-        return Err(CliError::usage(format!(
-            "only one input can come from stdin, but {} all ask for it",
-            readers.join(", ")
-        ))
-        .fix("give the others as files or environment variables"));
-    }
-    Ok(())
+    let named = match readers.as_slice() {
+        [] | [_] => return Ok(()),
+        [a, b] => format!("{a} and {b} both"),
+        [rest @ .., last] => format!("{} and {last} all", rest.join(", ")),
+    };
+    Err(CliError::usage(format!(
+        "only one input can come from stdin, but {named} ask for it"
+    ))
+    .fix("give the others as files or environment variables"))
 }
 
 /// True when `path` is `-` (stdin or stdout).
@@ -248,5 +250,27 @@ pub fn write_stdout(data: &[u8]) -> Result<(), CliError> {
             ExitKind::Other,
             format!("cannot write stdout: {e}"),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stdin_readers_are_named_in_one_wording() {
+        assert!(at_most_one_stdin(&[("IN", true), ("--password-stdin", false)]).is_ok());
+        let two = at_most_one_stdin(&[("IN", true), ("--password-stdin", true)]).unwrap_err();
+        assert_eq!(
+            two.message,
+            "only one input can come from stdin, but IN and --password-stdin both ask for it"
+        );
+        let three =
+            at_most_one_stdin(&[("--cert", true), ("--ca-file", true), ("--env-file", true)])
+                .unwrap_err();
+        assert_eq!(
+            three.message,
+            "only one input can come from stdin, but --cert, --ca-file and --env-file all ask for it"
+        );
     }
 }

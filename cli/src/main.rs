@@ -6,6 +6,7 @@
 mod args;
 mod clock;
 mod commands;
+mod credential;
 mod envfile;
 mod error;
 mod escape;
@@ -62,10 +63,21 @@ fn run(cli: Cli) -> Result<(), CliError> {
     }
 }
 
+impl Command {
+    /// True for the commands that talk to Azure over TLS.
+    fn uses_network(&self) -> bool {
+        matches!(self, Command::Test(_) | Command::Rotate(_))
+    }
+}
+
 fn main() -> ExitCode {
     process::forbid_core_dumps();
     let cli: Cli = version::parse();
     log::init(cli.log);
+    if cli.command.uses_network() {
+        // Sets SSL_CERT_FILE / SSL_CERT_DIR: here, once, before any thread starts.
+        tls::prefer_lazy_system_roots();
+    }
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

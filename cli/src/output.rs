@@ -1,6 +1,6 @@
 //! Reports: JSON for scripts or text for people, printed in one place.
 
-use clap::ValueEnum;
+use clap::{Args, ValueEnum};
 use serde::Serialize;
 
 use crate::error::CliError;
@@ -20,6 +20,38 @@ pub enum OutputFormat {
     Json,
 }
 
+/// `--output text|json`, the one definition every command flattens.
+#[derive(Args, Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OutputArgs {
+    /// Report format: text for people, or a JSON document on stdout for scripts.
+    #[arg(long = "output", value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+}
+
+impl From<OutputArgs> for OutputFormat {
+    fn from(args: OutputArgs) -> OutputFormat {
+        args.format
+    }
+}
+
+impl OutputArgs {
+    /// True for `--output json`.
+    pub fn json(self) -> bool {
+        self.format == OutputFormat::Json
+    }
+
+    /// Refuses `--output json` when the command's data goes to stdout too: the JSON
+    /// report needs stdout to itself. `fix` says where the data can go instead.
+    pub fn check_stdout_free(self, data_on_stdout: bool, fix: &str) -> Result<(), CliError> {
+        if self.json() && data_on_stdout {
+            return Err(CliError::usage(format!(
+                "--output json needs stdout; {fix}"
+            )));
+        }
+        Ok(())
+    }
+}
+
 /// Where the text form of a report goes; JSON always goes to stdout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TextTo {
@@ -33,11 +65,12 @@ pub enum TextTo {
 /// Prints `report`: pretty JSON on stdout with `--output json`, else `text(report)` on
 /// `text_to` (nothing with `-q`).
 pub fn emit<R: Serialize>(
-    format: OutputFormat,
+    format: impl Into<OutputFormat>,
     report: &R,
     text_to: TextTo,
     text: impl FnOnce(&R) -> String,
 ) -> Result<(), CliError> {
+    let format = format.into();
     if crate::log::quiet() && format == OutputFormat::Text {
         return Ok(());
     }

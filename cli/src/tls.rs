@@ -36,7 +36,8 @@
 //! these variables, else from a fixed list of bundles. reqwest's `tls_certs_only` and
 //! `add_root_certificate` act only after that. So the variables must be set before the
 //! first client is built, which is why [`prefer_lazy_system_roots`] calls
-//! `std::env::set_var` (single-threaded, before any runtime starts). A client built on
+//! `std::env::set_var`. `main` calls it once, before any thread or runtime starts, for
+//! the commands that talk to Azure; nothing else sets these variables. A client built on
 //! `tokio-openssl` would build its `X509Store` directly (a lookup-by-hash directory) and
 //! need no environment at all.
 
@@ -74,7 +75,7 @@ enum Roots {
 }
 
 /// Points OpenSSL at the system CA store, lazily read when possible (see the module docs).
-/// Call before any thread starts: it sets environment variables.
+/// Called from `main` only, before any thread starts: it sets environment variables.
 pub fn prefer_lazy_system_roots() {
     if !cfg!(unix) {
         return;

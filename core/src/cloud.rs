@@ -48,7 +48,7 @@ struct Known {
 
 /// The clouds certtool knows (`docs/azure.md` "Clouds"): the only hosts an endpoint read
 /// from a file someone else may have written is allowed to name.
-const KNOWN: [Known; 3] = [
+const KNOWN: &[Known] = &[
     Known {
         canonical: "AzureCloud",
         aliases: &["azurecloud", "public", "azurepubliccloud"],
@@ -175,8 +175,24 @@ impl Cloud {
             ));
         }
         Err(Error::InvalidArgument(format!(
-            "unknown cloud {name:?}: choose AzureCloud, AzureChinaCloud or AzureUSGovernment"
+            "unknown cloud {name:?}: choose {}",
+            Cloud::names_listed()
         )))
+    }
+
+    /// The canonical names of the known clouds, in table order.
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        KNOWN.iter().map(|k| k.canonical)
+    }
+
+    /// The known clouds' names as a sentence lists them: `A, B or C`.
+    pub fn names_listed() -> String {
+        let names: Vec<&str> = Cloud::names().collect();
+        match names.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+            Some((last, _)) => (*last).to_string(),
+            None => String::new(),
+        }
     }
 
     /// Replaces the ASM endpoint.
@@ -236,7 +252,12 @@ mod tests {
         );
         let err = Cloud::by_name("AzureGermanCloud").unwrap_err().to_string();
         assert!(err.contains("closed in 2021"));
-        assert!(Cloud::by_name("mars").is_err());
+        let unknown = Cloud::by_name("mars").unwrap_err().to_string();
+        assert!(
+            unknown.ends_with("choose AzureCloud, AzureChinaCloud or AzureUSGovernment"),
+            "{unknown}"
+        );
+        assert_eq!(Cloud::names().count(), KNOWN.len());
     }
 
     #[test]

@@ -8,7 +8,7 @@ use certtool_core::x509::{thumbprint_sha1, thumbprint_sha256, x5t, x5t_s256};
 use certtool_core::Error as CoreError;
 use clap::{Args, ValueEnum};
 
-use crate::args::PfxProfileArg;
+use super::export_pfx::{self, PfxExport, PfxFlags};
 use crate::error::CliError;
 use crate::io::{write_all, PlannedWrite, Sink, Source};
 use crate::password::{load_credential, PasswordArgs};
@@ -64,43 +64,23 @@ pub struct ExportArgs {
     pub allow_key_on_terminal: bool,
     #[command(flatten)]
     pub password: PasswordArgs,
-    /// With --format pfx: the private key (PEM, DER or PKCS#8, perhaps encrypted) when IN
-    /// holds only the certificate.
-    #[arg(long, value_name = "FILE")]
-    pub key: Option<PathBuf>,
-    /// With --format pfx: certificates to add after the leaf (PEM, or one DER certificate).
-    #[arg(long, value_name = "FILE")]
-    pub chain: Option<PathBuf>,
-    /// With --format pfx: password of an encrypted key, from the environment variable VAR.
-    #[arg(long, value_name = "VAR", conflicts_with = "key_password_file")]
-    pub key_password_env: Option<String>,
-    /// With --format pfx: password of an encrypted key, from a file (`-` for stdin).
-    #[arg(long, value_name = "PATH")]
-    pub key_password_file: Option<PathBuf>,
-    /// With --format pfx: how the PFX is protected.
-    #[arg(long, value_enum, default_value = "compat")]
-    pub profile: PfxProfileArg,
-    /// With --format pfx: protect the PFX with the empty password (anyone holding the file
-    /// has the key).
-    #[arg(long, conflicts_with_all = ["password_env", "password_file", "password_stdin"])]
-    pub no_password: bool,
+    #[command(flatten)]
+    pub pfx: PfxFlags,
 }
 
 /// Runs `certtool export`.
 pub fn run(args: ExportArgs) -> Result<(), CliError> {
     crate::output::guard_out(args.out.as_deref())?;
-    let pfx_only = [
-        (args.key.is_some(), "--key"),
-        (args.chain.is_some(), "--chain"),
-        (args.key_password_env.is_some(), "--key-password-env"),
-        (args.key_password_file.is_some(), "--key-password-file"),
-        (args.profile != PfxProfileArg::Compat, "--profile"),
-        (args.no_password, "--no-password"),
-    ];
     if args.format == ExportFormat::Pfx {
-        return super::export_pfx::run(&args);
+        return export_pfx::run(&PfxExport {
+            input: &args.input,
+            out: args.out.as_deref(),
+            force: args.force,
+            password: &args.password,
+            flags: &args.pfx,
+        });
     }
-    if let Some((_, flag)) = pfx_only.iter().find(|(given, _)| *given) {
+    if let Some(flag) = args.pfx.first_given() {
         return Err(CliError::usage(format!(
             "{flag} applies only to --format pfx"
         )));

@@ -16,13 +16,13 @@ use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 use time::{Date, OffsetDateTime, Time};
 
-use crate::args::PfxProfileArg;
+use crate::args::{PfxProfileArgs, ProtectedOnly};
 use crate::error::CliError;
 use crate::io::{
-    check_destination, check_key_not_on_terminal, check_not_input, write_all, PlannedWrite, Sink,
-    Source,
+    at_most_one_stdin, check_destination, check_key_not_on_terminal, check_not_input, is_dash,
+    write_all, PlannedWrite, Sink, Source,
 };
-use crate::output::{emit, OutputFormat, TextTo};
+use crate::output::{emit, OutputArgs, TextTo};
 use crate::password::{load_key_file, NewPasswordArgs};
 
 /// Make a self-signed certificate for an ASM subscription or an Entra ID app registration:
@@ -79,9 +79,8 @@ pub struct GenerateArgs {
     pub pem_file: Option<PathBuf>,
     #[command(flatten)]
     pub password: NewPasswordArgs,
-    /// PFX protection profile.
-    #[arg(long, value_parser = PfxProfileArg::protected_only(), default_value = "compat")]
-    pub pfx_profile: PfxProfileArg,
+    #[command(flatten)]
+    pub pfx_profile: PfxProfileArgs<ProtectedOnly>,
     /// Allow RSA keys smaller than 2048 bits (Azure rejects them).
     #[arg(long)]
     pub insecure: bool,
@@ -92,9 +91,8 @@ pub struct GenerateArgs {
     /// terminal.
     #[arg(long)]
     pub allow_key_on_terminal: bool,
-    /// Summary format: text on stderr, or JSON on stdout.
-    #[arg(long, value_enum, default_value = "text")]
-    pub output: OutputFormat,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// The JSON summary of `generate`.
@@ -178,11 +176,8 @@ pub fn run(args: GenerateArgs) -> Result<(), CliError> {
     if to_stdout > 1 {
         return Err(CliError::usage("only one output can go to stdout (-)"));
     }
-    if to_stdout == 1 && args.output == OutputFormat::Json {
-        return Err(CliError::usage(
-            "--output json needs stdout; write the files to paths instead of -",
-        ));
-    }
+    args.output
+        .check_stdout_free(to_stdout == 1, "write the files to paths instead of -")?;
     let writes_into_out_dir = sinks.iter().any(|s| match s {
         Sink::File(p) => p.parent() == Some(args.out_dir.as_path()),
         Sink::Stdout => false,
@@ -195,12 +190,14 @@ pub fn run(args: GenerateArgs) -> Result<(), CliError> {
         for sink in &sinks {
             check_not_input(sink, &key)?;
         }
-        if key == Source::Stdin && args.password.uses_stdin() {
-            return Err(CliError::usage(
-                "the key and the PFX password cannot both come from stdin",
-            )
-            .fix("use --password-env VAR"));
-        }
+        at_most_one_stdin(&[
+            ("--key", key == Source::Stdin),
+            (
+                "--key-password-file",
+                is_dash(args.key_password_file.as_deref()),
+            ),
+            args.password.stdin_claim(),
+        ])?;
     }
     check_destination(&pfx_sink, true, args.force)?;
     check_destination(&cer_sink, true, args.force)?;

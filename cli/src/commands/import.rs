@@ -6,16 +6,16 @@ use std::path::PathBuf;
 
 use certtool_core::asm::{cloud_of_endpoint, parse_endpoint};
 use certtool_core::fsutil::FileSecrecy;
-use certtool_core::pfx::{self, Profile};
+use certtool_core::pfx;
 use certtool_core::publishsettings;
 use certtool_core::Error as CoreError;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use crate::args::PfxProfileArg;
+use crate::args::PfxProfileArgs;
 use crate::error::CliError;
-use crate::io::{write_all, PlannedWrite, Sink, Source};
-use crate::output::{emit, OutputFormat, TextTo};
+use crate::io::{at_most_one_stdin, write_all, PlannedWrite, Sink, Source};
+use crate::output::{emit, OutputArgs, TextTo};
 use crate::password::NewPasswordArgs;
 
 /// Import credentials from files other tools wrote.
@@ -41,17 +41,15 @@ pub struct PublishsettingsArgs {
     /// Directory for THUMBPRINT.pfx and THUMBPRINT.cer (created if missing).
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub out_dir: PathBuf,
-    /// Protection of the PFX files written.
-    #[arg(long, value_enum, default_value = "compat")]
-    pub profile: PfxProfileArg,
+    #[command(flatten)]
+    pub profile: PfxProfileArgs,
     #[command(flatten)]
     pub password: NewPasswordArgs,
     /// Replace existing files.
     #[arg(long)]
     pub force: bool,
-    /// Listing format (stdout).
-    #[arg(long, value_enum, default_value = "text")]
-    pub output: OutputFormat,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// One subscription of the listing.
@@ -91,24 +89,17 @@ pub fn run(args: ImportArgs) -> Result<(), CliError> {
 }
 
 fn publishsettings(args: PublishsettingsArgs) -> Result<(), CliError> {
-    let profile = Profile::from(args.profile);
-    if profile == Profile::None {
-        crate::log::note!(
-            "warning: --profile none stores the private keys unencrypted and without a MAC; \
-             Java (keytool, JVM apps) silently drops keys stored this way"
-        );
-    }
+    let profile = args.profile.profile();
     let source = Source::parse(&args.file);
-    if source == Source::Stdin && args.password.uses_stdin() {
-        return Err(CliError::usage(
-            "the file and the password cannot both come from stdin",
-        ));
-    }
+    at_most_one_stdin(&[
+        ("FILE", source == Source::Stdin),
+        args.password.stdin_claim(),
+    ])?;
     let data = zeroize::Zeroizing::new(source.read()?);
     let settings = publishsettings::parse(&data, &source.name())?;
-    let password = args
-        .password
-        .resolve_for_profile(args.profile, "the PFX files")?;
+    let password =
+        args.password
+            .resolve_for_profile(profile, "the PFX files", "the private keys")?;
     if !args.out_dir.exists() {
         certtool_core::fsutil::create_private_dir(&args.out_dir)?;
     }

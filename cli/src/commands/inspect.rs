@@ -7,9 +7,10 @@ use certtool_core::pfx::Protection;
 use certtool_core::readers::{ReadersReport, Verdict};
 use clap::Args;
 
-use crate::error::{certificate_end, CliError, ExitKind};
+use crate::args::{Ending, ExpiryArgs};
+use crate::error::CliError;
 use crate::io::Source;
-use crate::output::{emit, OutputFormat, TextTo};
+use crate::output::{emit, OutputArgs, TextTo};
 use crate::password::{load_credential, PasswordArgs};
 
 /// Show subject, validity, key, thumbprints and fitness for ASM and Entra ID; gate a
@@ -19,16 +20,10 @@ pub struct InspectArgs {
     /// PFX, PEM or DER certificate file (`-` for stdin).
     #[arg(value_name = "IN")]
     pub input: PathBuf,
-    /// Report format.
-    #[arg(long, value_enum, default_value = "text")]
-    pub output: OutputFormat,
-    /// Exit with code 8 when the leaf certificate expires within N days (or has expired).
-    #[arg(
-        long,
-        value_name = "N",
-        value_parser = clap::value_parser!(u32).range(..=i64::from(crate::limits::MAX_WITHIN_DAYS))
-    )]
-    pub fail_within_days: Option<u32>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub expiry: ExpiryArgs,
     #[command(flatten)]
     pub password: PasswordArgs,
 }
@@ -40,21 +35,18 @@ pub fn run(args: InspectArgs) -> Result<(), CliError> {
     let bundle = load_credential(&source, &args.password, None)?;
     let report = inspect(&bundle, now)?;
     emit(args.output, &report, TextTo::Stdout, render)?;
-    if let Some(days) = args.fail_within_days {
-        if report.leaf_expires_within(days, now) {
-            let leaf = report.leaf();
-            let when = certificate_end(&leaf.not_after, leaf.days_to_expiry);
-            return Err(CliError::new(
-                ExitKind::Expiry,
-                format!(
-                    "the certificate {when}, within the {days}-day limit ({})",
-                    report.input
-                ),
-            )
-            .fix("renew it: `certtool generate`, then upload the new .cer"));
-        }
-    }
-    Ok(())
+    let leaf = report.leaf();
+    let ending = Ending {
+        what: "the certificate".into(),
+        not_after: leaf.not_after.clone(),
+        days_left: leaf.days_to_expiry,
+    };
+    let gate = args.expiry.gate(
+        [ending],
+        Some(&report.input),
+        "renew it: `certtool generate`, then upload the new .cer",
+    );
+    gate.map_or(Ok(()), Err)
 }
 
 fn render(report: &FileReport) -> String {

@@ -9,19 +9,19 @@ use certtool_core::secret::Secret;
 use clap::Args;
 use serde::Serialize;
 
-use crate::args::{Origin, PfxProfileArg};
+use crate::args::PfxProfileArgs;
 use crate::envfile::EnvLookup;
 use crate::error::{CliError, ExitKind, PASSWORD_FLAGS};
-use crate::io::{check_destination, check_not_input, write_all, PlannedWrite, Sink, Source};
-use crate::output::{emit, OutputFormat, TextTo};
-use crate::password::{new_password_flags_chain, open_protected, PasswordArgs, SecretOrigin};
-
-/// Environment variables that hold a PFX password by Azure SDK and Terraform convention,
-/// used when no password flag is given.
-const CONVENTIONAL_PASSWORD_VARS: [&str; 2] = [
-    "AZURE_CLIENT_CERTIFICATE_PASSWORD",
-    "ARM_CLIENT_CERTIFICATE_PASSWORD",
-];
+use crate::io::{
+    at_most_one_stdin, check_destination, check_not_input, is_dash, write_all, PlannedWrite, Sink,
+    Source,
+};
+use crate::output::{emit, OutputArgs, TextTo};
+use crate::password::profile::{refuse_password_without_protection, unprotected_warning};
+use crate::password::{
+    new_password_flags_chain, open_protected, IfGivenFails, Order, PasswordArgs, SecretOrigin,
+    CERTIFICATE_PASSWORD_VARS,
+};
 
 /// Remove the password of a PFX (or replace it) and change nothing else: every key,
 /// certificate and other bag in order, every attribute (friendlyName, localKeyID, the
@@ -36,9 +36,8 @@ pub struct StripPfxArgs {
     pub out: Option<PathBuf>,
     #[command(flatten)]
     pub password: PasswordArgs,
-    /// Output protection.
-    #[arg(long, value_enum, default_value = "compat")]
-    pub profile: PfxProfileArg,
+    #[command(flatten)]
+    pub profile: PfxProfileArgs,
     /// Protect the output with a new password from the environment variable VAR
     /// (rotation) instead of the empty one.
     #[arg(long, value_name = "VAR", conflicts_with = "new_password_file")]
@@ -49,9 +48,8 @@ pub struct StripPfxArgs {
     /// Replace an existing OUT.
     #[arg(long)]
     pub force: bool,
-    /// Report format: text on stderr, or JSON on stdout.
-    #[arg(long, value_enum, default_value = "text")]
-    pub output: OutputFormat,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// The JSON report of `strip-pfx`.
@@ -77,10 +75,10 @@ fn default_out(input: &Path) -> PathBuf {
     input.with_file_name(format!("{stem}-nopass.pfx"))
 }
 
-/// Opens the PFX with the password the flags name; else with the empty password (both
-/// forms); if that fails, with a conventional environment variable, then a prompt on a
-/// terminal. A password-free file therefore opens even where the variable is set for
-/// other tools.
+/// Opens the PFX with the password the flags name, and only that one; else with the
+/// empty password (both forms); if that fails, with a conventional environment
+/// variable, then a prompt on a terminal. A password-free file therefore opens even
+/// where the variable is set for other tools.
 fn open_input(
     args: &StripPfxArgs,
     data: &[u8],
@@ -90,19 +88,11 @@ fn open_input(
     let chain = args
         .password
         .chain(name)
-        .or_conventional(EnvLookup::default().first(&CONVENTIONAL_PASSWORD_VARS));
-    if chain.names_a_source() {
-        // The flags name the password: use it, and never fall back to the empty one.
-        if let Some((password, _)) = chain.resolve(name)? {
-            return Ok((
-                pfx::strip(data, Some(&password), name, options)?,
-                "flag".into(),
-            ));
-        }
-    }
+        .or_conventional(EnvLookup::default().first(CERTIFICATE_PASSWORD_VARS));
     let (outcome, origin) = open_protected(
         &chain,
         name,
+        Order::GivenFirst(IfGivenFails::Fail),
         |password| pfx::strip(data, password, name, options),
         |detail| {
             CliError::new(ExitKind::Password, format!("{name}: {detail}"))
@@ -112,14 +102,7 @@ fn open_input(
                 ))
         },
     )?;
-    let source = match origin {
-        None => "empty".to_string(),
-        Some(SecretOrigin::Conventional(Origin::Env(var))) => format!("env {var}"),
-        Some(SecretOrigin::Conventional(other)) => other.to_string(),
-        Some(SecretOrigin::Flag(_)) => "flag".into(),
-        Some(SecretOrigin::Prompt) => "prompt".into(),
-    };
-    Ok((outcome, source))
+    Ok((outcome, SecretOrigin::report_label(origin.as_ref())))
 }
 
 /// Runs `certtool strip-pfx`.
@@ -131,19 +114,16 @@ pub fn run(args: StripPfxArgs) -> Result<(), CliError> {
         (None, Source::File(path)) => Sink::File(default_out(path)),
         (None, Source::Stdin) => Sink::Stdout,
     };
-    args.password.check_against(&source)?;
-    let new_password_from_stdin = args.new_password_file.as_deref() == Some(Path::new("-"));
-    if new_password_from_stdin && (source == Source::Stdin || args.password.uses_stdin()) {
-        return Err(CliError::usage(
-            "only one of the input, the password and the new password can come from stdin",
-        )
-        .fix("use --new-password-env VAR"));
-    }
-    if sink == Sink::Stdout && args.output == OutputFormat::Json {
-        return Err(CliError::usage(
-            "--output json needs stdout; write the PFX to a file with -o PATH",
-        ));
-    }
+    at_most_one_stdin(&[
+        ("IN", source == Source::Stdin),
+        args.password.stdin_claim(),
+        (
+            "--new-password-file",
+            is_dash(args.new_password_file.as_deref()),
+        ),
+    ])?;
+    args.output
+        .check_stdout_free(sink == Sink::Stdout, "write the PFX to a file with -o PATH")?;
     check_not_input(&sink, &source)?;
     check_destination(&sink, true, args.force)?;
 
@@ -153,13 +133,13 @@ pub fn run(args: StripPfxArgs) -> Result<(), CliError> {
     )
     .resolve("the output")?
     .map(|(password, _)| password);
-    let profile = Profile::from(args.profile);
-    if profile == Profile::None && new_password.as_ref().is_some_and(|p| !p.is_empty()) {
-        return Err(CliError::usage(
-            "--profile none writes no protection, so a new password would protect nothing",
-        )
-        .fix("use --profile compat or aes with --new-password-*"));
-    }
+    let profile = args.profile.profile();
+    refuse_password_without_protection(
+        profile,
+        new_password.as_ref().is_some_and(|p| !p.is_empty()),
+        "the output",
+        "--new-password-*",
+    )?;
     let data = zeroize::Zeroizing::new(source.read()?);
     let name = source.name();
     let options = StripOptions {
@@ -170,11 +150,7 @@ pub fn run(args: StripPfxArgs) -> Result<(), CliError> {
 
     let mut warnings = Vec::new();
     if profile == Profile::None {
-        warnings.push(
-            "profile none: the private key is stored unencrypted and without a MAC; \
-             Java (keytool, JVM apps) silently drops keys stored this way"
-                .to_string(),
-        );
+        warnings.push(unprotected_warning("the private key"));
     }
     write_all(
         &[PlannedWrite {

@@ -21,10 +21,11 @@ use certtool_core::http::{client, RetryPolicy};
 use certtool_core::secret::Secret;
 use clap::{Args, ValueEnum};
 
-use crate::args::NetworkArgs;
+use crate::args::{ExpiryArgs, NetworkArgs};
+use crate::credential::CredentialArgs;
 use crate::envfile::EnvLookup;
 use crate::error::{CliError, ExitKind};
-use crate::output::{emit, OutputFormat, TextTo};
+use crate::output::{emit, OutputArgs, TextTo};
 use crate::password::PasswordArgs;
 use inputs::{Credential, FederatedSource, Plan};
 use report::Report;
@@ -71,23 +72,8 @@ pub struct TestArmArgs {
     /// ARM_SUBSCRIPTION_ID].
     #[arg(long, value_name = "ID[,ID…]", value_delimiter = ',')]
     pub subscription: Vec<String>,
-    /// The app's certificate: PFX, or PEM with key and certificate (a chain is fine)
-    /// [env: AZURE_CLIENT_CERTIFICATE_PATH, ARM_CLIENT_CERTIFICATE_PATH, ARM_CLIENT_CERTIFICATE].
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["secret_env", "secret_file"])]
-    pub cert: Option<PathBuf>,
-    /// A federated (workload identity) token: a JWT from GitHub Actions, Kubernetes or
-    /// another OIDC provider, sent as the client assertion [env: AZURE_FEDERATED_TOKEN_FILE,
-    /// ARM_OIDC_TOKEN, ARM_OIDC_TOKEN_FILE_PATH; in GitHub Actions requested with
-    /// ACTIONS_ID_TOKEN_REQUEST_URL/TOKEN].
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["cert", "secret_env", "secret_file"])]
-    pub federated_token_file: Option<PathBuf>,
-    /// Read the client secret from the environment variable VAR [env: AZURE_CLIENT_SECRET,
-    /// ARM_CLIENT_SECRET].
-    #[arg(long, value_name = "VAR", conflicts_with = "secret_file")]
-    pub secret_env: Option<String>,
-    /// Read the client secret from a file (`-` for stdin).
-    #[arg(long, value_name = "PATH")]
-    pub secret_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub credential: CredentialArgs,
     #[command(flatten)]
     pub password: PasswordArgs,
     /// Require a built-in role's actions: Reader, Contributor or Owner (repeatable).
@@ -112,14 +98,8 @@ pub struct TestArmArgs {
     /// follows it.
     #[arg(long, value_name = "URL")]
     pub graph_endpoint: Option<String>,
-    /// Exit with code 8 when the credential in use ends within N days: the local
-    /// certificate, and the registered certificate or secret when Graph shows it.
-    #[arg(
-        long,
-        value_name = "N",
-        value_parser = clap::value_parser!(u32).range(..=i64::from(crate::limits::MAX_WITHIN_DAYS))
-    )]
-    pub fail_within_days: Option<u32>,
+    #[command(flatten)]
+    pub expiry: ExpiryArgs,
     /// Client assertion signature algorithm.
     #[arg(long, value_enum, default_value = "ps256")]
     pub alg: AlgArg,
@@ -134,32 +114,13 @@ pub struct TestArmArgs {
     /// only the process environment and flags may: the file may come from someone else).
     #[arg(long)]
     pub allow_env_file_endpoints: bool,
-    /// Report format.
-    #[arg(long, value_enum, default_value = "text")]
-    pub output: OutputFormat,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// Runs `certtool test arm`.
 pub fn run(args: TestArmArgs) -> Result<(), CliError> {
-    use crate::io::{at_most_one_stdin, is_dash};
-    at_most_one_stdin(&[
-        ("--cert", is_dash(args.cert.as_deref())),
-        ("--secret-file", is_dash(args.secret_file.as_deref())),
-        (
-            "--federated-token-file",
-            is_dash(args.federated_token_file.as_deref()),
-        ),
-        ("--env-file", is_dash(args.env_file.as_deref())),
-        ("--ca-file", is_dash(args.network.ca_file.as_deref())),
-        (
-            "--password-file/--password-stdin",
-            args.password.uses_stdin(),
-        ),
-        (
-            "--require-actions",
-            args.require_actions.iter().any(|p| is_dash(Some(p))),
-        ),
-    ])?;
+    inputs::claim_stdin(&args)?;
     let now = crate::clock::now()?;
     // Loaded once: `--env-file -` is stdin, which can be read only once.
     let env = EnvLookup::load(args.env_file.as_deref())?;
@@ -214,11 +175,7 @@ pub fn run(args: TestArmArgs) -> Result<(), CliError> {
         }),
     };
     let access = runtime.block_on(access::check(&signin, &request))?;
-    let gate = args.fail_within_days.and_then(|days| {
-        access
-            .ending_within(days)
-            .map(|end| registration::expiry_gate(end, days))
-    });
+    let gate = registration::expiry_gate(access.ends_first.as_ref(), &args.expiry);
     let ended = report.record(access);
     if let Some(error) = ended {
         emit(args.output, &report, TextTo::Stdout, render::render)?;

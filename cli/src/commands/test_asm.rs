@@ -17,19 +17,20 @@ use certtool_core::publishsettings;
 use clap::Args;
 use reqwest::Url;
 
-use crate::args::NetworkArgs;
+use crate::args::{Ending, ExpiryArgs, NetworkArgs};
 use crate::envfile::EnvLookup;
-use crate::error::{certificate_end, CliError, ExitKind};
+use crate::error::{CliError, ExitKind};
 use crate::io::Source;
-use crate::output::{emit, OutputFormat, TextTo};
-use crate::password::{load_credential, PasswordArgs};
+use crate::output::{emit, OutputArgs, TextTo};
+use crate::password::{load_credential, PasswordArgs, AZURE_CERTIFICATE_PASSWORD};
 
 /// Environment variables read when --subscription is not given, in order.
 const SUBSCRIPTION_ENV: &[&str] = &["AZURE_SUBSCRIPTION_ID", "AZURE_MANAGEMENT_SUBSCRIPTIONID"];
 /// Environment variables read when --cert is not given, in order.
 const CERT_ENV: &[&str] = &["AZURE_MANAGEMENT_CERTFILE", "AZURE_CLIENT_CERTIFICATE_PATH"];
-/// Environment variables read for the certificate's password when no flag names one.
-const PASSWORD_ENV: &[&str] = &["AZURE_CLIENT_CERTIFICATE_PASSWORD"];
+/// The variable read for the certificate's password when no flag names one: the Azure
+/// SDKs' (Terraform's ARM_* names are for service principals, not ASM).
+const PASSWORD_ENV: &[&str] = &[AZURE_CERTIFICATE_PASSWORD];
 
 /// Call ASM (Get Subscription, List Hosted Services) with a management certificate and
 /// report, per subscription, whether it is accepted — and why not, with the fix.
@@ -62,17 +63,10 @@ pub struct TestAsmArgs {
     /// Retries of a request answered 429/503 or cut off (Retry-After is honoured).
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub retries: u32,
-    /// Report format.
-    #[arg(long, value_enum, default_value = "text")]
-    pub output: OutputFormat,
-    /// Exit with code 8 when a management certificate expires within N days (or has
-    /// expired), once the subscriptions accept it.
-    #[arg(
-        long,
-        value_name = "N",
-        value_parser = clap::value_parser!(u32).range(..=i64::from(crate::limits::MAX_WITHIN_DAYS))
-    )]
-    pub fail_within_days: Option<u32>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub expiry: ExpiryArgs,
     #[command(flatten)]
     pub network: NetworkArgs,
     #[command(flatten)]
@@ -106,10 +100,7 @@ pub fn run(args: TestAsmArgs) -> Result<(), CliError> {
             is_dash(args.publishsettings.as_deref()),
         ),
         ("--ca-file", is_dash(args.network.ca_file.as_deref())),
-        (
-            "--password-file/--password-stdin",
-            args.password.uses_stdin(),
-        ),
+        args.password.stdin_claim(),
     ])?;
     let now = crate::clock::now()?;
     let options = args.network.http_options()?;
@@ -127,32 +118,27 @@ pub fn run(args: TestAsmArgs) -> Result<(), CliError> {
             crate::log::note!("warning: {} ({})", warning, identity.check.source);
         }
     }
-    let gate = args
-        .fail_within_days
-        .and_then(|days| expiry_gate(&identities, days));
+    let gate = expiry_gate(&identities, &args.expiry);
     let report = execute::execute(&args, &options, identities)?;
     emit(args.output, &report, TextTo::Stdout, render::text)?;
     execute::outcome(&report)?;
     gate.map_or(Ok(()), Err)
 }
 
-/// `--fail-within-days`: the management certificate that ends first, if within `days`.
-fn expiry_gate(identities: &[Identity], days: u32) -> Option<CliError> {
+/// `--fail-within-days`: the management certificate that expires first, if within the
+/// limit.
+fn expiry_gate(identities: &[Identity], expiry: &ExpiryArgs) -> Option<CliError> {
     let first = identities.iter().min_by_key(|i| i.check.days_to_expiry)?;
     let check = &first.check;
-    if check.days_to_expiry > i64::from(days) {
-        return None;
-    }
-    let when = certificate_end(&check.not_after, check.days_to_expiry);
-    Some(
-        CliError::new(
-            ExitKind::Expiry,
-            format!(
-                "the management certificate {} {when}, within the {days}-day limit ({})",
-                check.thumbprint, check.source
-            ),
-        )
-        .fix("make a new one (`certtool generate`), upload its .cer to every subscription, then switch the tools that use it"),
+    let ending = Ending {
+        what: format!("the management certificate {}", check.thumbprint),
+        not_after: check.not_after.clone(),
+        days_left: check.days_to_expiry,
+    };
+    expiry.gate(
+        [ending],
+        Some(&check.source),
+        "make a new one (`certtool generate`), upload its .cer to every subscription, then switch the tools that use it",
     )
 }
 

@@ -214,6 +214,17 @@ fn refuses_what_it_cannot_or_should_not_do() {
     ])
     .assert_code(EXIT_USAGE)
     .assert_stderr_contains("--key applies only to --format pfx");
+    // The profile flag counts as given even when it names the default.
+    certtool(&[
+        "export",
+        s(&fixture("rsa2048.crt")),
+        "--format",
+        "pem",
+        "--pfx-profile",
+        "compat",
+    ])
+    .assert_code(EXIT_USAGE)
+    .assert_stderr_contains("--profile applies only to --format pfx");
     // No overwrite without --force; with it, the file is replaced.
     std::fs::write(&out, b"keep").unwrap();
     export_pfx(&fixture("rsa2048-bundle.pem"), &out, &["--no-password"]).assert_code(EXIT_USAGE);
@@ -231,8 +242,12 @@ fn refuses_what_it_cannot_or_should_not_do() {
 fn profile_none_warns_and_writes_no_mac() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("none.pfx");
-    export_pfx(&fixture("rsa2048-bundle.pem"), &out, &["--profile", "none"])
-        .assert_code(EXIT_OK)
-        .assert_stderr_contains("Java");
+    let run = export_pfx(&fixture("rsa2048-bundle.pem"), &out, &["--profile", "none"]);
+    run.assert_code(EXIT_OK);
+    assert_eq!(
+        run.stderr,
+        "warning: --profile none stores the private key unencrypted and without a MAC; \
+         Java (keytool, JVM apps) silently drops keys stored this way\n"
+    );
     assert_eq!(python_try_load(&out, None), Ok((true, true, 0)));
 }

@@ -151,5 +151,7 @@ fn usage_errors_exit_2() {
     certtool(&["frobnicate"]).assert_code(EXIT_USAGE);
     certtool_with(&["inspect", "-", "--password-stdin"], &[], Some(b"x"))
         .assert_code(EXIT_USAGE)
-        .assert_stderr_contains("both come from stdin");
+        .assert_stderr_contains(
+            "only one input can come from stdin, but IN and --password-file/--password-stdin both ask for it",
+        );
 }

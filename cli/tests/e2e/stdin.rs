@@ -20,7 +20,7 @@ fn two_inputs_from_stdin_are_refused_up_front() {
         Some(b""),
     )
     .assert_code(EXIT_USAGE)
-    .assert_stderr_contains("--cert, --ca-file");
+    .assert_stderr_contains("but --cert and --ca-file both ask for it");
     certtool_with(
         &[
             "test",
@@ -71,4 +71,53 @@ fn env_file_reads_stdin() {
         .assert_stderr_contains("credential from AZURE_CLIENT_SECRET in stdin (value not shown)");
     assert!(!run.stderr.contains("not-a-real-secret"));
     assert!(!run.stdout_text().contains("not-a-real-secret"));
+}
+
+#[test]
+fn every_command_words_the_stdin_rule_alike() {
+    let pfx = pfx_fixture("aes-default.pfx");
+    let cases: [(&[&str], &str); 3] = [
+        (
+            &["strip-pfx", "-", "--new-password-file", "-"],
+            "IN and --new-password-file both",
+        ),
+        (
+            &["import", "publishsettings", "-", "--password-file", "-"],
+            "FILE and --password-file both",
+        ),
+        (
+            &[
+                "generate",
+                "--name",
+                "x",
+                "--key",
+                "-",
+                "--password-file",
+                "-",
+            ],
+            "--key and --password-file both",
+        ),
+    ];
+    for (args, readers) in cases {
+        certtool_with(args, &[], Some(b""))
+            .assert_code(EXIT_USAGE)
+            .assert_stderr_contains(&format!(
+                "only one input can come from stdin, but {readers} ask for it"
+            ));
+    }
+    certtool_with(
+        &[
+            "strip-pfx",
+            s(&pfx),
+            "-o",
+            "-",
+            "--password-stdin",
+            "--new-password-file",
+            "-",
+        ],
+        &[],
+        Some(b""),
+    )
+    .assert_code(EXIT_USAGE)
+    .assert_stderr_contains("but --password-file/--password-stdin and --new-password-file both");
 }

@@ -116,7 +116,7 @@ fn fail_within_days_gates_on_the_secret_in_use() {
     gated.extend_from_slice(&["--fail-within-days", "30"]);
     let run = test_arm(&standin, &gated, &[("S", SECRET)]);
     run.assert_code(EXIT_EXPIRY)
-        .assert_stderr_contains("its registration in Entra ID ends on")
+        .assert_stderr_contains("its registration in Entra ID expires on")
         .assert_stderr_contains("within the 30-day limit");
     assert_eq!(run.json()["exit_code"], 8);
     assert!(!run.stderr.contains(SECRET) && !run.stdout_text().contains(SECRET));
@@ -133,7 +133,7 @@ fn fail_within_days_gates_on_the_certificate() {
     with_cert(&standin, &["--fail-within-days", "30"]).assert_code(EXIT_OK);
     with_cert(&standin, &["--fail-within-days", "9000"])
         .assert_code(EXIT_EXPIRY)
-        .assert_stderr_contains("the credential in use: the certificate ends on 2036-11-20");
+        .assert_stderr_contains("the credential in use: the certificate expires on 2036-11-20");
     // Without Graph the local certificate still gates.
     let mut no_read = readable_app();
     no_read.graph_permissions.clear();

@@ -43,3 +43,8 @@ pub use strip::{strip, BagSummary, StripOptions, StripOutcome};
 pub use verify::{compare, Difference};
 pub use write::write;
 pub use yasna::models::ObjectIdentifier;
+
+/// The profile a PFX is written in when the user names none (`generate`, `export --format
+/// pfx`, `strip-pfx`, `import`, `rotate arm`): the one every reader opens
+/// (`docs/pfx-compatibility.md`).
+pub const DEFAULT_PROFILE: Profile = Profile::Compat;

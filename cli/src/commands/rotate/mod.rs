@@ -21,13 +21,13 @@ use openssl::pkey::{PKey, Private};
 use openssl::x509::X509;
 use time::macros::format_description;
 
-use crate::args::{NetworkArgs, PfxProfileArg};
+use crate::args::{NetworkArgs, PfxProfileArgs, ProtectedOnly};
 use crate::commands::generate::validity;
 use crate::commands::test_arm::inputs::check_https;
 use crate::commands::test_arm::AlgArg;
 use crate::error::{CliError, ExitKind};
 use crate::io::Source;
-use crate::output::{emit, OutputFormat, TextTo};
+use crate::output::{emit, OutputArgs, TextTo};
 use crate::password::{load_credential, new_password_flags_chain, PasswordArgs};
 
 /// Roll a credential.
@@ -113,9 +113,8 @@ pub struct RotateArmArgs {
     /// Write the new PFX with the empty password.
     #[arg(long)]
     pub new_no_password: bool,
-    /// PFX protection profile of the new PFX.
-    #[arg(long, value_parser = PfxProfileArg::protected_only(), default_value = "compat")]
-    pub pfx_profile: PfxProfileArg,
+    #[command(flatten)]
+    pub pfx_profile: PfxProfileArgs<ProtectedOnly>,
     #[command(flatten)]
     pub network: NetworkArgs,
     /// Entra ID authority host, e.g. https://login.microsoftonline.us.
@@ -127,9 +126,8 @@ pub struct RotateArmArgs {
     /// Client assertion signature algorithm.
     #[arg(long, value_enum, default_value = "ps256")]
     pub alg: AlgArg,
-    /// Report format.
-    #[arg(long, value_enum, default_value = "text")]
-    pub output: OutputFormat,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// `--new-cert`: its leaf and key, opened with the new PFX's password, fit for Entra ID.

@@ -2,7 +2,6 @@
 //! saying on stderr where each value came from (never a secret's value). Everything
 //! that can be checked offline is checked here, before any request.
 
-use base64::Engine;
 use certtool_core::arm::{builtin_role, is_path_segment, parse_role_definition, Requirement};
 use certtool_core::cloud::{Cloud, Endpoint};
 use certtool_core::entra::{check_certificate, FederatedToken, SigningAlg};
@@ -17,43 +16,15 @@ use time::OffsetDateTime;
 
 use super::TestArmArgs;
 use crate::args::Origin;
+use crate::credential::{self, CredentialArgs, Material};
 use crate::envfile::EnvLookup;
 use crate::error::{CliError, ExitKind};
-use crate::io::Source;
-use crate::password::{is_env_name, load_credential_bytes, secret_from_path, NAME_NOT_SHOWN};
+use crate::io::{at_most_one_stdin, is_dash, Source};
+use crate::password::{load_credential_bytes, CERTIFICATE_PASSWORD_VARS};
 
 const TENANT_VARS: &[&str] = &["AZURE_TENANT_ID", "ARM_TENANT_ID"];
 const CLIENT_VARS: &[&str] = &["AZURE_CLIENT_ID", "ARM_CLIENT_ID"];
 const SUBSCRIPTION_VARS: &[&str] = &["AZURE_SUBSCRIPTION_ID", "ARM_SUBSCRIPTION_ID"];
-/// azure-identity's order within a family (secret, then certificate); AZURE_* before ARM_*.
-const CREDENTIAL_VARS: &[&str] = &[
-    "AZURE_CLIENT_SECRET",
-    "AZURE_CLIENT_CERTIFICATE_PATH",
-    "ARM_CLIENT_SECRET",
-    "ARM_CLIENT_CERTIFICATE_PATH",
-    "ARM_CLIENT_CERTIFICATE",
-];
-/// Files or values holding a federated token, in this order: azure-identity's, then
-/// Terraform's.
-const FEDERATED_VARS: &[&str] = &[
-    "AZURE_FEDERATED_TOKEN_FILE",
-    "ARM_OIDC_TOKEN",
-    "ARM_OIDC_TOKEN_FILE_PATH",
-];
-/// Where a token can be requested (URL, bearer token): GitHub Actions' own variables, then
-/// Terraform's names for the same thing.
-const OIDC_REQUEST_VARS: &[(&str, &str)] = &[
-    (
-        "ACTIONS_ID_TOKEN_REQUEST_URL",
-        "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
-    ),
-    ("ARM_OIDC_REQUEST_URL", "ARM_OIDC_REQUEST_TOKEN"),
-];
-const PASSWORD_VARS: &[&str] = &[
-    "AZURE_CLIENT_CERTIFICATE_PASSWORD",
-    "ARM_CLIENT_CERTIFICATE_PASSWORD",
-];
-
 /// A certificate credential, checked offline.
 pub struct CertificateCredential {
     /// The leaf (the certificate whose public key matches the key).
@@ -146,6 +117,24 @@ fn required(
     }
     note(sources, what, origin.to_string());
     Ok(value)
+}
+
+/// Refuses two inputs that would both read stdin, before anything (the `.env` file
+/// included) is read.
+pub fn claim_stdin(args: &TestArmArgs) -> Result<(), CliError> {
+    let [cert, secret_file, token_file] = args.credential.stdin_claims();
+    at_most_one_stdin(&[
+        cert,
+        secret_file,
+        token_file,
+        ("--env-file", is_dash(args.env_file.as_deref())),
+        ("--ca-file", is_dash(args.network.ca_file.as_deref())),
+        args.password.stdin_claim(),
+        (
+            "--require-actions",
+            args.require_actions.iter().any(|p| is_dash(Some(p))),
+        ),
+    ])
 }
 
 /// Resolves and checks everything before the first request.
@@ -308,162 +297,24 @@ fn requirements(args: &TestArmArgs) -> Result<Vec<Requirement>, CliError> {
     Ok(out)
 }
 
+/// The credential: the first of [`CredentialArgs::sources`] that holds one, checked
+/// offline.
 fn resolve_credential(
     args: &TestArmArgs,
     env: &EnvLookup,
     now: OffsetDateTime,
 ) -> Result<(Credential, String), CliError> {
-    if let Some(var) = &args.secret_env {
-        if !is_env_name(var) {
-            return Err(CliError::usage(
-                "the value given to --secret-env is not an environment variable name (it is not shown: it may be the secret itself)",
-            )
-            .fix("pass the variable's NAME, e.g. --secret-env AZURE_CLIENT_SECRET, not its value"));
+    let sources = args.credential.sources();
+    let found = credential::first(&sources, env)?.ok_or_else(CredentialArgs::none_given)?;
+    let credential = match found.material {
+        Material::Secret(secret) => Credential::Secret(secret),
+        Material::Certificate { data, name } => certificate(&data, &name, args, env, now)?,
+        Material::FederatedToken { data, name } => federated_token(&data, &name)?,
+        Material::FederatedRequest { url, token } => {
+            Credential::Federated(FederatedSource::Request { url, token })
         }
-        let (value, origin) = env.named(var).ok_or_else(|| {
-            CliError::usage(format!(
-                "the environment variable --secret-env names is not set {NAME_NOT_SHOWN}"
-            ))
-            .fix("check the variable's name, or export it before running certtool")
-        })?;
-        return Ok((
-            secret(value),
-            format!("--secret-env, from {origin} (name and value not shown)"),
-        ));
-    }
-    if let Some(path) = &args.secret_file {
-        if path == std::path::Path::new("-") && args.password.uses_stdin() {
-            return Err(CliError::usage(
-                "the secret and the password cannot both come from stdin",
-            ));
-        }
-        let s = secret_from_path(path)?;
-        let name = Source::parse(path).name();
-        return Ok((
-            Credential::Secret(s),
-            format!("{name} (--secret-file; value not shown)"),
-        ));
-    }
-    if let Some(path) = &args.cert {
-        let source = Source::parse(path);
-        args.password.check_against(&source)?;
-        let data = zeroize::Zeroizing::new(source.read()?);
-        let cert = certificate(&data, &source.name(), args, env, now)?;
-        return Ok((cert, format!("{} (--cert)", source.name())));
-    }
-    if let Some(path) = &args.federated_token_file {
-        let source = Source::parse(path);
-        let token = federated_token(&source.read()?, &source.name())?;
-        return Ok((token, format!("{} (--federated-token-file)", source.name())));
-    }
-    let Some(found) = env.first(CREDENTIAL_VARS) else {
-        return match federated_from_env(env)? {
-            Some(found) => Ok(found),
-            None => Err(CliError::usage("no credential given").fix(
-                "pass --cert FILE, --secret-env VAR, --secret-file PATH or --federated-token-file FILE, or set \
-                 AZURE_CLIENT_SECRET / AZURE_CLIENT_CERTIFICATE_PATH / AZURE_FEDERATED_TOKEN_FILE (or Terraform's \
-                 ARM_CLIENT_SECRET / ARM_CLIENT_CERTIFICATE_PATH / ARM_CLIENT_CERTIFICATE / ARM_OIDC_TOKEN / \
-                 ARM_OIDC_TOKEN_FILE_PATH); in GitHub Actions give the job `permissions: id-token: write`",
-            )),
-        };
     };
-    let origin = found.origin.to_string();
-    match found.name {
-        "AZURE_CLIENT_SECRET" | "ARM_CLIENT_SECRET" => {
-            Ok((secret(found.value), format!("{origin} (value not shown)")))
-        }
-        "ARM_CLIENT_CERTIFICATE" => {
-            let compact: zeroize::Zeroizing<String> = zeroize::Zeroizing::new(
-                found.value.chars().filter(|c| !c.is_whitespace()).collect(),
-            );
-            let data = zeroize::Zeroizing::new(
-                base64::engine::general_purpose::STANDARD
-                    .decode(compact.as_bytes())
-                    .map_err(|_| {
-                        CliError::new(
-                            ExitKind::Input,
-                            format!("{origin}: not base64 (ARM_CLIENT_CERTIFICATE holds a base64 PKCS#12)"),
-                        )
-                    })?,
-            );
-            let cert = certificate(&data, found.name, args, env, now)?;
-            Ok((cert, format!("{origin} (base64 PKCS#12)")))
-        }
-        _ => {
-            let path = std::path::PathBuf::from(found.value.trim());
-            let source = Source::parse(&path);
-            let data = zeroize::Zeroizing::new(source.read()?);
-            let cert = certificate(&data, &source.name(), args, env, now)?;
-            Ok((cert, format!("{} ({origin})", source.name())))
-        }
-    }
-}
-
-/// A federated token from the environment or the `.env` file: a file or value first,
-/// else a request URL with its bearer token.
-fn federated_from_env(env: &EnvLookup) -> Result<Option<(Credential, String)>, CliError> {
-    if let Some(found) = env.first(FEDERATED_VARS) {
-        let origin = found.origin.to_string();
-        if found.name == "ARM_OIDC_TOKEN" {
-            let token = federated_token(found.value.as_bytes(), found.name)?;
-            return Ok(Some((token, format!("{origin} (value not shown)"))));
-        }
-        let path = std::path::PathBuf::from(found.value.trim());
-        let source = Source::parse(&path);
-        let token = federated_token(&source.read()?, &source.name())?;
-        return Ok(Some((token, format!("{} ({origin})", source.name()))));
-    }
-    for (url_var, token_var) in OIDC_REQUEST_VARS {
-        let Some(url) = env.first(&[url_var]) else {
-            continue;
-        };
-        let Some(token) = env.first(&[token_var]) else {
-            return Err(CliError::usage(format!(
-                "{} is set but {token_var} is not",
-                url.origin
-            ))
-            .fix("in GitHub Actions, give the job `permissions: id-token: write` so the runner sets both"));
-        };
-        let request_url = url.value.trim().to_string();
-        if !request_url.starts_with("https://") && !is_loopback_http(&request_url) {
-            return Err(CliError::usage(format!(
-                "{} is not an https:// URL (plain http only to this machine)",
-                url.origin
-            ))
-            .fix("the request token is a credential: give the runner's https:// token endpoint"));
-        }
-        let source = format!(
-            "a token requested from {} with {} (audience {})",
-            url.origin,
-            token.origin,
-            certtool_core::entra::TOKEN_EXCHANGE_AUDIENCE
-        );
-        return Ok(Some((
-            Credential::Federated(FederatedSource::Request {
-                url: request_url,
-                token: Secret::new(token.value.to_string()),
-            }),
-            source,
-        )));
-    }
-    Ok(None)
-}
-
-/// Plain `http://` is accepted only for this machine (a local token service, the tests):
-/// the request token must never cross a network in the clear.
-fn is_loopback_http(url: &str) -> bool {
-    let Some(rest) = url.strip_prefix("http://") else {
-        return false;
-    };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host = match authority.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or(""),
-        None => authority.split(':').next().unwrap_or(""),
-    };
-    host == "localhost"
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
+    Ok((credential, found.origin))
 }
 
 /// Reads a federated token (a JWT) from file or variable contents.
@@ -480,10 +331,6 @@ fn federated_token(data: &[u8], name: &str) -> Result<Credential, CliError> {
     ))))
 }
 
-fn secret(value: zeroize::Zeroizing<String>) -> Credential {
-    Credential::Secret(Secret::new(value.to_string()))
-}
-
 /// Loads and checks a certificate credential: password from the flags, else
 /// AZURE_/ARM_CLIENT_CERTIFICATE_PASSWORD (environment or `.env`), else a prompt.
 fn certificate(
@@ -493,7 +340,12 @@ fn certificate(
     env: &EnvLookup,
     now: OffsetDateTime,
 ) -> Result<Credential, CliError> {
-    let bundle = load_credential_bytes(data, name, &args.password, env.first(PASSWORD_VARS))?;
+    let bundle = load_credential_bytes(
+        data,
+        name,
+        &args.password,
+        env.first(CERTIFICATE_PASSWORD_VARS),
+    )?;
     let (leaf, key) = bundle.leaf_with_key()?;
     check_certificate(leaf, key, now, name).map_err(|e| {
         CliError::from(e)
@@ -515,19 +367,4 @@ fn certificate(
         chain: bundle.chain(),
         facts,
     })))
-}
-
-#[cfg(test)]
-mod loopback_tests {
-    use super::is_loopback_http;
-
-    #[test]
-    fn plain_http_only_to_this_machine() {
-        assert!(is_loopback_http("http://127.0.0.1:8080/token?x=1"));
-        assert!(is_loopback_http("http://localhost/token"));
-        assert!(is_loopback_http("http://[::1]:9/t"));
-        assert!(!is_loopback_http("http://token.actions.example.com/t"));
-        assert!(!is_loopback_http("http://127.0.0.1.evil.example/t"));
-        assert!(!is_loopback_http("https://127.0.0.1/t"));
-    }
 }

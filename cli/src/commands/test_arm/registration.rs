@@ -6,23 +6,22 @@ use std::fmt::Write;
 
 use certtool_core::access::{CredentialEnd, Registration};
 
-use crate::error::{CliError, ExitKind};
+use crate::args::{Ending, ExpiryArgs};
+use crate::error::CliError;
 
-/// `--fail-within-days`: the error for the credential's first end, `end`, within `days`.
-pub fn expiry_gate(end: &CredentialEnd, days: u32) -> CliError {
-    let when = if end.days_left < 0 {
-        format!("ended on {}", end.end)
-    } else {
-        format!("ends on {} ({} days left)", end.end, end.days_left)
-    };
-    CliError::new(
-        ExitKind::Expiry,
-        format!(
-            "the credential in use: {} {when}, within the {days}-day limit",
-            end.what
-        ),
+/// `--fail-within-days`: the error when the credential's first end, `end`, is within the
+/// limit (the wording is the shared gate's).
+pub fn expiry_gate(end: Option<&CredentialEnd>, expiry: &ExpiryArgs) -> Option<CliError> {
+    let endings = end.map(|end| Ending {
+        what: format!("the credential in use: {}", end.what),
+        not_after: end.end.clone(),
+        days_left: end.days_left,
+    });
+    expiry.gate(
+        endings,
+        None,
+        "roll it before then: `certtool rotate arm`, or add a new certificate or secret and update the pipelines that use it",
     )
-    .fix("roll it before then: `certtool rotate arm`, or add a new certificate or secret and update the pipelines that use it")
 }
 
 /// The registration section of the text report.
