@@ -8,7 +8,7 @@
 //! | service | paths | matched in |
 //! |---|---|---|
 //! | ARM | `/subscriptions/{id}`, `…[/resourceGroups/{rg}]/providers/Microsoft.Authorization/permissions` | `arm::route` |
-//! | Graph | `/v1.0/applications`, `/v1.0/servicePrincipals` (listings), `…/{id}/owners`, `/v1.0/$batch` | `directory::handle` |
+//! | Graph | `/v1.0/applications`, `/v1.0/servicePrincipals` (listings), `…/{id}/owners`, `/v1.0/$batch` | `directory::graph_answer` (then `graph::handle`) |
 //! | Graph | `/v1.0/applications/{id}`, `/v1.0/applications(appId='{id}')`, `…/addKey`, `…/removeKey` | `graph::route` |
 //! | Entra ID | `/{tenant}/oauth2/v2.0/token`, `/{tenant}/oauth2/token` | `entra::endpoint_version` |
 //! | Entra ID | `/{tenant}[/v2.0]/.well-known/openid-configuration`, `/{tenant}/discovery[/v2.0]/keys`, `/common/discovery/instance` | `discovery::document` |
@@ -59,7 +59,7 @@ const ROUTES: [Route; 5] = [
         claims: |s| s.first() == Some(&"v1.0"),
         // The tenant-wide directory (listings, owners, `$batch`) first; one app's
         // registration and its keys otherwise.
-        handle: |call| directory::handle(call).unwrap_or_else(|| graph::handle(call)),
+        handle: directory::graph_answer,
     },
     Route {
         service: Service::Entra,

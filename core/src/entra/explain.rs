@@ -6,7 +6,7 @@
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use super::signin::Credential;
+use super::credential::Credential;
 use super::token::TokenError;
 use crate::diagnose::Diagnosis;
 use crate::ids::is_guid;
@@ -256,8 +256,8 @@ fn sharpen(out: &mut Explanation, credential: &Credential<'_>, now: OffsetDateTi
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::entra::{parse_error, SignIn};
-    use crate::http::{Failure, FailureKind as NetworkKind, RetryPolicy};
+    use crate::entra::parse_error;
+    use crate::http::{Failure, FailureKind as NetworkKind};
     use crate::secret::Secret;
 
     const URL: &str = "https://login.example/t/oauth2/v2.0/token";
@@ -278,11 +278,9 @@ mod tests {
         time::macros::datetime!(2026-01-01 00:00 UTC)
     }
 
+    /// What `SignIn::explain` gives for a sign-in at `URL` at `now()`.
     fn with(credential: Credential<'_>, error: &TokenError) -> Explanation {
-        let http = crate::http::client(&Default::default(), None).unwrap();
-        SignIn::new(http, RetryPolicy::default(), URL, "c", credential)
-            .clock(now)
-            .explain(error)
+        explain(error, URL, &credential, now())
     }
 
     /// Every AADSTS code with a row in the table is explained with that row's words:

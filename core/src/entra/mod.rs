@@ -29,6 +29,7 @@
 //!   `docs/errors.md`): [`Explanation`] picks it up for every command.
 
 mod assertion;
+mod credential;
 mod explain;
 mod federated;
 mod signin;
@@ -38,12 +39,13 @@ pub(crate) use assertion::{jws_header, sign_jws};
 pub use assertion::{
     sign_assertion, AssertionRequest, ClientAssertion, SigningAlg, ASSERTION_LIFETIME_SECS,
 };
+pub use credential::{CertificateKey, Credential};
 pub use explain::{Explanation, FailureKind};
 pub use federated::{
     oidc_request_url, request_oidc_token, FederatedClaims, FederatedToken, OidcRequestError,
     TOKEN_EXCHANGE_AUDIENCE,
 };
-pub use signin::{CertificateKey, Credential, Patience, SignIn, TokenResult, Waited};
+pub use signin::{Patience, SignIn, TokenResult, Waited};
 pub use token::{
     parse_error, parse_token, request_token, AccessToken, AssertionSigner, ClientCredential,
     EntraError, TokenError, TokenRequest,

@@ -5,46 +5,18 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use openssl::pkey::{PKey, Private};
-use openssl::x509::X509;
 use time::OffsetDateTime;
 
-use super::assertion::{sign_assertion, AssertionRequest, ClientAssertion, SigningAlg};
+use super::assertion::{sign_assertion, AssertionRequest, ClientAssertion};
+use super::credential::{CertificateKey, Credential};
 use super::explain::{explain, Explanation};
-use super::federated::FederatedToken;
 use super::token::{request_token, AccessToken, ClientCredential, TokenError, TokenRequest};
 use crate::error::Result;
 use crate::http::RetryPolicy;
-use crate::secret::Secret;
 
 /// A cached token is requested again when less than this is left of it, so that no
 /// request of a run is sent with a token about to lapse.
 const TOKEN_MARGIN: Duration = Duration::from_secs(120);
-
-/// What an app proves its identity with. A new kind of sign-in is a new variant here
-/// and an arm in [`SignIn`]'s request; callers of [`SignIn::token`] do not change.
-pub enum Credential<'a> {
-    /// A certificate and its key: a client assertion is signed for every attempt.
-    Certificate(CertificateKey<'a>),
-    /// A client secret (its *Value*).
-    Secret(&'a Secret),
-    /// A federated token from another OpenID Connect provider, sent as the assertion.
-    Federated(&'a FederatedToken),
-}
-
-/// A certificate credential and how its assertions are signed.
-pub struct CertificateKey<'a> {
-    /// The registered certificate (the leaf).
-    pub certificate: &'a X509,
-    /// Its private key (RSA).
-    pub key: &'a PKey<Private>,
-    /// Certificates after the leaf, sent in `x5c` when `send_x5c` is set.
-    pub chain: &'a [X509],
-    /// The assertion's signature algorithm (and so its thumbprint header).
-    pub alg: SigningAlg,
-    /// Send the chain in the `x5c` header (subject name / issuer authentication).
-    pub send_x5c: bool,
-}
 
 /// A token for a scope, or Entra ID's reason for not issuing one.
 pub type TokenResult = std::result::Result<Arc<AccessToken>, TokenError>;
@@ -275,6 +247,8 @@ impl<'a> SignIn<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::entra::SigningAlg;
+    use crate::secret::Secret;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use base64::Engine as _;
 

@@ -24,7 +24,7 @@ pub(crate) fn body_bytes(mut body: Body) -> Bytes {
 
 /// Takes a `$batch` 429 set for a sub-request to `url`: its `Retry-After` seconds.
 fn take_throttle(call: &Call, tenant_id: &str, url: &str) -> Option<u64> {
-    super::take_rule(
+    super::route::take_rule(
         call,
         tenant_id,
         |d| &mut d.batch_throttles,
@@ -37,8 +37,10 @@ fn bad(call: &Call, message: &str) -> Response<Body> {
     error(call, 400, "BadRequest", message)
 }
 
-pub(crate) fn handle(call: &Call) -> Response<Body> {
-    let grant = match super::authorize(call, Method::POST) {
+/// Answers `$batch`; each sub-request is answered by `dispatch`, the Graph dispatcher that
+/// called this (passed in, so that this module does not depend on the one above it).
+pub(crate) fn handle(call: &Call, dispatch: fn(&Call) -> Response<Body>) -> Response<Body> {
+    let grant = match super::route::authorize(call, Method::POST) {
         Ok(grant) => grant,
         Err(refused) => return *refused,
     };
@@ -77,14 +79,19 @@ pub(crate) fn handle(call: &Call) -> Response<Body> {
     }
     let mut responses: Vec<Value> = requests
         .iter()
-        .map(|r| answer(call, &grant.tenant_id, r))
+        .map(|r| answer(call, dispatch, &grant.tenant_id, r))
         .collect();
     responses.reverse();
     ok(call, 200, Some(json!({ "responses": responses })))
 }
 
 /// One sub-request, answered as the routes would answer it alone.
-fn answer(call: &Call, tenant_id: &str, request: &Value) -> Value {
+fn answer(
+    call: &Call,
+    dispatch: fn(&Call) -> Response<Body>,
+    tenant_id: &str,
+    request: &Value,
+) -> Value {
     let id = request["id"].as_str().unwrap_or_default();
     let url = request["url"].as_str().unwrap_or_default();
     if let Some(secs) = take_throttle(call, tenant_id, url) {
@@ -119,7 +126,7 @@ fn answer(call: &Call, tenant_id: &str, request: &Value) -> Value {
         client_thumbprint: call.client_thumbprint,
         base_url: call.base_url.clone(),
     };
-    let response = super::handle(&sub).unwrap_or_else(|| crate::graph::handle(&sub));
+    let response = dispatch(&sub);
     let (parts, body) = response.into_parts();
     let bytes = body_bytes(body);
     let mut headers = Map::new();

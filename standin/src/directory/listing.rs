@@ -46,6 +46,11 @@ fn collection(segment: &str) -> Option<Collection> {
         .find(|c| c.segment().eq_ignore_ascii_case(segment))
 }
 
+/// What Graph answers to `call`: the directory's routes, else one application's.
+pub(crate) fn graph_answer(call: &Call) -> Response<Body> {
+    handle(call).unwrap_or_else(|| crate::graph::handle(call))
+}
+
 /// Answers the directory's routes; `None` for any other Graph path.
 pub(crate) fn handle(call: &Call) -> Option<Response<Body>> {
     let segments: Vec<String> = call
@@ -55,14 +60,14 @@ pub(crate) fn handle(call: &Call) -> Option<Response<Body>> {
         .map(|s| percent_decode(s.as_bytes()))
         .collect();
     let route = match segments.as_slice() {
-        [one] if one == "$batch" => return Some(super::batch::handle(call)),
+        [one] if one == "$batch" => return Some(super::batch::handle(call, graph_answer)),
         [c] => (collection(c)?, None),
         [c, id, owners] if owners.eq_ignore_ascii_case("owners") => {
             (collection(c)?, Some(id.clone()))
         }
         _ => return None,
     };
-    let grant = match super::authorize(call, Method::GET) {
+    let grant = match super::route::authorize(call, Method::GET) {
         Ok(grant) => grant,
         Err(refused) => return Some(*refused),
     };
@@ -126,7 +131,7 @@ fn parse_skiptoken(token: &str, c: Collection) -> Option<(usize, usize)> {
 
 /// Takes the fault set on page `page` of `c`, if any is left.
 fn take_page_fault(call: &Call, tenant_id: &str, c: Collection, page: usize) -> Option<PageFault> {
-    super::take_rule(
+    super::route::take_rule(
         call,
         tenant_id,
         |d| &mut d.page_faults,
