@@ -8,6 +8,9 @@ use std::os::unix::ffi::OsStrExt;
 
 use super::*;
 
+/// The environment of a case.
+type Env = &'static [(&'static str, &'static str)];
+
 /// The fixture protected with FIXTURE_PASS.
 fn protected() -> String {
     s(&fixture("rsa2048-aes.pfx")).to_owned()
@@ -16,7 +19,7 @@ fn protected() -> String {
 #[test]
 fn the_password_of_an_existing_file() {
     let pfx = protected();
-    let cases: [(&str, &[&str], &[(&str, &str)], i32); 7] = [
+    let cases: [(&str, &[&str], Env, i32); 7] = [
         (
             "wrong_password",
             &["--password-env", "PW"],
@@ -123,7 +126,7 @@ fn stdin_used_twice() {
 #[test]
 fn the_password_of_a_new_file() {
     let generate = ["generate", "--name", "app", "--out-dir", "{tmp}"];
-    let cases: [(&str, &[&str], &[(&str, &str)]); 3] = [
+    let cases: [(&str, &[&str], Env); 3] = [
         (
             "new_password_empty",
             &["--password-env", "EMPTY"],
