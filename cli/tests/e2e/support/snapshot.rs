@@ -32,6 +32,14 @@ impl Normaliser {
         self
     }
 
+    /// Replaces `from` (a value made anew on every run, e.g. a generated key's
+    /// thumbprint) with `to`.
+    pub fn literal(mut self, from: &str, to: &str) -> Self {
+        assert!(!from.is_empty(), "an empty literal would match everywhere");
+        self.literals.push((from.to_owned(), to.to_owned()));
+        self
+    }
+
     /// Replaces the stand-in's CA file, URL and port.
     pub fn standin(mut self, standin: &StandIn) -> Self {
         self.literals.push((
@@ -58,24 +66,33 @@ impl Normaliser {
     }
 }
 
-/// Replaces the stand-in's `YYYY-MM-DD hh:mm:ssZ` timestamps (Entra's error format; its
-/// clock runs on between requests) with `[TIMESTAMP]`. certtool's own dates are RFC 3339
-/// with a `T` and are fixed by the test clock, so they stay.
+/// Replaces the stand-in's timestamps (its clock runs on between requests, and is only
+/// set to the second) with `[TIMESTAMP]`: Entra's error `YYYY-MM-DD hh:mm:ssZ`, and the
+/// times its descriptions quote, `YYYY-MM-DDThh:mm:ss.0000000Z` and `MM/DD/YYYY
+/// hh:mm:ss`. certtool's own dates are RFC 3339 without a fraction and are fixed by the
+/// test clock, so they stay.
 fn service_timestamps(text: &str) -> String {
-    const SHAPE: &[u8] = b"dddd-dd-dd dd:dd:ddZ";
+    const SHAPES: [&[u8]; 3] = [
+        b"dddd-dd-dd dd:dd:ddZ",
+        b"dddd-dd-ddTdd:dd:dd.dddddddZ",
+        b"dd/dd/dddd dd:dd:dd",
+    ];
     let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
     let mut copied = 0;
-    while i + SHAPE.len() <= bytes.len() {
-        let matches = SHAPE.iter().zip(&bytes[i..]).all(|(s, b)| match s {
-            b'd' => b.is_ascii_digit(),
-            other => other == b,
+    while i < bytes.len() {
+        let shape = SHAPES.iter().find(|shape| {
+            i + shape.len() <= bytes.len()
+                && shape.iter().zip(&bytes[i..]).all(|(s, b)| match s {
+                    b'd' => b.is_ascii_digit(),
+                    other => other == b,
+                })
         });
-        if matches {
+        if let Some(shape) = shape {
             out.push_str(&text[copied..i]);
             out.push_str("[TIMESTAMP]");
-            i += SHAPE.len();
+            i += shape.len();
             copied = i;
         } else {
             i += 1;
@@ -86,8 +103,10 @@ fn service_timestamps(text: &str) -> String {
 }
 
 /// Replaces, word by word, random (version 4) GUIDs with `[GUID]`, 32-digit lower-case
-/// hex request ids with `[REQUEST-ID]`, and the number in `N ms` with `[LATENCY]` (with
-/// the table padding after it made two spaces). Fixed
+/// hex request ids with `[REQUEST-ID]`, the number in `N ms` with `[LATENCY]` (with
+/// the table padding after it made two spaces) and in JSON's `"latency_ms": N`, and
+/// the source line in OpenSSL's error strings (`statem_clnt.c:1889`, which differs
+/// between OpenSSL builds) with `[LINE]`. Fixed
 /// ids of the test set-ups (`00000000-…-000000000001`) are not version 4 and stay.
 fn generated(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -116,6 +135,10 @@ fn generated(text: &str) -> String {
             Some("[REQUEST-ID]")
         } else if word.chars().all(|c| c.is_ascii_digit()) && after.starts_with(" ms") {
             Some("[LATENCY]")
+        } else if word.chars().all(|c| c.is_ascii_digit()) && out.ends_with("\"latency_ms\": ") {
+            Some("[LATENCY-MS]")
+        } else if word.chars().all(|c| c.is_ascii_digit()) && out.ends_with(".c:") {
+            Some("[LINE]")
         } else {
             None
         };
@@ -152,13 +175,17 @@ fn normaliser_replaces_only_what_differs_per_run() {
     let text = "sub 00000000-0000-0000-0000-000000000001 trace 3f2c1d4e-9a8b-4c7d-8e6f-0a1b2c3d4e5f \
                 id 0123456789abcdef0123456789abcdef (87 ms) thumbprint 0E10E8E93A1565AE712190DF2D37B426DB9C0521 \
                 x0123456789abcdef0123456789abcdef 2048 bits, Timestamp: 2026-12-31 23:59:59Z, \
-                not after 2036-11-20T14:57:39Z\n| 5 ms      row | 1234 ms   row |";
+                not after 2036-11-20T14:57:39Z, Current time: 2026-12-31T23:59:59.0000000Z, \
+                current time 12/31/2036 23:59:59.\n| 5 ms      row | 1234 ms   row |\n\
+                \"latency_ms\": 69, verify failed:../ssl/statem/statem_clnt.c:1889:";
     assert_eq!(
         Normaliser::new().apply(text),
         "sub 00000000-0000-0000-0000-000000000001 trace [GUID] \
          id [REQUEST-ID] ([LATENCY] ms) thumbprint 0E10E8E93A1565AE712190DF2D37B426DB9C0521 \
          x0123456789abcdef0123456789abcdef 2048 bits, Timestamp: [TIMESTAMP], \
-         not after 2036-11-20T14:57:39Z\n| [LATENCY] ms  row | [LATENCY] ms  row |"
+         not after 2036-11-20T14:57:39Z, Current time: [TIMESTAMP], \
+         current time [TIMESTAMP].\n| [LATENCY] ms  row | [LATENCY] ms  row |\n\
+         \"latency_ms\": [LATENCY-MS], verify failed:../ssl/statem/statem_clnt.c:[LINE]:"
     );
     let tmp = Path::new("/tmp/.tmpAbC123");
     assert_eq!(
