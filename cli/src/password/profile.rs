@@ -27,9 +27,11 @@ pub fn refuse_password_without_protection(
 ) -> Result<(), CliError> {
     if profile == Profile::None && password_given {
         return Err(CliError::usage(format!(
-            "--profile none writes {what} without any password; drop {flag}"
+            "--profile none writes {what} without any password, so {flag} would protect nothing"
         ))
-        .fix("or keep the password with --profile compat"));
+        .fix(format!(
+            "drop {flag}, or keep a password with --profile compat (or aes)"
+        )));
     }
     Ok(())
 }

@@ -44,10 +44,14 @@ pub struct Context<'a> {
     pub graph: &'a str,
 }
 
-/// A sign-in that got no token, in one line: the code and the cause from the one
-/// explanation every command shows.
+/// A sign-in that got no token, in one line: the code (an AADSTS code or HTTP status;
+/// a network failure has none) and the cause from the one explanation every command
+/// shows.
 fn sign_in_words(why: &Explanation) -> String {
-    format!("{}: {}", why.label(), why.cause)
+    match why.kind {
+        FailureKind::Network => why.cause.clone(),
+        FailureKind::Rejected | FailureKind::Service => format!("{}: {}", why.label(), why.cause),
+    }
 }
 
 fn graph_kind(error: &GraphError) -> ExitKind {

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use certtool_core::arm::{Problem, SubscriptionCheck, Verdict};
-use certtool_core::entra::Explanation;
+use certtool_core::entra::{Explanation, FailureKind};
 
 use super::report::Report;
 
@@ -30,7 +30,12 @@ fn ids(out: &mut String, pairs: &[(&str, &Option<String>)]) {
 /// them): Entra ID's message, cause, fix, and the IDs Microsoft support asks for.
 pub(crate) fn explanation(out: &mut String, e: &Explanation) {
     if !e.description.is_empty() {
-        let _ = writeln!(out, "         Entra ID said: {}", e.description);
+        // A network failure has no answer from Entra ID, only the client's own error.
+        let said = match e.kind {
+            FailureKind::Network => "the request failed",
+            FailureKind::Rejected | FailureKind::Service => "Entra ID said",
+        };
+        let _ = writeln!(out, "         {said}: {}", e.description);
     }
     let _ = writeln!(out, "         cause: {}", e.cause);
     let _ = writeln!(out, "         fix: {}", e.fix);

@@ -139,6 +139,11 @@ fn generated(text: &str) -> String {
             Some("[LATENCY-MS]")
         } else if word.chars().all(|c| c.is_ascii_digit()) && out.ends_with(".c:") {
             Some("[LINE]")
+        } else if word.chars().all(|c| c.is_ascii_digit())
+            && out.ends_with("signed in (attempt 1, after ")
+        {
+            // Wall time of the first try: 0 s, or 1 on a loaded machine.
+            Some("[SECS]")
         } else {
             None
         };
