@@ -16,6 +16,7 @@ mod log;
 mod output;
 mod password;
 mod process;
+mod signin;
 mod tls;
 mod version;
 

@@ -23,12 +23,12 @@ use time::macros::format_description;
 
 use crate::args::{NetworkArgs, PfxProfileArgs, ProtectedOnly};
 use crate::commands::generate::validity;
-use crate::commands::test_arm::inputs::check_https;
-use crate::commands::test_arm::AlgArg;
 use crate::error::{CliError, ExitKind};
 use crate::io::Source;
 use crate::output::{emit, OutputArgs, TextTo};
 use crate::password::{load_credential, new_password_flags_chain, PasswordArgs};
+use crate::signin::check_https;
+use crate::signin::AlgArg;
 
 /// Roll a credential.
 #[derive(Args, Debug)]

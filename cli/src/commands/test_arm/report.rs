@@ -10,7 +10,8 @@ use certtool_core::x509::rfc3339;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use super::inputs::{CertificateFacts, Credential, FederatedSource, Plan};
+use super::inputs::Plan;
+use crate::signin::{CertificateFacts, Credential, FederatedSource};
 
 /// The whole report (`--output json` prints it as is).
 #[derive(Serialize)]
@@ -56,10 +57,10 @@ pub struct CredentialReport {
 impl Report {
     /// An empty report for `plan`.
     pub fn new(plan: &Plan, now: OffsetDateTime) -> Self {
-        let credential = match &plan.credential {
+        let credential = match &plan.identity.credential {
             Credential::Secret(_) => CredentialReport {
                 kind: "secret",
-                source: plan.credential_source.clone(),
+                source: plan.identity.credential_source.clone(),
                 alg: None,
                 header: None,
                 certificate: None,
@@ -67,7 +68,7 @@ impl Report {
             },
             Credential::Federated(source) => CredentialReport {
                 kind: "federated",
-                source: plan.credential_source.clone(),
+                source: plan.identity.credential_source.clone(),
                 alg: None,
                 header: None,
                 certificate: None,
@@ -78,21 +79,21 @@ impl Report {
             },
             Credential::Certificate(c) => CredentialReport {
                 kind: "certificate",
-                source: plan.credential_source.clone(),
-                alg: Some(plan.alg),
-                header: Some(plan.alg.thumbprint_header()),
+                source: plan.identity.credential_source.clone(),
+                alg: Some(plan.identity.alg),
+                header: Some(plan.identity.alg.thumbprint_header()),
                 certificate: Some(c.facts.clone()),
                 federated: None,
             },
         };
         Report {
-            tenant_id: plan.tenant.clone(),
-            client_id: plan.client_id.clone(),
-            cloud: plan.cloud.name.clone(),
-            authority_host: plan.cloud.login.clone(),
-            arm_endpoint: plan.cloud.arm.clone(),
-            graph_endpoint: plan.cloud.graph.clone(),
-            token_scope: plan.cloud.arm_scope.clone(),
+            tenant_id: plan.identity.tenant.clone(),
+            client_id: plan.identity.client_id.clone(),
+            cloud: plan.identity.cloud.name.clone(),
+            authority_host: plan.identity.cloud.login.clone(),
+            arm_endpoint: plan.identity.cloud.arm.clone(),
+            graph_endpoint: plan.identity.cloud.graph.clone(),
+            token_scope: plan.identity.cloud.arm_scope.clone(),
             local_clock: rfc3339(now),
             sources: plan
                 .sources
