@@ -2,7 +2,8 @@
 //! driven as a user drives it, against fixtures, the real vectors, the openssl CLI, Java
 //! keytool, Python `cryptography` and the local Azure stand-in (`certtool_standin`).
 //! One module per command; what they share is in `support/`. `snapshot` pins what users
-//! read (help, failure messages, text reports) with `insta`; see tests/README.md.
+//! read (every help, every report in text and JSON, each cause/fix branch, warnings in
+//! whole transcripts) with `insta`; see tests/README.md.
 
 mod support;
 

@@ -8,7 +8,7 @@ use crate::support::arm::*;
 use crate::support::*;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
-use certtool_standin::{App, ClientSecret, Fault, RoleAssignment, StandIn, Times};
+use certtool_standin::{App, ClientSecret, Fault, RoleAssignment, Times};
 
 #[test]
 fn certificate_ps256_with_reader_required_is_ok() {
@@ -412,33 +412,6 @@ fn a_disabled_app_is_7000112() {
         "AADSTS7000112",
     )
     .assert_stderr_contains("re-enable the service principal");
-}
-
-/// `test arm` against the stand-in as [`test_arm`] does, but with `graph` as the Graph
-/// endpoint and `stdin` fed to it.
-pub(crate) fn test_arm_at(
-    standin: &StandIn,
-    graph: &str,
-    extra: &[&str],
-    env: &[(&str, &str)],
-    stdin: Option<&[u8]>,
-) -> Run {
-    let url = standin.url().to_string();
-    let arm = format!("{url}/");
-    let mut args = vec![
-        "test",
-        "arm",
-        "--authority-host",
-        &url,
-        "--arm-endpoint",
-        &arm,
-        "--graph-endpoint",
-        graph,
-        "--ca-file",
-        s(standin.ca_pem_path()),
-    ];
-    args.extend_from_slice(extra);
-    certtool_with(&args, env, stdin)
 }
 
 /// ARM and Graph with different scopes (a Graph endpoint the stand-in does not know as

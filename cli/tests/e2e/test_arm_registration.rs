@@ -228,7 +228,8 @@ fn an_env_file_on_stdin_is_read_once_and_its_secret_lists_the_registration() {
     let bundle = fixture("rsa2048-bundle.pem");
     let args = with_ids(&["--cert", s(&bundle), "--env-file", "-"]);
     let env_file = format!("AZURE_CLIENT_SECRET={SECRET}\n");
-    let run = crate::test_arm::test_arm_at(&standin, &url, &args, &[], Some(env_file.as_bytes()));
+    let run =
+        crate::support::arm::test_arm_at(&standin, &url, &args, &[], Some(env_file.as_bytes()));
     run.assert_code(EXIT_REJECTED)
         .assert_stderr_contains("AADSTS700027")
         .assert_stderr_contains(&format!(

@@ -42,6 +42,18 @@ pub fn start(app: App) -> StandIn {
 
 /// `test arm` pointed at the stand-in, with `extra` flags and environment.
 pub fn test_arm(standin: &StandIn, extra: &[&str], env: &[(&str, &str)]) -> Run {
+    test_arm_at(standin, standin.url(), extra, env, None)
+}
+
+/// `test arm` against the stand-in as [`test_arm`] does, but with `graph` as the Graph
+/// endpoint and `stdin` fed to it.
+pub fn test_arm_at(
+    standin: &StandIn,
+    graph: &str,
+    extra: &[&str],
+    env: &[(&str, &str)],
+    stdin: Option<&[u8]>,
+) -> Run {
     let url = standin.url().to_string();
     let arm = format!("{url}/");
     let mut args = vec![
@@ -52,12 +64,12 @@ pub fn test_arm(standin: &StandIn, extra: &[&str], env: &[(&str, &str)]) -> Run 
         "--arm-endpoint",
         &arm,
         "--graph-endpoint",
-        &url,
+        graph,
         "--ca-file",
         s(standin.ca_pem_path()),
     ];
     args.extend_from_slice(extra);
-    certtool_with(&args, env, None)
+    certtool_with(&args, env, stdin)
 }
 
 pub fn ids() -> Vec<&'static str> {
