@@ -206,41 +206,19 @@ fn out_dir_is_created_private_whatever_the_umask() {
 /// Starts `generate --pem --cer -` with stdout on a pipe that is already full, so the
 /// process blocks writing the certificate after the key files were written but before
 /// they were put in place. Returns the child, the pipe's read end and the output dir.
+#[cfg(target_os = "linux")]
 fn blocked_generate(out_dir: &Path) -> (std::process::Child, std::io::PipeReader) {
-    use std::io::Write;
-    let (reader, mut writer) = std::io::pipe().unwrap();
-    // A Linux pipe holds 64 KiB unless resized: fill it.
-    writer.write_all(&vec![b'.'; 64 * 1024]).unwrap();
-    let child = certtool_cmd()
-        .args([
-            "generate",
-            "--name",
-            "k",
-            "--no-password",
-            "--pem",
-            "--out-dir",
-            s(out_dir),
-            "--cer",
-            "-",
-        ])
-        .stdout(Stdio::from(writer))
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let wchan = format!("/proc/{}/wchan", child.id());
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    loop {
-        let now = std::fs::read_to_string(&wchan).unwrap_or_default();
-        if now.contains("pipe_write") {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "never blocked ({now})"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    (child, reader)
+    blocked_on_full_pipe(certtool_cmd().args([
+        "generate",
+        "--name",
+        "k",
+        "--no-password",
+        "--pem",
+        "--out-dir",
+        s(out_dir),
+        "--cer",
+        "-",
+    ]))
 }
 
 #[cfg(target_os = "linux")]

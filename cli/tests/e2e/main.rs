@@ -6,6 +6,7 @@
 
 mod support;
 
+mod closed_pipe;
 mod export;
 mod export_pfx;
 mod generate;

@@ -195,6 +195,36 @@ fn run_with_stdin(mut cmd: Command, stdin: Option<&[u8]>) -> Run {
     finish(child.wait_with_output().expect("wait"))
 }
 
+/// Starts `cmd` with stdout on a pipe that is already full and waits (60 s at most) until
+/// its first write blocks there (Linux: `/proc/PID/wchan`). Returns the child and the
+/// pipe's read end: dropping it closes the pipe under the blocked writer.
+#[cfg(target_os = "linux")]
+pub fn blocked_on_full_pipe(cmd: &mut Command) -> (std::process::Child, std::io::PipeReader) {
+    use std::io::Write;
+    let (reader, mut writer) = std::io::pipe().unwrap();
+    // A Linux pipe holds 64 KiB unless resized: fill it.
+    writer.write_all(&vec![b'.'; 64 * 1024]).unwrap();
+    let child = cmd
+        .stdout(Stdio::from(writer))
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let wchan = format!("/proc/{}/wchan", child.id());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let now = std::fs::read_to_string(&wchan).unwrap_or_default();
+        if now.contains("pipe_write") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never blocked ({now})"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    (child, reader)
+}
+
 /// Runs the real `openssl` CLI; panics with its stderr when it fails.
 #[track_caller]
 pub fn openssl(args: &[&str]) -> Vec<u8> {
