@@ -9,9 +9,9 @@
 #
 # The chroot lives outside the repository, in $CERTTOOL_WINDOWS_CACHE (default
 # /var/cache/certtool-windows), so a fresh clone on the same machine (CI) reuses it, as it
-# reuses the cargo home and the Windows target directory kept there. It is made once and
-# made again only when the package list below changes (the stamp file records it); a
-# setup interrupted half-way is thrown away and redone.
+# reuses the cargo home and the Windows target directory kept there. debootstrap runs once
+# (into a temporary directory renamed when complete, so an interrupted one is redone); the
+# packages are installed again only when their lists change.
 #
 # Usage (as root: debootstrap, mount and chroot need it):
 #   bash scripts/windows-env.sh setup           make or refresh the chroot (idempotent)
@@ -25,10 +25,11 @@ repo=$PWD
 cache=${CERTTOOL_WINDOWS_CACHE:-/var/cache/certtool-windows}
 root=$cache/trixie
 mirror=${CERTTOOL_DEBIAN_MIRROR:-http://deb.debian.org/debian}
-# Changing either list (or the suite) rebuilds the chroot.
+# The chroot is made once (debootstrap); the packages below are installed into it again
+# whenever these lists change (the stamp file records what was installed last).
 backports=(rustc cargo rust-src)
-packages=(ca-certificates gcc-mingw-w64-x86-64 make perl wine wine64)
-stamp="trixie; backports: ${backports[*]}; ${packages[*]}; 1"
+packages=(ca-certificates gcc-mingw-w64-x86-64 make perl wine wine64 openssl unzip)
+stamp="backports: ${backports[*]}; ${packages[*]}"
 
 need_root() {
   [ "$(id -u)" -eq 0 ] || { echo "windows-env: needs root (debootstrap, mount, chroot)" >&2; exit 1; }
@@ -50,35 +51,36 @@ setup() {
     return 0
   fi
   local started=$SECONDS
-  command -v debootstrap >/dev/null 2>&1 || {
-    echo "windows-env: installing debootstrap" >&2
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap
-  }
-  mkdir -p "$cache"
-  local new=$cache/trixie.new
-  rm -rf "$new"
-  echo "windows-env: debootstrap trixie into $new" >&2
-  debootstrap --variant=minbase trixie "$new" "$mirror" >"$cache/debootstrap.log" 2>&1 ||
-    { tail -30 "$cache/debootstrap.log" >&2; exit 1; }
-  cat >"$new/etc/apt/sources.list" <<EOF
-deb $mirror trixie main
-deb $mirror trixie-updates main
-deb $mirror trixie-backports main
-EOF
-  sync_host_files "$new"
+  if [ ! -f "$root/.certtool-base" ]; then
+    command -v debootstrap >/dev/null 2>&1 || {
+      echo "windows-env: installing debootstrap" >&2
+      apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap
+    }
+    mkdir -p "$cache"
+    local new=$cache/trixie.new
+    rm -rf "$new"
+    echo "windows-env: debootstrap trixie into $new" >&2
+    debootstrap --variant=minbase trixie "$new" "$mirror" >"$cache/debootstrap.log" 2>&1 ||
+      { tail -30 "$cache/debootstrap.log" >&2; exit 1; }
+    printf 'deb %s %s main\n' "$mirror" trixie "$mirror" trixie-updates "$mirror" trixie-backports \
+      >"$new/etc/apt/sources.list"
+    touch "$new/.certtool-base"
+    rm -rf "$root"
+    mv "$new" "$root"
+  fi
+  sync_host_files "$root"
   echo "windows-env: installing ${packages[*]} and, from trixie-backports, ${backports[*]}" >&2
-  in_root "$new" sh -c "
+  in_root "$root" sh -c "
     set -e
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends ${packages[*]} >/dev/null
     apt-get install -y -qq --no-install-recommends -t trixie-backports ${backports[*]} >/dev/null
     apt-get clean
-    rustc -V; cargo -V; x86_64-w64-mingw32-gcc --version | head -1; wine --version"
-  echo "$stamp" >"$new/.certtool-stamp"
-  rm -rf "$root"
-  mv "$new" "$root"
+    rustc -V; cargo -V; x86_64-w64-mingw32-gcc --version | head -1
+    wine --version 2>/dev/null"
+  echo "$stamp" >"$root/.certtool-stamp"
   echo "windows-env: chroot ready in $((SECONDS - started)) s" >&2
 }
 
