@@ -63,15 +63,7 @@ version=${ZIP_NAME#certtool-}
 version=${version%-x86_64-windows}
 exe=$dir/certtool.exe
 cert() { "${wine[@]}" "$exe" "$@"; }
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok   $*"; }
-bad() { failed=$((failed + 1)); echo "FAIL $*"; }
-check() { # check DESCRIPTION COMMAND...
-  local what=$1
-  shift
-  if "$@" >"$work/last.log" 2>&1; then ok "$what"; else bad "$what"; sed 's/^/     /' "$work/last.log" | tail -20; fi
-}
+source scripts/checks.sh
 check "zip holds certtool.exe, PowerShell completion, README, windows.md, licences" \
   test -f "$exe" -a -f "$dir/completions/certtool.ps1" -a -f "$dir/README.md" \
   -a -f "$dir/windows.md" -a -f "$dir/LICENSE-MIT" -a -f "$dir/LICENSE-APACHE"
@@ -213,8 +205,7 @@ fi
 # assertion (a JWT signed by OpenSSL), so a certificate needs no TLS client certificate.
 if [ -z "$STANDIN_URL" ]; then
   echo "skip the HTTPS checks (no stand-in)"
-  echo "$passed passed, $failed failed"
-  [ "$failed" -eq 0 ]
+  checks_summary
   exit
 fi
 url=$STANDIN_URL
@@ -246,5 +237,4 @@ asm() {
 }
 check "test asm (mutual TLS): ok, or under Wine a clean error naming the client certificate" asm
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+checks_summary

@@ -13,32 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
 
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok   $*"; }
-bad() { failed=$((failed + 1)); echo "FAIL $*"; }
-check() { # check DESCRIPTION COMMAND...
-  local what=$1
-  shift
-  if "$@" >"$work/last.log" 2>&1; then ok "$what"; else bad "$what"; sed 's/^/     /' "$work/last.log" | tail -20; fi
-}
-
-# run_counted NAME COMMAND...: runs a checking script whose last line is "N passed, M
-# failed" and adds its counts. (Its output goes through a file: `tee /dev/stderr` would
-# reopen, and so truncate, a log file this script's output is redirected to.)
-run_counted() {
-  local name=$1 status=0 summary
-  shift
-  "$@" >"$work/$name.log" 2>&1 || status=$?
-  cat "$work/$name.log"
-  summary=$(tail -1 "$work/$name.log")
-  if [[ $summary =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
-    passed=$((passed + BASH_REMATCH[1]))
-    failed=$((failed + BASH_REMATCH[2]))
-  else
-    bad "$name ended without its summary line (exit $status)"
-  fi
-}
+source scripts/checks.sh
 
 archive=$(ls dist/certtool-*-x86_64-linux.tar.gz 2>/dev/null | head -1) || true
 [ -n "$archive" ] || { echo "no dist/certtool-*-x86_64-linux.tar.gz: run bash scripts/dist.sh first" >&2; exit 1; }
@@ -150,5 +125,4 @@ if [ -n "$zip" ]; then
   echo "(Windows checks under Wine: $((SECONDS - started)) s)"
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+checks_summary

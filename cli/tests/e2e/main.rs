@@ -14,10 +14,12 @@ mod help;
 mod import;
 mod inspect;
 mod inspect_readers;
+#[cfg(unix)]
 mod local_hardening;
 mod logging;
 mod real_vectors;
 mod rotate;
+#[cfg(unix)]
 mod sdk_clients;
 mod security_net;
 mod snapshot;

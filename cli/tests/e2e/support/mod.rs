@@ -278,9 +278,26 @@ pub fn entries(dir: impl AsRef<Path>) -> usize {
 }
 
 /// Mode bits of a file.
+#[cfg(unix)]
 pub fn mode(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// On Windows, what the mode bits mean to these tests, read from the DACL: 0o600 (a file)
+/// or 0o700 (a directory) when it is exactly the owner-only DACL certtool gives private
+/// outputs, else 0o644 / 0o755. So `mode(p) == 0o600` asserts "private" on both systems.
+#[cfg(windows)]
+pub fn mode(path: &Path) -> u32 {
+    use certtool_winsec::{current_user_sid, dacl_sddl, owner_only_sddl};
+    let dir = path.is_dir();
+    let private = dacl_sddl(path).unwrap() == owner_only_sddl(&current_user_sid().unwrap(), dir);
+    match (private, dir) {
+        (true, false) => 0o600,
+        (true, true) => 0o700,
+        (false, false) => 0o644,
+        (false, true) => 0o755,
+    }
 }
 
 /// The modulus line of a public or private key as openssl prints it.
