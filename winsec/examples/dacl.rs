@@ -1,11 +1,12 @@
-//! `dacl PATH…`: prints the current user's SID, then each path's DACL as SDDL and whether
-//! it is exactly the owner-only DACL certtool gives a private file (`owner-only`) or
-//! directory (`owner-only-dir`), or something else (`other`). scripts/test-dist-windows.sh
-//! runs it under Wine on what the shipped certtool.exe wrote.
+//! `dacl PATH…`: prints the current user's SID, then for each path whether its DACL is the
+//! owner-only one certtool gives a private file (`owner-only`) or folder
+//! (`owner-only-dir`) — under Wine, as Wine shows it (`certtool_winsec::is_owner_only`) —
+//! or anything else (`other`), and the DACL as SDDL. scripts/test-dist-windows.sh runs it
+//! on what the shipped certtool.exe wrote.
 
 #[cfg(windows)]
 fn main() -> std::process::ExitCode {
-    use certtool_winsec::{current_user_sid, dacl_sddl, owner_only_sddl};
+    use certtool_winsec::{current_user_sid, dacl_sddl, is_owner_only, under_wine};
     let sid = match current_user_sid() {
         Ok(sid) => sid,
         Err(e) => {
@@ -13,26 +14,25 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    println!("user {sid}");
+    println!(
+        "user {sid}{}",
+        if under_wine() { " (under Wine)" } else { "" }
+    );
     let mut status = std::process::ExitCode::SUCCESS;
     for path in std::env::args_os().skip(1) {
         let path = std::path::PathBuf::from(path);
-        match dacl_sddl(&path) {
-            Ok(dacl) => {
-                let verdict = if dacl == owner_only_sddl(&sid, false) {
-                    "owner-only"
-                } else if dacl == owner_only_sddl(&sid, true) {
-                    "owner-only-dir"
-                } else {
-                    "other"
-                };
-                println!("{verdict} {dacl} {}", path.display());
-            }
-            Err(e) => {
+        let verdict = match (is_owner_only(&path, false), is_owner_only(&path, true)) {
+            (Ok(true), _) => "owner-only",
+            (_, Ok(true)) => "owner-only-dir",
+            (Ok(false), _) => "other",
+            (Err(e), _) => {
                 eprintln!("{}: {e}", path.display());
                 status = std::process::ExitCode::FAILURE;
+                continue;
             }
-        }
+        };
+        let dacl = dacl_sddl(&path).unwrap_or_default();
+        println!("{verdict} {dacl} {}", path.display());
     }
     status
 }

@@ -30,9 +30,10 @@ use windows_sys::Win32::System::Diagnostics::Debug::{
     SetErrorMode, SEM_FAILCRITICALERRORS, SEM_NOGPFAULTERRORBOX,
 };
 use windows_sys::Win32::System::ErrorReporting::{WerSetFlags, WER_FAULT_REPORTING_FLAG_NOHEAP};
+use windows_sys::Win32::System::LibraryLoader::{GetModuleHandleW, GetProcAddress};
 use windows_sys::Win32::System::Threading::{GetCurrentProcess, OpenProcessToken};
 
-use crate::owner_only_sddl;
+use crate::{owner_only_sddl, wine_view_of_owner_only};
 
 /// A NUL-terminated UTF-16 copy of `s`; a NUL inside would silently cut the name short.
 fn wide(s: &OsStr) -> io::Result<Vec<u16>> {
@@ -161,11 +162,16 @@ pub fn current_user_sid() -> io::Result<String> {
     Ok(unsafe { take_local_string(text) })
 }
 
+/// The descriptor a private file or folder is created with.
+fn private_descriptor(directory: bool) -> io::Result<LocalDescriptor> {
+    LocalDescriptor::from_sddl(&owner_only_sddl(&current_user_sid()?, directory))
+}
+
 /// Creates a new file (failing with `AlreadyExists` if anything is at `path`) whose DACL
 /// grants only the current user access, open for reading, writing and deletion. The
 /// descriptor is applied as the file is created.
 pub fn create_private_file(path: &Path) -> io::Result<File> {
-    let sd = LocalDescriptor::from_sddl(&owner_only_sddl(&current_user_sid()?, false))?;
+    let sd = private_descriptor(false)?;
     let attributes = sd.attributes();
     let name = wide(path.as_os_str())?;
     // SAFETY: `name` is NUL-terminated; `attributes` points at `sd`, alive for the call.
@@ -191,7 +197,7 @@ pub fn create_private_file(path: &Path) -> io::Result<File> {
 /// Creates one directory (its parent must exist) whose DACL grants only the current user
 /// access, inherited by what is created in it.
 pub fn create_private_dir(path: &Path) -> io::Result<()> {
-    let sd = LocalDescriptor::from_sddl(&owner_only_sddl(&current_user_sid()?, true))?;
+    let sd = private_descriptor(true)?;
     let attributes = sd.attributes();
     let name = wide(path.as_os_str())?;
     // SAFETY: `name` is NUL-terminated; `attributes` points at `sd`, alive for the call.
@@ -220,20 +226,49 @@ pub fn dacl_sddl(path: &Path) -> io::Result<String> {
     if status != 0 {
         return Err(io::Error::from_raw_os_error(status as i32));
     }
-    let sd = LocalDescriptor(sd);
-    let mut text: PWSTR = ptr::null_mut();
-    // SAFETY: `sd.0` is a valid descriptor; `text` receives a LocalAlloc'd string.
-    check(unsafe {
-        ConvertSecurityDescriptorToStringSecurityDescriptorW(
-            sd.0,
-            SDDL_REVISION_1,
-            DACL_SECURITY_INFORMATION,
-            &mut text,
-            ptr::null_mut(),
-        )
-    })?;
-    // SAFETY: `text` came from the conversion above and is ours to free.
-    Ok(unsafe { take_local_string(text) })
+    LocalDescriptor(sd).dacl_text()
+}
+
+impl LocalDescriptor {
+    /// The DACL part of this descriptor as SDDL text.
+    fn dacl_text(&self) -> io::Result<String> {
+        let mut text: PWSTR = ptr::null_mut();
+        // SAFETY: `self.0` is a valid descriptor; `text` receives a LocalAlloc'd string.
+        check(unsafe {
+            ConvertSecurityDescriptorToStringSecurityDescriptorW(
+                self.0,
+                SDDL_REVISION_1,
+                DACL_SECURITY_INFORMATION,
+                &mut text,
+                ptr::null_mut(),
+            )
+        })?;
+        // SAFETY: `text` came from the conversion above and is ours to free.
+        Ok(unsafe { take_local_string(text) })
+    }
+}
+
+/// Whether this process runs under Wine (ntdll exports `wine_get_version`), where a
+/// file's security descriptor is mapped to Unix mode bits rather than stored: see
+/// [`wine_view_of_owner_only`].
+pub fn under_wine() -> bool {
+    let ntdll = wide(OsStr::new("ntdll.dll")).expect("no NUL");
+    // SAFETY: NUL-terminated names; ntdll is loaded in every process; the function
+    // pointer is only compared with null, never called.
+    unsafe {
+        let module = GetModuleHandleW(ntdll.as_ptr());
+        !module.is_null() && GetProcAddress(module, c"wine_get_version".as_ptr().cast()).is_some()
+    }
+}
+
+/// Whether `path` has the owner-only DACL certtool gives a private file (or, with
+/// `directory`, folder): exactly [`owner_only_sddl`] on Windows; under Wine, which keeps
+/// no descriptor, the one it derives from the mode an owner-only descriptor was mapped to.
+pub fn is_owner_only(path: &Path, directory: bool) -> io::Result<bool> {
+    let sid = current_user_sid()?;
+    let dacl = dacl_sddl(path)?;
+    Ok(dacl == owner_only_sddl(&sid, directory)
+        || (under_wine() && dacl == wine_view_of_owner_only(&sid, directory)))
 }
 
 /// The Windows counterpart of "no core dumps": Windows Error Reporting (WER) is what
@@ -256,30 +291,58 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_descriptor_passed_to_create_is_exactly_owner_only_and_protected() {
+        // What CreateFileW / CreateDirectoryW are given, converted back by the system:
+        // exact on Windows and under Wine alike.
+        let sid = current_user_sid().unwrap();
+        assert!(sid.starts_with("S-1-5-"), "{sid}");
+        for directory in [false, true] {
+            let text = private_descriptor(directory).unwrap().dacl_text().unwrap();
+            assert_eq!(text, owner_only_sddl(&sid, directory));
+        }
+    }
+
+    #[test]
     fn a_private_file_has_only_the_users_entry() {
         let dir = tempfile::tempdir().unwrap();
-        let sid = current_user_sid().unwrap();
-        assert!(sid.starts_with("S-1-"), "{sid}");
         let path = dir.path().join("key.pfx");
         let mut file = create_private_file(&path).unwrap();
         std::io::Write::write_all(&mut file, b"key").unwrap();
         drop(file);
-        assert_eq!(dacl_sddl(&path).unwrap(), owner_only_sddl(&sid, false));
+        assert!(
+            is_owner_only(&path, false).unwrap(),
+            "{}",
+            dacl_sddl(&path).unwrap()
+        );
         assert_eq!(std::fs::read(&path).unwrap(), b"key");
         let again = create_private_file(&path).unwrap_err();
         assert_eq!(again.kind(), io::ErrorKind::AlreadyExists);
+        // A file made the ordinary way is not taken for a private one.
+        let plain = dir.path().join("plain.cer");
+        std::fs::write(&plain, b"cert").unwrap();
+        assert!(
+            !is_owner_only(&plain, false).unwrap(),
+            "{}",
+            dacl_sddl(&plain).unwrap()
+        );
     }
 
     #[test]
-    fn a_private_dir_has_only_the_users_inherited_entry() {
+    fn a_private_dir_has_only_the_users_entry() {
         let dir = tempfile::tempdir().unwrap();
-        let sid = current_user_sid().unwrap();
         let sub = dir.path().join("keys");
         create_private_dir(&sub).unwrap();
-        assert_eq!(dacl_sddl(&sub).unwrap(), owner_only_sddl(&sid, true));
-        // A plain file made inside inherits the one entry, and nothing else.
-        std::fs::write(sub.join("later.txt"), b"x").unwrap();
-        let inherited = dacl_sddl(&sub.join("later.txt")).unwrap();
-        assert_eq!(inherited, format!("D:AI(A;ID;FA;;;{sid})"));
+        assert!(
+            is_owner_only(&sub, true).unwrap(),
+            "{}",
+            dacl_sddl(&sub).unwrap()
+        );
+        let plain = dir.path().join("plain");
+        std::fs::create_dir(&plain).unwrap();
+        assert!(
+            !is_owner_only(&plain, true).unwrap(),
+            "{}",
+            dacl_sddl(&plain).unwrap()
+        );
     }
 }

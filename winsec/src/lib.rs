@@ -18,8 +18,8 @@
 mod imp;
 #[cfg(windows)]
 pub use imp::{
-    create_private_dir, create_private_file, current_user_sid, dacl_sddl,
-    keep_secrets_out_of_crash_reports,
+    create_private_dir, create_private_file, current_user_sid, dacl_sddl, is_owner_only,
+    keep_secrets_out_of_crash_reports, under_wine,
 };
 
 /// The security descriptor (SDDL, DACL part only) certtool gives a private file or directory:
@@ -33,9 +33,19 @@ pub fn owner_only_sddl(sid: &str, directory: bool) -> String {
     format!("D:P(A;{inherit};FA;;;{sid})")
 }
 
+/// What Wine shows for a file or folder created with [`owner_only_sddl`]. Wine keeps no
+/// security descriptor on disk: it maps the one given at creation to Unix mode bits (the
+/// user's entry to the owner and group bits, no "other" bits) and, read back, derives a
+/// DACL from the mode, always adding SYSTEM and never the protected flag. A descriptor
+/// that let anyone else in would show an Everyone (`WD`) entry instead.
+pub fn wine_view_of_owner_only(sid: &str, directory: bool) -> String {
+    let inherit = if directory { "OICI" } else { "" };
+    format!("D:(A;{inherit};FA;;;SY)(A;{inherit};FA;;;{sid})")
+}
+
 #[cfg(test)]
 mod tests {
-    use super::owner_only_sddl;
+    use super::{owner_only_sddl, wine_view_of_owner_only};
 
     #[test]
     fn one_protected_entry_for_the_user_only() {
@@ -44,6 +54,11 @@ mod tests {
         assert_eq!(
             owner_only_sddl(sid, true),
             format!("D:P(A;OICI;FA;;;{sid})")
+        );
+        // Wine's view of the same: not protected, SYSTEM added, no one else.
+        assert_eq!(
+            wine_view_of_owner_only(sid, true),
+            format!("D:(A;OICI;FA;;;SY)(A;OICI;FA;;;{sid})")
         );
     }
 }

@@ -289,10 +289,8 @@ pub fn mode(path: &Path) -> u32 {
 /// outputs, else 0o644 / 0o755. So `mode(p) == 0o600` asserts "private" on both systems.
 #[cfg(windows)]
 pub fn mode(path: &Path) -> u32 {
-    use certtool_winsec::{current_user_sid, dacl_sddl, owner_only_sddl};
     let dir = path.is_dir();
-    let private = dacl_sddl(path).unwrap() == owner_only_sddl(&current_user_sid().unwrap(), dir);
-    match (private, dir) {
+    match (certtool_winsec::is_owner_only(path, dir).unwrap(), dir) {
         (true, false) => 0o600,
         (true, true) => 0o700,
         (false, false) => 0o644,
