@@ -33,7 +33,7 @@ use windows_sys::Win32::System::ErrorReporting::{WerSetFlags, WER_FAULT_REPORTIN
 use windows_sys::Win32::System::LibraryLoader::{GetModuleHandleW, GetProcAddress};
 use windows_sys::Win32::System::Threading::{GetCurrentProcess, OpenProcessToken};
 
-use crate::{owner_only_sddl, wine_view_of_owner_only};
+use crate::{is_owner_only_sddl, owner_only_sddl};
 
 /// A NUL-terminated UTF-16 copy of `s`; a NUL inside would silently cut the name short.
 fn wide(s: &OsStr) -> io::Result<Vec<u16>> {
@@ -262,13 +262,15 @@ pub fn under_wine() -> bool {
 }
 
 /// Whether `path` has the owner-only DACL certtool gives a private file (or, with
-/// `directory`, folder): exactly [`owner_only_sddl`] on Windows; under Wine, which keeps
-/// no descriptor, the one it derives from the mode an owner-only descriptor was mapped to.
+/// `directory`, folder), read back through the system ([`is_owner_only_sddl`]; under
+/// Wine, which keeps no descriptor, the one it derives from the mode it mapped ours to).
 pub fn is_owner_only(path: &Path, directory: bool) -> io::Result<bool> {
-    let sid = current_user_sid()?;
-    let dacl = dacl_sddl(path)?;
-    Ok(dacl == owner_only_sddl(&sid, directory)
-        || (under_wine() && dacl == wine_view_of_owner_only(&sid, directory)))
+    Ok(is_owner_only_sddl(
+        &dacl_sddl(path)?,
+        &current_user_sid()?,
+        directory,
+        under_wine(),
+    ))
 }
 
 /// The Windows counterpart of "no core dumps": Windows Error Reporting (WER) is what
