@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Checks the Windows release in dist/ under Wine (called by scripts/test-dist.sh): unpacks
+# Checks the Windows release in dist/ (called by scripts/test-dist.sh): unpacks
 # certtool-VERSION-x86_64-windows.zip and, in the chroot of scripts/windows-env.sh, runs
-# certtool.exe as a Windows user would: --version; generate, then inspect and openssl on
-# what it wrote; strip-pfx from a file, through stdin/stdout pipes, with --profile aes and
-# --force; export --format pfx; reads back, through the Windows API (dacl.exe, built by
-# scripts/dist-windows.sh), that every key file and key directory it made has a protected
-# DACL granting only the current user; checks a closed stdout pipe ends it quietly; and
-# runs `test arm` (a client secret) against the local Azure stand-in over SChannel with and
-# without --ca-file. docs/windows.md lists what Wine cannot show (a client certificate:
-# Wine has no PKCS#8 key import; WER; real NTFS ACL enforcement).
+# certtool.exe under Wine as a Windows user would: --version; generate, then inspect and
+# openssl on what it wrote; strip-pfx from a file, through stdin/stdout pipes, with
+# --profile aes and --force; export --format pfx; reads back through the Windows API
+# (dacl.exe, built by scripts/dist-windows.sh) that every key file and folder it made is
+# the current user's only; a closed stdout pipe ends it quietly; the PowerShell completion
+# and the Scoop/winget manifests; `test arm` (client secret, client assertion) and
+# `test asm` against the local Azure stand-in over SChannel, with and without --ca-file.
+# docs/windows.md says what Wine shows differently from Windows and what only real Windows
+# can confirm. `--native DIR` runs the same checks on Windows itself (release.yml), with
+# icacls and without the stand-in.
 # Usage: bash scripts/test-dist-windows.sh   (after scripts/dist.sh; root). Last line:
 # "N passed, M failed".
 set -euo pipefail
