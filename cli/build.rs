@@ -1,13 +1,21 @@
 //! Records what `certtool --version` reports about the build: the git commit and the
-//! target. Outside a git checkout (a crate unpacked from crates.io, a source tarball) the
-//! commit comes from cargo's `.cargo_vcs_info.json` when present, else it is "unknown".
+//! target. `CERTTOOL_BUILD_COMMIT` (12 hex digits) names the commit where git cannot see
+//! the checkout. Outside a git checkout (a crate unpacked from crates.io, a source
+//! tarball) the commit comes from cargo's `.cargo_vcs_info.json` when present, else it is
+//! "unknown".
 
 use std::path::Path;
 use std::process::Command;
 
 fn main() {
     let dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
-    let commit = git_commit(Path::new(&dir))
+    // A build where git cannot see the checkout (the Windows build's chroot) is told the
+    // commit by scripts/dist-windows.sh.
+    println!("cargo:rerun-if-env-changed=CERTTOOL_BUILD_COMMIT");
+    let commit = std::env::var("CERTTOOL_BUILD_COMMIT")
+        .ok()
+        .filter(|c| c.len() == 12 && c.bytes().all(|b| b.is_ascii_hexdigit()))
+        .or_else(|| git_commit(Path::new(&dir)))
         .or_else(|| packaged_commit(Path::new(&dir)))
         .unwrap_or_else(|| "unknown".to_owned());
     println!("cargo:rustc-env=CERTTOOL_GIT_COMMIT={commit}");

@@ -5,7 +5,11 @@
 #   certtool-VERSION-x86_64-linux.tar.gz  binary, completions (bash, zsh, fish,
 #                                         PowerShell), man pages, README, licences
 #   certtool_VERSION-1_amd64.deb          the same for Debian/Ubuntu (cargo-deb)
-#   SHA256SUMS
+#   certtool-VERSION-x86_64-windows.zip   certtool.exe, PowerShell completion, README,
+#                                         docs/windows.md, licences (scripts/dist-windows.sh:
+#                                         a cached Debian chroot, MinGW-w64, needs root;
+#                                         CERTTOOL_DIST_WINDOWS=0 leaves it out)
+#   SHA256SUMS                            over all of them
 # Installs what is missing first: zig (PyPI `ziglang`, in a venv under target/dist-tools),
 # cargo-zigbuild and cargo-deb (`cargo install --locked`). Builds in target/dist-build, so
 # the everyday test build in target/ is never invalidated. Check the result with
@@ -62,6 +66,11 @@ tar -C "$stage" --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -czf 
 
 cargo deb -p certtool --no-build --no-strip --target "$triple" --output dist/
 
-(cd dist && sha256sum -- *.tar.gz *.deb >SHA256SUMS)
+if [ "${CERTTOOL_DIST_WINDOWS:-1}" != 0 ]; then
+  unset CARGO_TARGET_DIR
+  bash scripts/dist-windows.sh
+fi
+
+(cd dist && sha256sum -- *.tar.gz *.deb $(ls *.zip 2>/dev/null) >SHA256SUMS)
 echo "dist: wrote" >&2
 ls -l dist >&2

@@ -3,7 +3,8 @@
 # certificate and one tenant whose app signs in with a certificate and holds Reader on it.
 #   standin_start DIR   makes DIR/{mgmt,app}{.cer,-bundle.pem,.pfx}, DIR/standin.toml, starts
 #                       the stand-in and sets STANDIN_URL, STANDIN_CA (DIR/ca.pem), STANDIN_PID,
-#                       SUBSCRIPTION, TENANT, CLIENT_ID, PFX_PASSWORD (of the two .pfx files)
+#                       SUBSCRIPTION, TENANT, CLIENT_ID, PFX_PASSWORD (of the two .pfx files),
+#                       APP_SECRET (a client secret the app also signs in with)
 #   standin_stop
 # Needs openssl and the azure-standin binary (built here in target/debug if absent).
 
@@ -11,6 +12,7 @@ SUBSCRIPTION=00000000-0000-0000-0000-000000000001
 TENANT=11111111-1111-1111-1111-111111111111
 CLIENT_ID=22222222-2222-2222-2222-222222222222
 PFX_PASSWORD=recipe-Secret-1
+APP_SECRET=recipe-app-Secret-2
 
 standin_start() {
   local dir=$1 repo n
@@ -41,6 +43,7 @@ id = "$TENANT"
 [[tenant.app]]
 client_id = "$CLIENT_ID"
 certificates = ["app.cer"]
+secrets = [{ value = "$APP_SECRET" }]
 enabled = true
 [[tenant.app.role]]
 scope = "/subscriptions/$SUBSCRIPTION"
@@ -61,7 +64,7 @@ TOML
     cat "$dir/standin.log" >&2
     return 1
   fi
-  export SUBSCRIPTION TENANT CLIENT_ID PFX_PASSWORD STANDIN_URL STANDIN_CA
+  export SUBSCRIPTION TENANT CLIENT_ID PFX_PASSWORD APP_SECRET STANDIN_URL STANDIN_CA
 }
 
 standin_stop() {

@@ -5,21 +5,15 @@
 # (--version, generate, strip-pfx), loads the completions (bash -n, zsh -n when zsh is
 # installed), renders every man page (man -l), lists and unpacks the .deb (dpkg-deb -c,
 # dpkg -x), checks SHA256SUMS, and checks the static binary finds the system CA store on
-# other distributions' layouts (scripts/test-tls-layouts.sh).
+# other distributions' layouts (scripts/test-tls-layouts.sh). When dist/ holds the Windows
+# zip (always, unless CERTTOOL_DIST_WINDOWS=0), checks it under Wine too
+# (scripts/test-dist-windows.sh).
 # Usage: bash scripts/test-dist.sh   (after bash scripts/dist.sh; needs root or user namespaces)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
 
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok   $*"; }
-bad() { failed=$((failed + 1)); echo "FAIL $*"; }
-check() { # check DESCRIPTION COMMAND...
-  local what=$1
-  shift
-  if "$@" >"$work/last.log" 2>&1; then ok "$what"; else bad "$what"; sed 's/^/     /' "$work/last.log" | tail -20; fi
-}
+source scripts/checks.sh
 
 archive=$(ls dist/certtool-*-x86_64-linux.tar.gz 2>/dev/null | head -1) || true
 [ -n "$archive" ] || { echo "no dist/certtool-*-x86_64-linux.tar.gz: run bash scripts/dist.sh first" >&2; exit 1; }
@@ -33,7 +27,13 @@ bin=$dir/certtool
 version=${name#certtool-}
 version=${version%-x86_64-linux}
 
-check "SHA256SUMS matches the archive and the .deb" bash -c "cd dist && sha256sum --quiet -c SHA256SUMS"
+check "SHA256SUMS matches the archive and the .deb (and the Windows zip)" bash -c "cd dist && sha256sum --quiet -c SHA256SUMS"
+# The Windows zip is part of the release unless dist.sh was told to leave it out.
+zip=$(ls dist/certtool-*-x86_64-windows.zip 2>/dev/null | head -1) || true
+zip_listed() { [ -n "$zip" ] && grep -q " $(basename "$zip")\$" dist/SHA256SUMS; }
+if [ "${CERTTOOL_DIST_WINDOWS:-1}" != 0 ]; then
+  check "dist/ holds the Windows zip, listed in SHA256SUMS" zip_listed
+fi
 check "archive holds binary, README, licences, 4 completions" \
   test -x "$bin" -a -f "$dir/README.md" -a -f "$dir/LICENSE-MIT" -a -f "$dir/LICENSE-APACHE" \
   -a -f "$dir/completions/certtool.bash" -a -f "$dir/completions/_certtool" \
@@ -116,18 +116,13 @@ deb_runs() {
 check "the .deb unpacks (dpkg -x), runs, and depends on libc6 (>= 2.28) only" deb_runs
 
 # The CA store on other distributions' layouts, with the static binary.
-# (Its output goes through a file: `tee /dev/stderr` would reopen, and so truncate, a log
-# file this script's output is redirected to.)
-layouts_status=0
-bash scripts/test-tls-layouts.sh "$bin" >"$work/tls-layouts.log" || layouts_status=$?
-cat "$work/tls-layouts.log"
-summary=$(tail -1 "$work/tls-layouts.log")
-if [[ $summary =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
-  passed=$((passed + BASH_REMATCH[1]))
-  failed=$((failed + BASH_REMATCH[2]))
-else
-  bad "scripts/test-tls-layouts.sh ended without its summary line (exit $layouts_status)"
+run_counted tls-layouts bash scripts/test-tls-layouts.sh "$bin"
+
+# The Windows zip under Wine.
+if [ -n "$zip" ]; then
+  started=$SECONDS
+  run_counted test-dist-windows bash scripts/test-dist-windows.sh
+  echo "(Windows checks under Wine: $((SECONDS - started)) s)"
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+checks_summary

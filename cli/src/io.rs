@@ -245,7 +245,7 @@ pub fn write_stdout(data: &[u8]) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
     match out.write_all(data).and_then(|_| out.flush()) {
         Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) if crate::process::is_closed_pipe(&e) => Ok(()),
         Err(e) => Err(CliError::new(
             ExitKind::Other,
             format!("cannot write stdout: {e}"),

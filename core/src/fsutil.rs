@@ -1,5 +1,10 @@
 //! Writing files safely: a temporary file in the destination's directory, then a rename,
 //! so a reader never sees half a file and a failure leaves nothing behind.
+//!
+//! Private files and directories are the current user's alone: modes 0600 and 0700 on Unix;
+//! on Windows, created with a protected DACL whose one entry grants the current user full
+//! control (certtool-winsec), so neither exists for a moment with the parent's inherited
+//! ACL and no key byte is written before the DACL is in place.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -9,9 +14,9 @@ use crate::error::{Error, Result};
 /// How a file should be created.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileSecrecy {
-    /// Holds a private key or a secret: mode 0600.
+    /// Holds a private key or a secret: mode 0600 (Windows: only the current user).
     Private,
-    /// Public material (a certificate): mode 0644.
+    /// Public material (a certificate): mode 0644 (Windows: the directory's inherited ACL).
     Public,
 }
 
@@ -22,8 +27,9 @@ pub fn write_atomic(path: &Path, data: &[u8], secrecy: FileSecrecy, overwrite: b
     commit_all(vec![stage(path, data, secrecy, overwrite)?])
 }
 
-/// Creates `dir` and any missing parents with mode 0700, whatever the umask: the
-/// directory will hold private keys. An existing directory is left as it is.
+/// Creates `dir` and any missing parents with mode 0700, whatever the umask (on Windows,
+/// each with a DACL granting only the current user): the directory will hold private
+/// keys. An existing directory is left as it is.
 pub fn create_private_dir(dir: &Path) -> Result<()> {
     let write_err = |source| Error::Write {
         path: dir.to_owned(),
@@ -32,18 +38,38 @@ pub fn create_private_dir(dir: &Path) -> Result<()> {
     if dir.is_dir() {
         return Ok(());
     }
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir).map_err(write_err)?;
-    // The umask can only take bits away; set the mode exactly.
-    #[cfg(unix)]
+    #[cfg(windows)]
     {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(write_err)?;
+        let missing: Vec<&Path> = dir
+            .ancestors()
+            .take_while(|a| !a.as_os_str().is_empty() && !a.is_dir())
+            .collect();
+        for d in missing.into_iter().rev() {
+            match certtool_winsec::create_private_dir(d) {
+                // Made meanwhile by someone else: left as it is, as on Unix.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && d.is_dir() => {}
+                Err(e) => return Err(write_err(e)),
+                Ok(()) => {}
+            }
+        }
+        Ok(())
     }
-    Ok(())
+    #[cfg(not(windows))]
+    {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir).map_err(write_err)?;
+        // The umask can only take bits away; set the mode exactly.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+                .map_err(write_err)?;
+        }
+        Ok(())
+    }
 }
 
 /// The content of a staged file before it is given its name.
@@ -154,8 +180,16 @@ pub fn stage(path: &Path, data: &[u8], secrecy: FileSecrecy, overwrite: bool) ->
             overwrite,
         });
     }
-    // tempfile creates the file with mode 0600 on Unix.
-    let mut tmp = temp_names().tempfile_in(dir).map_err(write_err)?;
+    // tempfile creates the file with mode 0600 on Unix; on Windows a private file gets its
+    // owner-only DACL as it is created, before the first byte.
+    #[cfg(windows)]
+    let tmp = match secrecy {
+        FileSecrecy::Private => temp_names().make_in(dir, certtool_winsec::create_private_file),
+        FileSecrecy::Public => temp_names().tempfile_in(dir),
+    };
+    #[cfg(not(windows))]
+    let tmp = temp_names().tempfile_in(dir);
+    let mut tmp = tmp.map_err(write_err)?;
     tmp.write_all(data).map_err(write_err)?;
     finish(tmp.as_file(), mode).map_err(write_err)?;
     Ok(Staged {
@@ -173,9 +207,7 @@ fn finish(file: &std::fs::File, mode: u32) -> std::io::Result<()> {
         use std::os::unix::fs::PermissionsExt;
         file.set_permissions(std::fs::Permissions::from_mode(mode))?;
     }
-    // Windows has no mode bits; the equivalent of 0600 (a protected DACL granting only the
-    // current user, set on the handle before any byte is written) is not implemented yet:
-    // see docs/security.md, "File modes and atomicity".
+    // Windows has no mode bits: a private file got its DACL when it was created (stage).
     #[cfg(not(unix))]
     let _ = mode;
     Ok(())
@@ -425,6 +457,44 @@ mod tests {
         write_atomic(&p, b"two", FileSecrecy::Private, true).unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"two");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[cfg(windows)]
+    #[test]
+    fn private_files_and_dirs_are_the_current_users_only() {
+        use certtool_winsec::{dacl_sddl, is_owner_only};
+        let dir = tempfile::tempdir().unwrap();
+        let keys = dir.path().join("a").join("keys");
+        create_private_dir(&keys).unwrap();
+        for d in [keys.parent().unwrap(), keys.as_path()] {
+            assert!(
+                is_owner_only(d, true).unwrap(),
+                "{d:?}: {}",
+                dacl_sddl(d).unwrap()
+            );
+        }
+        let p = keys.join("k.pfx");
+        write_atomic(&p, b"one", FileSecrecy::Private, false).unwrap();
+        assert!(
+            is_owner_only(&p, false).unwrap(),
+            "{}",
+            dacl_sddl(&p).unwrap()
+        );
+        write_atomic(&p, b"two", FileSecrecy::Private, true).unwrap();
+        assert!(
+            is_owner_only(&p, false).unwrap(),
+            "{}",
+            dacl_sddl(&p).unwrap()
+        );
+        assert_eq!(std::fs::read(&p).unwrap(), b"two");
+        // Public material keeps what the directory passes down.
+        let cer = dir.path().join("k.cer");
+        write_atomic(&cer, b"cert", FileSecrecy::Public, false).unwrap();
+        assert!(
+            !is_owner_only(&cer, false).unwrap(),
+            "{}",
+            dacl_sddl(&cer).unwrap()
+        );
     }
 
     #[test]

@@ -10,6 +10,8 @@ use openssl::x509::X509;
 use serde::Serialize;
 use zeroize::Zeroizing;
 
+mod schannel;
+
 use crate::error::{Error, Result};
 use crate::limits::MAX_BODY_BYTES;
 use crate::redact;
@@ -181,6 +183,7 @@ pub fn classify(err: &reqwest::Error) -> Failure {
     } else if lower.contains("certificate verify failed")
         || lower.contains("self-signed certificate")
         || lower.contains("unable to get local issuer")
+        || schannel::certificate_refused(&lower)
     {
         FailureKind::ServerCertificate
     } else if lower.contains("dns error")

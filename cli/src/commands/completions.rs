@@ -32,8 +32,11 @@ pub struct ManArgs {
 
 pub fn run(args: CompletionsArgs) -> Result<(), CliError> {
     let mut command = crate::Cli::command();
-    clap_complete::generate(args.shell, &mut command, "certtool", &mut std::io::stdout());
-    Ok(())
+    // Into memory first: clap_complete panics when its writer fails, and stdout may be a
+    // pipe that is already closed (`| head`), which write_stdout treats as the end.
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut command, "certtool", &mut script);
+    crate::io::write_stdout(&script)
 }
 
 pub fn man(args: ManArgs) -> Result<(), CliError> {

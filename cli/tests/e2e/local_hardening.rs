@@ -211,43 +211,21 @@ const SENT: [(&str, u32); 3] = [("TERM", 15), ("INT", 2), ("XFSZ", 25)];
 /// they were put in place. Returns the child, the pipe's read end and the output dir.
 /// The child gets the default disposition of the signals the test sends (and SIGQUIT)
 /// where `env` can give it, whatever this test process inherited.
+#[cfg(target_os = "linux")]
 fn blocked_generate(out_dir: &Path) -> (std::process::Child, std::io::PipeReader) {
-    use std::io::Write;
-    let (reader, mut writer) = std::io::pipe().unwrap();
-    // A Linux pipe holds 64 KiB unless resized: fill it.
-    writer.write_all(&vec![b'.'; 64 * 1024]).unwrap();
     let mut cmd =
         certtool_cmd_with_default_signals("TERM,INT,QUIT,XFSZ").unwrap_or_else(certtool_cmd);
-    let child = cmd
-        .args([
-            "generate",
-            "--name",
-            "k",
-            "--no-password",
-            "--pem",
-            "--out-dir",
-            s(out_dir),
-            "--cer",
-            "-",
-        ])
-        .stdout(Stdio::from(writer))
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let wchan = format!("/proc/{}/wchan", child.id());
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    loop {
-        let now = std::fs::read_to_string(&wchan).unwrap_or_default();
-        if now.contains("pipe_write") {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "never blocked ({now})"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    (child, reader)
+    blocked_on_full_pipe(cmd.args([
+        "generate",
+        "--name",
+        "k",
+        "--no-password",
+        "--pem",
+        "--out-dir",
+        s(out_dir),
+        "--cer",
+        "-",
+    ]))
 }
 
 /// Whether process `pid` ignores signal number `signal` (`SigIgn` in /proc/PID/status).

@@ -7,6 +7,7 @@
 
 mod support;
 
+mod closed_pipe;
 mod export;
 mod export_pfx;
 mod generate;
@@ -15,10 +16,12 @@ mod import;
 mod inspect;
 mod inspect_readers;
 mod layout;
+#[cfg(unix)]
 mod local_hardening;
 mod logging;
 mod real_vectors;
 mod rotate;
+#[cfg(unix)]
 mod sdk_clients;
 mod security_net;
 mod snapshot;

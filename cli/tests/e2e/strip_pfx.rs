@@ -432,8 +432,14 @@ fn failed_write_leaves_nothing() {
         .map(|e| e.unwrap().file_name())
         .collect();
     assert_eq!(left, [std::ffi::OsString::from("not-a-dir")]);
-    // A read-only directory (effective only when not running as root).
-    let ro = tmp.path().join("ro");
+    // A read-only directory (effective only when not running as root; Unix modes).
+    #[cfg(unix)]
+    read_only_dir_leaves_nothing(tmp.path());
+}
+
+#[cfg(unix)]
+fn read_only_dir_leaves_nothing(tmp: &std::path::Path) {
+    let ro = tmp.join("ro");
     std::fs::create_dir(&ro).unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o555)).unwrap();

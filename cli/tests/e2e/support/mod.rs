@@ -217,6 +217,36 @@ fn run_with_stdin(mut cmd: Command, stdin: Option<&[u8]>) -> Run {
     finish(output.expect("spawn"))
 }
 
+/// Starts `cmd` with stdout on a pipe that is already full and waits (60 s at most) until
+/// its first write blocks there (Linux: `/proc/PID/wchan`). Returns the child and the
+/// pipe's read end: dropping it closes the pipe under the blocked writer.
+#[cfg(target_os = "linux")]
+pub fn blocked_on_full_pipe(cmd: &mut Command) -> (std::process::Child, std::io::PipeReader) {
+    use std::io::Write;
+    let (reader, mut writer) = std::io::pipe().unwrap();
+    // A Linux pipe holds 64 KiB unless resized: fill it.
+    writer.write_all(&vec![b'.'; 64 * 1024]).unwrap();
+    let child = cmd
+        .stdout(Stdio::from(writer))
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let wchan = format!("/proc/{}/wchan", child.id());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let now = std::fs::read_to_string(&wchan).unwrap_or_default();
+        if now.contains("pipe_write") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never blocked ({now})"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    (child, reader)
+}
+
 /// Runs the real `openssl` CLI; panics with its stderr when it fails.
 #[track_caller]
 pub fn openssl(args: &[&str]) -> Vec<u8> {
@@ -270,9 +300,24 @@ pub fn entries(dir: impl AsRef<Path>) -> usize {
 }
 
 /// Mode bits of a file.
+#[cfg(unix)]
 pub fn mode(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// On Windows, what the mode bits mean to these tests, read from the DACL: 0o600 (a file)
+/// or 0o700 (a directory) when it is exactly the owner-only DACL certtool gives private
+/// outputs, else 0o644 / 0o755. So `mode(p) == 0o600` asserts "private" on both systems.
+#[cfg(windows)]
+pub fn mode(path: &Path) -> u32 {
+    let dir = path.is_dir();
+    match (certtool_winsec::is_owner_only(path, dir).unwrap(), dir) {
+        (true, false) => 0o600,
+        (true, true) => 0o700,
+        (false, false) => 0o644,
+        (false, true) => 0o755,
+    }
 }
 
 /// The modulus line of a public or private key as openssl prints it.
