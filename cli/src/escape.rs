@@ -1,5 +1,6 @@
-//! Text from certificates, servers and files made safe to print on a terminal. A leaf:
-//! reports (`output`), notes (`log::note!`) and errors (`main`) all print through it.
+//! Text from certificates, servers and files made safe to print on a terminal, and the
+//! one way certtool writes to stderr. A leaf: reports (`output`), notes (`log::note!`) and
+//! errors (`main`) all print through it.
 
 /// Makes text from certificates and servers (a subject, a friendly name, an
 /// `error_description`, a trace id) safe to print on a terminal: every control character
@@ -24,6 +25,16 @@ pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
         }
     }
     std::borrow::Cow::Owned(out)
+}
+
+/// Writes `text` to stderr, escaped. A closed stderr (`2>&1 | head`, a pipeline that
+/// stopped reading) is not an error worth dying for: the text is dropped, where
+/// `eprint!` would panic.
+pub fn to_stderr(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stderr()
+        .lock()
+        .write_all(escape_controls(text).as_bytes());
 }
 
 #[cfg(test)]

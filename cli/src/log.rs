@@ -52,7 +52,7 @@ pub fn quiet() -> bool {
 macro_rules! note {
     ($($arg:tt)*) => {
         if !$crate::log::quiet() {
-            eprintln!("{}", $crate::escape::escape_controls(&format!($($arg)*)));
+            $crate::escape::to_stderr(&format!("{}\n", format_args!($($arg)*)));
         }
     };
 }

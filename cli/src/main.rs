@@ -28,7 +28,8 @@ use crate::error::CliError;
 
 /// Certificates and credentials for Azure: generate, convert, inspect and test.
 #[derive(Parser, Debug)]
-#[command(name = "certtool", version = clock::VERSION, about, long_about = None)]
+// bin_name: "certtool" in usage lines on Windows too, not "certtool.exe".
+#[command(name = "certtool", bin_name = "certtool", version = clock::VERSION, about, long_about = None)]
 struct Cli {
     #[command(flatten)]
     log: log::LogArgs,
@@ -82,7 +83,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprint!("{}", output::escape_controls(&err.render()));
+            escape::to_stderr(&err.render());
             ExitCode::from(err.kind.code())
         }
     }

@@ -84,7 +84,7 @@ pub fn emit<R: Serialize>(
             write_stdout(escape_controls(&text(report)).as_bytes())
         }
         (OutputFormat::Text, TextTo::Stderr) => {
-            eprint!("{}", escape_controls(&text(report)));
+            crate::escape::to_stderr(&text(report));
             Ok(())
         }
     }

@@ -17,7 +17,7 @@ fn into_closed_pipe(args: &[&str]) -> (Option<i32>, String) {
         .args(args)
         .stdout(Stdio::from(writer))
         .stderr(Stdio::piped())
-        .output()
+        .output_within(DEADLINE)
         .expect("run certtool");
     (
         out.status.code(),
@@ -73,9 +73,24 @@ fn a_reader_leaving_mid_write_ends_it_quietly() {
         &["completions", "powershell"][..],
         &["inspect", s(&fixture("rsa2048-nopass.pfx"))],
     ] {
-        let (child, reader) = blocked_on_full_pipe(certtool_cmd().args(args));
+        let (mut child, reader) = blocked_on_full_pipe(certtool_cmd().args(args));
         drop(reader);
-        let out = child.wait_with_output().unwrap();
-        assert_eq!(out.status.code(), Some(EXIT_OK), "{args:?}: {out:?}");
+        let status = wait_within(&mut child, DEADLINE, "certtool");
+        assert_eq!(status.code(), Some(EXIT_OK), "{args:?}");
     }
+}
+
+/// `2>&1 | head`: a closed stderr ends an error quietly too (the message is lost, the
+/// exit code is not); `eprint!` used to panic there (exit 101).
+#[test]
+fn an_error_into_a_closed_stderr_keeps_its_exit_code() {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = certtool_cmd()
+        .args(["inspect", "/nonexistent/certtool-closed-stderr.pem"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(writer))
+        .output_within(DEADLINE)
+        .expect("run certtool");
+    assert_eq!(out.status.code(), Some(EXIT_INPUT));
 }

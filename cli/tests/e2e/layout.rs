@@ -1,6 +1,7 @@
 //! Rules of the source tree itself, checked by reading it: no import cycles between the
 //! modules of `core/src`, `cli/src` and `standin/src` (the rule for what is an edge is in
-//! `support/modgraph/mod.rs`), and no test file that no test binary compiles.
+//! `support/modgraph/mod.rs`), no test file that no test binary compiles, and no wait on
+//! a child process without a deadline.
 
 use std::path::{Path, PathBuf};
 
@@ -147,6 +148,7 @@ fn declared(root: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// Every `.rs` file below `dir`.
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
@@ -189,4 +191,35 @@ fn no_test_file_is_forgotten() {
         );
         assert!(reached.len() > 5, "{} files reached", reached.len());
     }
+}
+
+/// A test may fail, never hang: the tests wait on a child only through
+/// `tests/support/child.rs` (`output_within`, `status_within`, `wait_within`), which kill
+/// it at a deadline. A bare `.output()`, `.status()`, `.wait()` or `wait_with_output()`
+/// anywhere else in the test code is refused.
+#[test]
+fn every_wait_on_a_child_has_a_deadline() {
+    let mut files = Vec::new();
+    for dir in ["cli/tests", "standin/tests", "core/tests", "tests/support"] {
+        rust_files(&root().join(dir), &mut files);
+    }
+    let waits = [".output()", ".status()", ".wait()", "wait_with_output()"];
+    let mut found = Vec::new();
+    for file in &files {
+        if file.ends_with("tests/support/child.rs") || file.ends_with("e2e/layout.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(file).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or_default();
+            if waits.iter().any(|w| code.contains(w)) {
+                found.push(format!("{}:{}: {}", file.display(), n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "waits without a deadline (use output_within/status_within/wait_within):\n{}",
+        found.join("\n")
+    );
 }

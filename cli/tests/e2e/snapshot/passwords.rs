@@ -71,7 +71,7 @@ fn env_value_not_utf8() {
     cmd.args(["inspect", &protected(), "--password-env", "PW"])
         .env("PW", std::ffi::OsStr::from_bytes(b"caf\xe9"))
         .envs(at_now(&[]));
-    let output = cmd.output().unwrap();
+    let output = cmd.output_within(DEADLINE).unwrap();
     let run = Run {
         code: output.status.code().unwrap_or(-1),
         stdout: output.stdout,
