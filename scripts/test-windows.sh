@@ -18,7 +18,9 @@ openssl=$(ls -dt "$cache"/target/$triple/release/build/openssl-sys-*/out/openssl
 [ -n "$openssl" ] || { echo "no OpenSSL built for $triple: run bash scripts/dist-windows.sh first" >&2; exit 1; }
 openssl=/target/${openssl#"$cache/target/"}
 
-# The e2e modules run under Wine: each drives certtool.exe alone.
+# The e2e modules run under Wine: each drives certtool.exe alone. A filter matches any
+# test path containing it, so `help::` would also pick snapshot::help, whose insta files
+# are not found under Wine: snapshots are skipped.
 e2e_modules=(closed_pipe help stdin)
 
 started=$SECONDS
@@ -32,6 +34,6 @@ bash scripts/windows-env.sh run env RUSTC_BOOTSTRAP=1 \
     zb="--target '"$triple"' -Zbuild-std=std,panic_unwind --locked"
     cargo test $zb -p certtool-winsec -p certtool-core --lib
     cargo test $zb -p certtool --features test-clock --test e2e --no-run
-    cargo test $zb -p certtool --features test-clock --test e2e -- '"${e2e_modules[*]/%/::}"'
+    cargo test $zb -p certtool --features test-clock --test e2e -- '"${e2e_modules[*]/%/::}"' --skip snapshot::
   '
 echo "test-windows: $((SECONDS - started)) s" >&2

@@ -4,8 +4,6 @@
 //! or missing new password, a password with `--profile none`, an encrypted key without
 //! its password; and the note that names a conventional variable used instead.
 
-use std::os::unix::ffi::OsStrExt;
-
 use super::*;
 
 /// The environment of a case.
@@ -65,8 +63,11 @@ fn the_password_of_an_existing_file() {
     }
 }
 
+/// A value that is not UTF-8 can only be made where the environment is bytes (Unix).
+#[cfg(unix)]
 #[test]
 fn env_value_not_utf8() {
+    use std::os::unix::ffi::OsStrExt;
     let mut cmd = certtool_cmd();
     cmd.args(["inspect", &protected(), "--password-env", "PW"])
         .env("PW", std::ffi::OsStr::from_bytes(b"caf\xe9"))

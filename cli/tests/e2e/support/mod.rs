@@ -13,6 +13,8 @@ pub mod snapshot;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+// wait_within's callers are Linux-only tests (signals, /proc).
+#[cfg_attr(not(target_os = "linux"), allow(unused_imports))]
 pub use child::{wait_within, Within, DEADLINE};
 
 /// The fixture file `fixtures/certs/NAME`.
