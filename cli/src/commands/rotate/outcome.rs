@@ -7,7 +7,7 @@ use certtool_core::graph::{GraphError, GraphRefusal};
 use certtool_core::rotate::{AppState, RotateFailure, Rotation, Step};
 use serde::Serialize;
 
-use crate::commands::test_arm::outcome::sign_in_exit;
+use crate::signin::sign_in_exit;
 use crate::error::{CliError, ExitKind};
 
 /// What the CLI adds around the core's [`Rotation`].
