@@ -6,6 +6,9 @@
 
 mod support;
 
+mod audit;
+mod audit_partial;
+mod audit_scale;
 mod export;
 mod export_pfx;
 mod generate;

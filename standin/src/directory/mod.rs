@@ -22,6 +22,7 @@ mod route;
 mod view;
 
 pub(crate) use listing::graph_answer;
+pub use generate::MICROSOFT_TENANT;
 pub use rbac::{builtin_role_definitions, DirectoryRoleAssignment, RoleDefinition};
 
 /// Which listing.
