@@ -41,8 +41,10 @@ pub enum AuditFormat {
     Sarif,
 }
 
-/// List every certificate and client secret of the tenant's app registrations and
-/// service principals, the worst first, and gate a pipeline on them. Needs one app-only
+/// Every certificate and client secret of the tenant, worst first, as a CI gate.
+///
+/// Lists the credentials of every app registration and service principal of the tenant,
+/// the worst first, and gates a pipeline on them. Needs one app-only
 /// Microsoft Graph permission: Application.Read.All. Exits 9 when Graph showed only part
 /// of the tenant (refused, throttled past the budget, a page that failed): a partial view
 /// never passes as clean. Rules and formats: docs/audit.md.
