@@ -41,6 +41,7 @@ id = "$TENANT"
 [[tenant.app]]
 client_id = "$CLIENT_ID"
 certificates = ["app.cer"]
+graph_permissions = ["Application.Read.All"]
 enabled = true
 [[tenant.app.role]]
 scope = "/subscriptions/$SUBSCRIPTION"
