@@ -69,7 +69,10 @@ fn run(cli: Cli) -> Result<(), CliError> {
 impl Command {
     /// True for the commands that talk to Azure over TLS.
     fn uses_network(&self) -> bool {
-        matches!(self, Command::Test(_) | Command::Rotate(_) | Command::Audit(_))
+        matches!(
+            self,
+            Command::Test(_) | Command::Rotate(_) | Command::Audit(_)
+        )
     }
 }
 

@@ -19,7 +19,9 @@ use clap::{Args, ValueEnum};
 use crate::args::ExpiryArgs;
 use crate::envfile::EnvLookup;
 use crate::error::{CliError, ExitKind};
-use crate::io::{at_most_one_stdin, check_destination, write_all, write_stdout, PlannedWrite, Sink};
+use crate::io::{
+    at_most_one_stdin, check_destination, write_all, write_stdout, PlannedWrite, Sink,
+};
 use crate::limits::{MAX_WAIT_SECS, MAX_WITHIN_DAYS};
 use crate::signin::{self, sign_in_error, SignInArgs};
 use report::Report;
@@ -128,7 +130,13 @@ pub fn run(args: AuditArgs) -> Result<(), CliError> {
     };
     let found = runtime.block_on(audit::audit(&signin, &request))?;
     let ending = outcome(&found, args.fail_within_days);
-    let report = Report::new(&identity, &found, now, args.fail_within_days, ending.as_ref());
+    let report = Report::new(
+        &identity,
+        &found,
+        now,
+        args.fail_within_days,
+        ending.as_ref(),
+    );
     emit(&args, &sink, &report)?;
     match ending {
         Some(error) => Err(error),
@@ -145,19 +153,23 @@ fn outcome(found: &audit::Audit, gate_days: Option<u32>) -> Option<CliError> {
     if found.applications_denied() {
         let gap = &found.gaps[0];
         return Some(
-            CliError::new(ExitKind::Permission, "Graph refused to list the tenant's applications")
-                .cause(&gap.cause)
-                .fix(&gap.fix),
+            CliError::new(
+                ExitKind::Permission,
+                "Graph refused to list the tenant's applications",
+            )
+            .cause(&gap.cause)
+            .fix(&gap.fix),
         );
     }
     if !found.complete() {
-        let mut error = CliError::new(
-            ExitKind::Incomplete,
-            format!(
+        let mut error =
+            CliError::new(
+                ExitKind::Incomplete,
+                format!(
                 "the audit is incomplete: {} could not be read in full, so it cannot pass as clean",
                 found.gaps.iter().map(|g| g.what).collect::<Vec<_>>().join(" and ")
             ),
-        );
+            );
         for gap in &found.gaps {
             error = error.cause(format!("{}: {}", gap.what, gap.cause));
         }
@@ -175,7 +187,11 @@ fn outcome(found: &audit::Audit, gate_days: Option<u32>) -> Option<CliError> {
             "the {} {} of {} ({})",
             c.kind,
             c.key_id,
-            if c.display_name.is_empty() { "?" } else { &c.display_name },
+            if c.display_name.is_empty() {
+                "?"
+            } else {
+                &c.display_name
+            },
             c.app_id
         ),
         not_after: c.end.clone().unwrap_or_default(),
@@ -186,7 +202,10 @@ fn outcome(found: &audit::Audit, gate_days: Option<u32>) -> Option<CliError> {
         None,
         "renew each credential listed (certtool rotate arm rolls a certificate), then remove the old one",
     )?;
-    let expired = ending.iter().filter(|c| c.status == audit::Status::Expired).count();
+    let expired = ending
+        .iter()
+        .filter(|c| c.status == audit::Status::Expired)
+        .count();
     Some(error.cause(format!(
         "{} credential(s) expired, {} expiring within {} days",
         expired,

@@ -45,20 +45,54 @@ fn each_rule_on_a_hand_made_directory() {
     assert_eq!(expired["display_name"], "expired-cert");
     assert_eq!(expired["excluded"], false);
     let secret = find(&listed, "e0000000-0000-4000-8000-000000000002");
-    assert_eq!((&secret["kind"], &secret["status"], &secret["days_left"]), (&"secret".into(), &"expiring".into(), &10.into()));
-    assert_eq!(find(&listed, "d0000000-0000-4000-8000-000000000003")["status"], "ok");
+    assert_eq!(
+        (&secret["kind"], &secret["status"], &secret["days_left"]),
+        (&"secret".into(), &"expiring".into(), &10.into())
+    );
+    assert_eq!(
+        find(&listed, "d0000000-0000-4000-8000-000000000003")["status"],
+        "ok"
+    );
     let saml = find(&listed, "5a000000-0000-4000-8000-000000000031");
-    assert_eq!(saml["paired_key_id"], "5b000000-0000-4000-8000-000000000032");
-    assert_eq!((&saml["status"], &saml["object_type"]), (&"expiring".into(), &"service_principal".into()));
-    assert!(!listed.iter().any(|c| c["key_id"] == "5b000000-0000-4000-8000-000000000032"));
+    assert_eq!(
+        saml["paired_key_id"],
+        "5b000000-0000-4000-8000-000000000032"
+    );
+    assert_eq!(
+        (&saml["status"], &saml["object_type"]),
+        (&"expiring".into(), &"service_principal".into())
+    );
+    assert!(!listed
+        .iter()
+        .any(|c| c["key_id"] == "5b000000-0000-4000-8000-000000000032"));
     let cwap = find(&listed, "f1000000-0000-4000-8000-000000000003");
-    assert_eq!((&cwap["excluded"], &cwap["status"]), (&true.into(), &"expired".into()));
-    assert!(cwap["excluded_reason"].as_str().unwrap().contains("CWAP_AuthSecret"));
-    assert!(!listed.iter().any(|c| c["object_id"] == FOREIGN_SP || c["object_id"] == MI_SP));
+    assert_eq!(
+        (&cwap["excluded"], &cwap["status"]),
+        (&true.into(), &"expired".into())
+    );
+    assert!(cwap["excluded_reason"]
+        .as_str()
+        .unwrap()
+        .contains("CWAP_AuthSecret"));
+    assert!(!listed
+        .iter()
+        .any(|c| c["object_id"] == FOREIGN_SP || c["object_id"] == MI_SP));
     let counts = &report["counts"];
-    assert_eq!((&counts["foreign_skipped"], &counts["managed_identities_skipped"]), (&1.into(), &1.into()));
+    assert_eq!(
+        (
+            &counts["foreign_skipped"],
+            &counts["managed_identities_skipped"]
+        ),
+        (&1.into(), &1.into())
+    );
     // The listing is worst first.
-    let days: Vec<i64> = report["credentials"].as_array().unwrap().iter().filter(|c| c["excluded"] == false).filter_map(|c| c["days_left"].as_i64()).collect();
+    let days: Vec<i64> = report["credentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["excluded"] == false)
+        .filter_map(|c| c["days_left"].as_i64())
+        .collect();
     assert!(days.windows(2).all(|w| w[0] <= w[1]), "{days:?}");
 
     let findings: Vec<(String, String)> = report["findings"]
@@ -66,7 +100,12 @@ fn each_rule_on_a_hand_made_directory() {
         .unwrap()
         .iter()
         .filter(|f| f["app_id"] != CLIENT)
-        .map(|f| (f["rule"].as_str().unwrap().to_owned(), f["object_id"].as_str().unwrap().to_owned()))
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_owned(),
+                f["object_id"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect();
     let expect = |rule: &str, id: &str| (rule.to_owned(), id.to_owned());
     assert_eq!(
@@ -86,9 +125,18 @@ fn each_rule_on_a_hand_made_directory() {
 
     let foreign = json_of(&standin, &["--include-foreign"], EXIT_OK);
     let listed = directory_credentials(&foreign);
-    assert_eq!(find(&listed, "f0000000-0000-4000-8000-000000000004")["status"], "expired");
-    assert!(!listed.iter().any(|c| c["object_id"] == MI_SP), "managed identities stay skipped");
-    assert!(foreign["listings"]["owners"].is_null(), "owners only with --owners");
+    assert_eq!(
+        find(&listed, "f0000000-0000-4000-8000-000000000004")["status"],
+        "expired"
+    );
+    assert!(
+        !listed.iter().any(|c| c["object_id"] == MI_SP),
+        "managed identities stay skipped"
+    );
+    assert!(
+        foreign["listings"]["owners"].is_null(),
+        "owners only with --owners"
+    );
 }
 
 #[test]
@@ -121,12 +169,24 @@ fn text_is_a_table_worst_first_with_the_summary_line() {
     run.assert_code(EXIT_OK);
     let out = run.stdout_text();
     assert_no_secret(&out);
-    let rows: Vec<&str> = out.lines().filter(|l| l.contains("0000-4000-8000")).collect();
-    let first = rows.iter().position(|l| l.contains("expired-cert")).unwrap();
-    let second = rows.iter().position(|l| l.contains("expiring-secret")).unwrap();
+    let rows: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("0000-4000-8000"))
+        .collect();
+    let first = rows
+        .iter()
+        .position(|l| l.contains("expired-cert"))
+        .unwrap();
+    let second = rows
+        .iter()
+        .position(|l| l.contains("expiring-secret"))
+        .unwrap();
     assert!(first < second, "{out}");
     assert!(out.contains("excluded (listed, never gated):"), "{out}");
-    assert!(out.contains("no-owner        application expiring-secret"), "{out}");
+    assert!(
+        out.contains("no-owner        application expiring-secret"),
+        "{out}"
+    );
     let last = out.lines().last().unwrap();
     assert!(last.starts_with("audit: 6 credential(s) in 4 application(s) and 4 service principal(s): 1 expired, 2 expiring within 30 days, 2 ok, 1 excluded; skipped 1 foreign service principal(s), 1 managed identity; complete"), "{last}");
 }
@@ -145,20 +205,45 @@ fn junit_has_one_testcase_per_credential_and_fails_the_ending_ones() {
         .children()
         .find(|n| n.attribute("name") == Some("credentials"))
         .unwrap();
-    let cases: Vec<_> = suite.children().filter(|n| n.has_tag_name("testcase")).collect();
-    assert_eq!(cases.len(), 6, "five of the directory and the auditor's secret");
+    let cases: Vec<_> = suite
+        .children()
+        .filter(|n| n.has_tag_name("testcase"))
+        .collect();
+    assert_eq!(
+        cases.len(),
+        6,
+        "five of the directory and the auditor's secret"
+    );
     assert_eq!(suite.attribute("tests"), Some("6"));
     let failing: Vec<_> = cases
         .iter()
         .filter_map(|c| c.children().find(|n| n.has_tag_name("failure")))
         .map(|f| f.attribute("type").unwrap())
         .collect();
-    assert_eq!(failing, ["credential-expired", "credential-expiring", "credential-expiring"]);
+    assert_eq!(
+        failing,
+        [
+            "credential-expired",
+            "credential-expiring",
+            "credential-expiring"
+        ]
+    );
     assert_eq!(suite.attribute("failures"), Some("3"));
-    let skipped: Vec<_> = cases.iter().filter(|c| c.children().any(|n| n.has_tag_name("skipped"))).collect();
+    let skipped: Vec<_> = cases
+        .iter()
+        .filter(|c| c.children().any(|n| n.has_tag_name("skipped")))
+        .collect();
     assert_eq!(skipped.len(), 1);
-    assert!(cases.iter().any(|c| c.attribute("name").unwrap().contains("healthy <&> \"app\"")), "names survive escaping");
-    let view = root.children().find(|n| n.attribute("name") == Some("directory view")).unwrap();
+    assert!(
+        cases
+            .iter()
+            .any(|c| c.attribute("name").unwrap().contains("healthy <&> \"app\"")),
+        "names survive escaping"
+    );
+    let view = root
+        .children()
+        .find(|n| n.attribute("name") == Some("directory view"))
+        .unwrap();
     assert_eq!(view.attribute("errors"), Some("0"));
 }
 
@@ -175,8 +260,21 @@ fn sarif_has_the_shape_github_code_scanning_requires() {
     assert_eq!(runs.len(), 1);
     let driver = &runs[0]["tool"]["driver"];
     assert_eq!(driver["name"], "certtool");
-    let ids: Vec<&str> = driver["rules"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, ["credential-expired", "credential-expiring", "secret-not-cert", "no-owner"]);
+    let ids: Vec<&str> = driver["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "credential-expired",
+            "credential-expiring",
+            "secret-not-cert",
+            "no-owner"
+        ]
+    );
     for rule in driver["rules"].as_array().unwrap() {
         assert!(rule["shortDescription"]["text"].is_string());
     }
@@ -189,23 +287,54 @@ fn sarif_has_the_shape_github_code_scanning_requires() {
         assert_eq!(ids[result["ruleIndex"].as_u64().unwrap() as usize], rule);
         assert!(["error", "warning", "note"].contains(&result["level"].as_str().unwrap()));
         assert!(!result["message"]["text"].as_str().unwrap().is_empty());
-        let uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().unwrap();
-        assert!(uri.starts_with("entra/applications/") || uri.starts_with("entra/servicePrincipals/"), "{uri}");
-        assert!(!uri.contains(':'), "a URL location makes the upload fail: {uri}");
-        assert!(result["properties"]["portal"].as_str().unwrap().starts_with("https://portal.azure.com/#view/"));
-        let print = result["partialFingerprints"]["certtoolCredential/v1"].as_str().unwrap();
+        let uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap();
+        assert!(
+            uri.starts_with("entra/applications/") || uri.starts_with("entra/servicePrincipals/"),
+            "{uri}"
+        );
+        assert!(
+            !uri.contains(':'),
+            "a URL location makes the upload fail: {uri}"
+        );
+        assert!(result["properties"]["portal"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://portal.azure.com/#view/"));
+        let print = result["partialFingerprints"]["certtoolCredential/v1"]
+            .as_str()
+            .unwrap();
         assert!(print.starts_with(result["properties"]["app_id"].as_str().unwrap()));
-        assert!(prints.insert(print.to_owned()), "fingerprints are unique: {print}");
+        assert!(
+            prints.insert(print.to_owned()),
+            "fingerprints are unique: {print}"
+        );
     }
-    let expired = results.iter().find(|r| r["ruleId"] == "credential-expired").unwrap();
+    let expired = results
+        .iter()
+        .find(|r| r["ruleId"] == "credential-expired")
+        .unwrap();
     assert_eq!(
         expired["partialFingerprints"]["certtoolCredential/v1"],
-        format!("{}/d0000000-0000-4000-8000-000000000001", client_of(EXPIRED_APP))
+        format!(
+            "{}/d0000000-0000-4000-8000-000000000001",
+            client_of(EXPIRED_APP)
+        )
     );
     // The same tenant gives the same fingerprints the next night.
     let again = audit(&standin, &["--output", "sarif", "--owners"]).json();
-    let prints_again: std::collections::HashSet<String> = again["runs"][0]["results"].as_array().unwrap().iter()
-        .map(|r| r["partialFingerprints"]["certtoolCredential/v1"].as_str().unwrap().to_owned()).collect();
+    let prints_again: std::collections::HashSet<String> = again["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["partialFingerprints"]["certtoolCredential/v1"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
     assert_eq!(prints, prints_again);
 }
 
@@ -214,7 +343,14 @@ fn the_report_goes_to_a_file_atomically_and_an_existing_one_needs_force() {
     let standin = start(rules_directory());
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("audit.sarif");
-    let args = ["--fail-within-days", "30", "--output", "sarif", "-o", s(&out)];
+    let args = [
+        "--fail-within-days",
+        "30",
+        "--output",
+        "sarif",
+        "-o",
+        s(&out),
+    ];
     let run = audit(&standin, &args);
     run.assert_code(EXIT_EXPIRY);
     assert!(run.stdout.is_empty());
@@ -223,21 +359,32 @@ fn the_report_goes_to_a_file_atomically_and_an_existing_one_needs_force() {
     assert_no_secret(&written);
     let sarif: Value = serde_json::from_str(&written).unwrap();
     assert_eq!(sarif["runs"][0]["invocations"][0]["exitCode"], EXIT_EXPIRY);
-    audit(&standin, &args).assert_code(EXIT_USAGE).assert_stderr_contains("already exists");
+    audit(&standin, &args)
+        .assert_code(EXIT_USAGE)
+        .assert_stderr_contains("already exists");
     let mut forced = args.to_vec();
     forced.push("--force");
     audit(&standin, &forced).assert_code(EXIT_EXPIRY);
-    audit(&standin, &["-o", "json"]).assert_code(EXIT_USAGE).assert_stderr_contains("--output json");
+    audit(&standin, &["-o", "json"])
+        .assert_code(EXIT_USAGE)
+        .assert_stderr_contains("--output json");
 }
 
 #[test]
 fn a_refused_sign_in_is_exit_5_and_no_permission_to_list_is_exit_6() {
     let standin = start(rules_directory());
-    let wrong = audit_with(&standin, &[], &[("AZURE_CLIENT_SECRET", "not-the-secret"), fake_now(NOW)]);
+    let wrong = audit_with(
+        &standin,
+        &[],
+        &[("AZURE_CLIENT_SECRET", "not-the-secret"), fake_now(NOW)],
+    );
     wrong.assert_code(EXIT_REJECTED);
     wrong.assert_stderr_contains("AADSTS7000215");
     let unprivileged = start_with(auditor(""), rules_directory());
-    let run = audit(&unprivileged, &["--output", "json", "--fail-within-days", "30"]);
+    let run = audit(
+        &unprivileged,
+        &["--output", "json", "--fail-within-days", "30"],
+    );
     run.assert_code(EXIT_PERMISSION);
     run.assert_stderr_contains("error: Graph refused to list the tenant's applications");
     run.assert_stderr_contains("Application.Read.All");

@@ -41,15 +41,23 @@ impl Expected {
 fn expected(directory: &Directory) -> Expected {
     let mut e = Expected::default();
     for app in &directory.applications {
-        app.key_credentials.iter().for_each(|k| e.add(Some(k.end), false));
-        app.password_credentials.iter().for_each(|p| e.add(p.end, false));
+        app.key_credentials
+            .iter()
+            .for_each(|k| e.add(Some(k.end), false));
+        app.password_credentials
+            .iter()
+            .for_each(|p| e.add(p.end, false));
     }
     let audited = |sp: &&DirectoryServicePrincipal| {
-        sp.service_principal_type != "ManagedIdentity" && sp.app_owner_organization_id.as_deref() == Some(TENANT)
+        sp.service_principal_type != "ManagedIdentity"
+            && sp.app_owner_organization_id.as_deref() == Some(TENANT)
     };
     for sp in directory.service_principals.iter().filter(audited) {
         for k in &sp.key_credentials {
-            let twin = sp.key_credentials.iter().any(|o| o.usage == "Sign" && o.custom_key_identifier == k.custom_key_identifier);
+            let twin = sp
+                .key_credentials
+                .iter()
+                .any(|o| o.usage == "Sign" && o.custom_key_identifier == k.custom_key_identifier);
             if k.usage == "Verify" && twin {
                 continue;
             }
@@ -66,7 +74,10 @@ fn counted(report: &Value) -> Expected {
     let mut e = Expected::default();
     for c in directory_credentials(report) {
         e.credentials += 1;
-        let n = match (c["excluded"].as_bool().unwrap(), c["status"].as_str().unwrap()) {
+        let n = match (
+            c["excluded"].as_bool().unwrap(),
+            c["status"].as_str().unwrap(),
+        ) {
             (true, _) => &mut e.excluded,
             (false, "expired") => &mut e.expired,
             (false, "expiring") => &mut e.expiring,
@@ -89,27 +100,52 @@ fn thousands_of_objects_every_page_read_and_every_rule_counted() {
     let report = run.json();
     assert_eq!(report["complete"], true);
     assert_eq!(counted(&report), want);
-    assert!(want.expired > 100 && want.expiring > 10 && want.excluded > 10, "{want:?}");
+    assert!(
+        want.expired > 100 && want.expiring > 10 && want.excluded > 10,
+        "{want:?}"
+    );
     let counts = &report["counts"];
     assert_eq!(counts["applications"], 2501, "the auditor app too");
     assert_eq!(counts["service_principals"].as_u64().unwrap(), sps + 1);
     assert_eq!(report["listings"]["applications"]["pages"], 3);
-    let lists: Vec<_> = standin.requests().into_iter().filter(|r| r.path == "/v1.0/applications").collect();
+    let lists: Vec<_> = standin
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/v1.0/applications")
+        .collect();
     assert_eq!(lists.len(), 3);
     let first = lists[0].query.clone().unwrap();
-    assert_eq!(first, "$select=id,appId,displayName,keyCredentials,passwordCredentials&$top=999");
+    assert_eq!(
+        first,
+        "$select=id,appId,displayName,keyCredentials,passwordCredentials&$top=999"
+    );
     for later in &lists[1..] {
         let q = later.query.clone().unwrap();
-        assert!(q.starts_with(&format!("{first}&$skiptoken=")), "the nextLink, verbatim: {q}");
+        assert!(
+            q.starts_with(&format!("{first}&$skiptoken=")),
+            "the nextLink, verbatim: {q}"
+        );
     }
-    let sp_query = standin.requests().into_iter().find(|r| r.path == "/v1.0/servicePrincipals").unwrap().query.unwrap();
-    assert!(sp_query.contains("servicePrincipalType,appOwnerOrganizationId") && sp_query.contains("preferredTokenSigningKeyThumbprint"));
+    let sp_query = standin
+        .requests()
+        .into_iter()
+        .find(|r| r.path == "/v1.0/servicePrincipals")
+        .unwrap()
+        .query
+        .unwrap();
+    assert!(
+        sp_query.contains("servicePrincipalType,appOwnerOrganizationId")
+            && sp_query.contains("preferredTokenSigningKeyThumbprint")
+    );
 }
 
 #[test]
 fn owners_are_asked_in_batches_of_twenty_and_throttled_answers_retried() {
-    let directory = Directory::generate(TENANT, 11, 300, now())
-        .throttle_batch("/applications/", 1, Times::Count(5));
+    let directory = Directory::generate(TENANT, 11, 300, now()).throttle_batch(
+        "/applications/",
+        1,
+        Times::Count(5),
+    );
     let holding: Vec<&str> = directory
         .applications
         .iter()
@@ -118,7 +154,12 @@ fn owners_are_asked_in_batches_of_twenty_and_throttled_answers_retried() {
         .collect();
     let without: HashSet<String> = holding
         .iter()
-        .filter(|id| directory.owners.get(&id.to_ascii_lowercase()).is_none_or(Vec::is_empty))
+        .filter(|id| {
+            directory
+                .owners
+                .get(&id.to_ascii_lowercase())
+                .is_none_or(Vec::is_empty)
+        })
         .map(|id| id.to_string())
         .collect();
     let asked = holding.len() + 1;
@@ -140,11 +181,18 @@ fn owners_are_asked_in_batches_of_twenty_and_throttled_answers_retried() {
         .collect();
     assert!(!without.is_empty());
     assert_eq!(flagged, without);
-    let batches: Vec<_> = standin.requests().into_iter().filter(|r| r.path == "/v1.0/$batch").collect();
+    let batches: Vec<_> = standin
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/v1.0/$batch")
+        .collect();
     for b in &batches {
         let body: Value = serde_json::from_str(&b.body).unwrap();
         let n = body["requests"].as_array().unwrap().len();
         assert!((1..=20).contains(&n), "{n}");
     }
-    assert!(batches.len() >= asked.div_ceil(20) + 1, "the throttled ones again");
+    assert!(
+        batches.len() >= asked.div_ceil(20) + 1,
+        "the throttled ones again"
+    );
 }

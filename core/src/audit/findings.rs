@@ -105,7 +105,12 @@ pub fn for_credential(c: &AuditedCredential, window_days: u32) -> Option<Finding
         Status::Ok => return None,
         Status::Expired => (
             Rule::CredentialExpired,
-            format!("the {} {} expired on {end} ({} ago)", c.kind, c.key_id, days(left)),
+            format!(
+                "the {} {} expired on {end} ({} ago)",
+                c.kind,
+                c.key_id,
+                days(left)
+            ),
         ),
         Status::Expiring => (
             Rule::CredentialExpiring,
@@ -158,6 +163,8 @@ pub fn no_owner(app: &AuditedCredential) -> Finding {
         object_type: ObjectType::Application,
         display_name: app.display_name.clone(),
         key_id: None,
-        message: "the application has no owner: nobody receives the expiry notices of its credentials".into(),
+        message:
+            "the application has no owner: nobody receives the expiry notices of its credentials"
+                .into(),
     }
 }

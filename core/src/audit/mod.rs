@@ -128,9 +128,9 @@ impl Audit {
     /// True when Graph refused the very first page of applications: the credential may
     /// not list applications at all.
     pub fn applications_denied(&self) -> bool {
-        self.applications.as_ref().is_some_and(|l| {
-            l.pages == 0 && matches!(l.partial, Some(PartialReason::Denied(_)))
-        })
+        self.applications
+            .as_ref()
+            .is_some_and(|l| l.pages == 0 && matches!(l.partial, Some(PartialReason::Denied(_))))
     }
 
     /// The gated credentials that end within the window (or have ended).
@@ -265,7 +265,11 @@ pub async fn audit(signin: &SignIn<'_>, request: &AuditRequest<'_>) -> Result<Au
     } else {
         None
     };
-    audit.findings = findings_of(&credentials, request.window_days, owners.unwrap_or_default());
+    audit.findings = findings_of(
+        &credentials,
+        request.window_days,
+        owners.unwrap_or_default(),
+    );
     audit.counts.credentials = credentials.len() as u64;
     for c in &credentials {
         let n = match (c.excluded, c.status) {
@@ -288,14 +292,22 @@ pub async fn audit(signin: &SignIn<'_>, request: &AuditRequest<'_>) -> Result<Au
 /// key id so that the order is the same on every run.
 fn sort(credentials: &mut [AuditedCredential]) {
     credentials.sort_by(|a, b| {
-        (a.excluded, a.days_left.is_none(), a.days_left, &a.display_name, &a.app_id, &a.key_id).cmp(&(
-            b.excluded,
-            b.days_left.is_none(),
-            b.days_left,
-            &b.display_name,
-            &b.app_id,
-            &b.key_id,
-        ))
+        (
+            a.excluded,
+            a.days_left.is_none(),
+            a.days_left,
+            &a.display_name,
+            &a.app_id,
+            &a.key_id,
+        )
+            .cmp(&(
+                b.excluded,
+                b.days_left.is_none(),
+                b.days_left,
+                &b.display_name,
+                &b.app_id,
+                &b.key_id,
+            ))
     });
 }
 
@@ -310,10 +322,15 @@ async fn check_owners(
     let apps: Vec<usize> = (0..credentials.len())
         .filter(|&i| {
             let c = &credentials[i];
-            c.gated() && c.object_type == ObjectType::Application && seen.insert(c.object_id.as_str())
+            c.gated()
+                && c.object_type == ObjectType::Application
+                && seen.insert(c.object_id.as_str())
         })
         .collect();
-    let ids: Vec<&str> = apps.iter().map(|&i| credentials[i].object_id.as_str()).collect();
+    let ids: Vec<&str> = apps
+        .iter()
+        .map(|&i| credentials[i].object_id.as_str())
+        .collect();
     let (none, check) = owners::without_owner(graph, &ids).await;
     if check.unknown > 0 {
         audit.gaps.push(Gap {
@@ -332,7 +349,11 @@ async fn check_owners(
     none.into_iter().map(|n| apps[n]).collect()
 }
 
-fn findings_of(credentials: &[AuditedCredential], window_days: u32, no_owner: Vec<usize>) -> Vec<Finding> {
+fn findings_of(
+    credentials: &[AuditedCredential],
+    window_days: u32,
+    no_owner: Vec<usize>,
+) -> Vec<Finding> {
     let mut out: Vec<Finding> = credentials
         .iter()
         .filter_map(|c| findings::for_credential(c, window_days))
@@ -350,7 +371,10 @@ fn findings_of(credentials: &[AuditedCredential], window_days: u32, no_owner: Ve
         .collect();
     secrets.sort_by(|a, b| (&a.display_name, &a.app_id).cmp(&(&b.display_name, &b.app_id)));
     out.extend(secrets);
-    let mut owners: Vec<Finding> = no_owner.into_iter().map(|i| findings::no_owner(&credentials[i])).collect();
+    let mut owners: Vec<Finding> = no_owner
+        .into_iter()
+        .map(|i| findings::no_owner(&credentials[i]))
+        .collect();
     owners.sort_by(|a, b| (&a.display_name, &a.app_id).cmp(&(&b.display_name, &b.app_id)));
     out.extend(owners);
     out
@@ -362,7 +386,8 @@ mod tests {
 
     #[test]
     fn the_tenant_comes_from_a_jwt_tid_claim() {
-        let claims = URL_SAFE_NO_PAD.encode(br#"{"tid":"11111111-1111-1111-1111-11111111111A","aud":"x"}"#);
+        let claims =
+            URL_SAFE_NO_PAD.encode(br#"{"tid":"11111111-1111-1111-1111-11111111111A","aud":"x"}"#);
         assert_eq!(
             token_tenant(&format!("e30.{claims}.sig")).as_deref(),
             Some("11111111-1111-1111-1111-11111111111a")

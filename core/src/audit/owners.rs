@@ -57,7 +57,12 @@ pub async fn without_owner(graph: &GraphClient, object_ids: &[&str]) -> (Vec<usi
         }
         let requests: Vec<BatchRequest> = asked
             .iter()
-            .map(|&i| BatchRequest::get(format!("/applications/{}/owners?$select=id&$top=1", object_ids[i])))
+            .map(|&i| {
+                BatchRequest::get(format!(
+                    "/applications/{}/owners?$select=id&$top=1",
+                    object_ids[i]
+                ))
+            })
             .collect();
         if requests.is_empty() {
             continue;
@@ -86,7 +91,8 @@ pub async fn without_owner(graph: &GraphClient, object_ids: &[&str]) -> (Vec<usi
                         Some(_) => {}
                         None => {
                             check.unknown += 1;
-                            check.last_problem = Some("an owners answer without a value list".into());
+                            check.last_problem =
+                                Some("an owners answer without a value list".into());
                         }
                     }
                 }

@@ -5,7 +5,9 @@
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::graph::{Application, CredentialDates, KeyCredential, PasswordCredential, ServicePrincipal};
+use crate::graph::{
+    Application, CredentialDates, KeyCredential, PasswordCredential, ServicePrincipal,
+};
 use crate::x509::{days_until, rfc3339};
 
 /// The `displayName` Application Proxy gives the secret it makes and rotates itself.
@@ -225,10 +227,15 @@ impl Holder<'_> {
     /// `customKeyIdentifier`) counted once, as its `Sign` half.
     fn keys(&self, judge: &Judge, keys: &[KeyCredential], out: &mut Vec<AuditedCredential>) {
         let usage_is = |k: &KeyCredential, u: &str| {
-            k.usage.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(u))
+            k.usage
+                .as_deref()
+                .is_some_and(|x| x.eq_ignore_ascii_case(u))
         };
         let pair_of = |k: &KeyCredential, usage: &str| {
-            let id = k.custom_key_identifier.as_deref().filter(|s| !s.is_empty())?;
+            let id = k
+                .custom_key_identifier
+                .as_deref()
+                .filter(|s| !s.is_empty())?;
             keys.iter().find(|o| {
                 o.key_id != k.key_id
                     && usage_is(o, usage)
@@ -314,25 +321,36 @@ mod tests {
 
     #[test]
     fn a_saml_pair_counts_once_and_app_proxy_secrets_are_excluded() {
-        let saml = sp(r#"{"id":"s","appId":"a","displayName":"saml","servicePrincipalType":"Application",
+        let saml = sp(
+            r#"{"id":"s","appId":"a","displayName":"saml","servicePrincipalType":"Application",
             "appOwnerOrganizationId":"t","keyCredentials":[
              {"keyId":"sign","usage":"Sign","customKeyIdentifier":"q83vASNFZ4mrze8BI0VniavN7wE=","endDateTime":"2026-01-20T00:00:00Z"},
              {"keyId":"verify","usage":"Verify","customKeyIdentifier":"q83vASNFZ4mrze8BI0VniavN7wE=","endDateTime":"2026-01-20T00:00:00Z"},
              {"keyId":"lone","usage":"Verify","customKeyIdentifier":"AAAA","endDateTime":"2025-12-01T00:00:00Z"}],
             "passwordCredentials":[{"keyId":"cwap","displayName":"CWAP_AuthSecret","endDateTime":"2025-06-01T00:00:00Z"},
-             {"keyId":"pw","displayName":"ci","endDateTime":"2027-06-01T00:00:00Z","hint":"abc"}]}"#);
+             {"keyId":"pw","displayName":"ci","endDateTime":"2027-06-01T00:00:00Z","hint":"abc"}]}"#,
+        );
         let mut out = Vec::new();
-        assert_eq!(service_principal(&judge(), &saml, "t", false, &mut out), Verdict::Listed);
+        assert_eq!(
+            service_principal(&judge(), &saml, "t", false, &mut out),
+            Verdict::Listed
+        );
         let ids: Vec<&str> = out.iter().map(|c| c.key_id.as_str()).collect();
         assert_eq!(ids, ["sign", "lone", "cwap", "pw"]);
         assert_eq!(out[0].paired_key_id.as_deref(), Some("verify"));
-        assert_eq!((out[0].status, out[0].days_left), (Status::Expiring, Some(19)));
+        assert_eq!(
+            (out[0].status, out[0].days_left),
+            (Status::Expiring, Some(19))
+        );
         assert_eq!(out[1].status, Status::Expired);
         assert!(out[2].excluded && out[2].excluded_reason.is_some());
         assert_eq!(out[2].status, Status::Expired);
         assert!(!out[3].excluded);
         assert_eq!((out[3].kind, out[3].status), (Kind::Secret, Status::Ok));
-        assert!(!serde_json::to_string(&out).unwrap().contains("abc"), "no hint");
+        assert!(
+            !serde_json::to_string(&out).unwrap().contains("abc"),
+            "no hint"
+        );
     }
 
     #[test]
@@ -340,9 +358,15 @@ mod tests {
         let foreign = sp(r#"{"id":"f","appId":"b","appOwnerOrganizationId":"other",
             "keyCredentials":[{"keyId":"k","endDateTime":"2025-01-01T00:00:00Z"}]}"#);
         let mut out = Vec::new();
-        assert_eq!(service_principal(&judge(), &foreign, "t", false, &mut out), Verdict::Foreign);
+        assert_eq!(
+            service_principal(&judge(), &foreign, "t", false, &mut out),
+            Verdict::Foreign
+        );
         assert!(out.is_empty());
-        assert_eq!(service_principal(&judge(), &foreign, "t", true, &mut out), Verdict::Listed);
+        assert_eq!(
+            service_principal(&judge(), &foreign, "t", true, &mut out),
+            Verdict::Listed
+        );
         assert_eq!(out.len(), 1);
         let mi = sp(r#"{"id":"m","servicePrincipalType":"ManagedIdentity",
             "keyCredentials":[{"keyId":"k","endDateTime":"2025-01-01T00:00:00Z"}]}"#);

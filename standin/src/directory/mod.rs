@@ -21,8 +21,8 @@ mod rbac;
 mod route;
 mod view;
 
-pub(crate) use listing::graph_answer;
 pub use generate::MICROSOFT_TENANT;
+pub(crate) use listing::graph_answer;
 pub use rbac::{builtin_role_definitions, DirectoryRoleAssignment, RoleDefinition};
 
 /// Which listing.

@@ -33,10 +33,19 @@ fn case(out: &mut String, r: &Report, c: &AuditedCredential) {
         "{} {} of {}",
         c.kind,
         c.key_id,
-        if c.display_name.is_empty() { &c.app_id } else { &c.display_name }
+        if c.display_name.is_empty() {
+            &c.app_id
+        } else {
+            &c.display_name
+        }
     );
     let class = location(c.object_type, &c.app_id).replace('/', ".");
-    let _ = write!(out, "    <testcase classname=\"{}\" name=\"{}\"", xml(&class), xml(&name));
+    let _ = write!(
+        out,
+        "    <testcase classname=\"{}\" name=\"{}\"",
+        xml(&class),
+        xml(&name)
+    );
     let end = c.end.as_deref().unwrap_or("never");
     if !c.gated() {
         let _ = writeln!(
@@ -83,16 +92,15 @@ pub fn render(r: &Report) -> String {
         .count();
     let skipped = credentials.iter().filter(|c| !c.gated()).count();
     let mut views = vec![("applications", r.listings.applications.is_some())];
-    views.push(("service principals", r.listings.service_principals.is_some()));
+    views.push((
+        "service principals",
+        r.listings.service_principals.is_some(),
+    ));
     if r.listings.owners.is_some() || r.gaps.iter().any(|g| g.what == "owners") {
         views.push(("owners", true));
     }
     let signed_in = r.sign_in.ok;
-    let errors = if signed_in {
-        r.gaps.len()
-    } else {
-        views.len()
-    };
+    let errors = if signed_in { r.gaps.len() } else { views.len() };
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
@@ -112,7 +120,10 @@ pub fn render(r: &Report) -> String {
         r.complete
     );
     for (what, _) in &views {
-        let _ = write!(out, "    <testcase classname=\"entra.listing\" name=\"{what} read in full\"");
+        let _ = write!(
+            out,
+            "    <testcase classname=\"entra.listing\" name=\"{what} read in full\""
+        );
         let gap = r.gaps.iter().find(|g| g.what == *what);
         match (signed_in, gap, &r.sign_in.error) {
             (false, _, Some(e)) => {
@@ -152,10 +163,19 @@ pub fn render(r: &Report) -> String {
         .findings
         .iter()
         .filter(|f| matches!(f.rule, Rule::SecretNotCert | Rule::NoOwner))
-        .map(|f| format!("{} {} ({}): {}", f.rule, f.display_name, f.app_id, f.message))
+        .map(|f| {
+            format!(
+                "{} {} ({}): {}",
+                f.rule, f.display_name, f.app_id, f.message
+            )
+        })
         .collect();
     if !notes.is_empty() {
-        let _ = writeln!(out, "    <system-out>{}</system-out>", xml(&notes.join("\n")));
+        let _ = writeln!(
+            out,
+            "    <system-out>{}</system-out>",
+            xml(&notes.join("\n"))
+        );
     }
     let _ = writeln!(out, "  </testsuite>\n</testsuites>");
     out
@@ -167,6 +187,9 @@ mod tests {
 
     #[test]
     fn markup_and_controls_cannot_break_the_document() {
-        assert_eq!(xml("a<b>&\"'\u{1}\tz"), "a&lt;b&gt;&amp;&quot;&apos;\u{FFFD}\tz");
+        assert_eq!(
+            xml("a<b>&\"'\u{1}\tz"),
+            "a&lt;b&gt;&amp;&quot;&apos;\u{FFFD}\tz"
+        );
     }
 }

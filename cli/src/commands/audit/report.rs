@@ -2,7 +2,9 @@
 //! is; text, JUnit and SARIF read it. Never a secret, a secret's hint or a token.
 
 use certtool_core::access::TokenStep;
-use certtool_core::audit::{Audit, AuditedCredential, Counts, Finding, Gap, ObjectType, OwnersCheck};
+use certtool_core::audit::{
+    Audit, AuditedCredential, Counts, Finding, Gap, ObjectType, OwnersCheck,
+};
 use certtool_core::graph::Listing;
 use certtool_core::x509::rfc3339;
 use serde::Serialize;
@@ -51,7 +53,10 @@ impl<'a> Report<'a> {
         ending: Option<&CliError>,
     ) -> Self {
         Report {
-            tenant_id: audit.tenant_id.clone().unwrap_or_else(|| identity.tenant.clone()),
+            tenant_id: audit
+                .tenant_id
+                .clone()
+                .unwrap_or_else(|| identity.tenant.clone()),
             client_id: identity.client_id.clone(),
             cloud: identity.cloud.name.clone(),
             graph_endpoint: identity.cloud.graph.clone(),
@@ -106,7 +111,13 @@ pub fn location(object_type: ObjectType, app_id: &str) -> String {
     };
     let safe: String = app_id
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     format!("entra/{collection}/{safe}")
 }

@@ -45,9 +45,10 @@ fn rule(rule: Rule) -> Value {
 
 fn result(r: &Report, f: &Finding) -> Value {
     let index = Rule::ALL.iter().position(|x| *x == f.rule).unwrap_or(0);
-    let subject = f.key_id.clone().unwrap_or_else(|| {
-        format!("{}/{}", f.object_type, f.rule)
-    });
+    let subject = f
+        .key_id
+        .clone()
+        .unwrap_or_else(|| format!("{}/{}", f.object_type, f.rule));
     json!({
         "ruleId": f.rule.as_str(),
         "ruleIndex": index,

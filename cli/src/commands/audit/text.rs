@@ -54,7 +54,11 @@ pub fn summary(r: &Report) -> String {
             "; skipped {} foreign service principal(s), {} managed identit{}",
             c.foreign_skipped,
             c.managed_identities_skipped,
-            if c.managed_identities_skipped == 1 { "y" } else { "ies" }
+            if c.managed_identities_skipped == 1 {
+                "y"
+            } else {
+                "ies"
+            }
         );
     }
     line.push_str(if r.complete {
@@ -121,7 +125,13 @@ pub fn render(r: &Report) -> String {
     }
     let counts: Vec<String> = Rule::ALL
         .iter()
-        .map(|rule| format!("{} {}", r.counts.findings.get(rule.as_str()).copied().unwrap_or(0), rule.as_str()))
+        .map(|rule| {
+            format!(
+                "{} {}",
+                r.counts.findings.get(rule.as_str()).copied().unwrap_or(0),
+                rule.as_str()
+            )
+        })
         .collect();
     let _ = writeln!(out, "\nfindings: {}", counts.join(", "));
     let _ = writeln!(out, "{}", summary(r));

@@ -1,11 +1,11 @@
 //! How `test arm` ends: the verdicts and failures recorded in the [`Report`], and the
 //! error (exit code, cause, fix) each one ends the command with.
 
-use certtool_core::access::Access;
-use certtool_core::arm::{SubscriptionCheck, Verdict};
 use super::report::Report;
 use crate::error::{CliError, ExitKind};
 use crate::signin::sign_in_error;
+use certtool_core::access::Access;
+use certtool_core::arm::{SubscriptionCheck, Verdict};
 
 impl Report {
     /// Records what the check found; returns the error to end with when the sign-in

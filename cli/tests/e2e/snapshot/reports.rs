@@ -356,6 +356,9 @@ fn report_audit() {
         if format.0 != "text" && format.0 != "junit" {
             run.json();
         }
-        snap!(format!("audit_{}", format.0), transcript(&run, &Normaliser::new().standin(&standin)));
+        snap!(
+            format!("audit_{}", format.0),
+            transcript(&run, &Normaliser::new().standin(&standin))
+        );
     }
 }

@@ -98,21 +98,66 @@ fn sp(id: &str, name: &str, kind: &str, owner: Option<&str>) -> DirectoryService
 /// identity, both with expired certificates.
 pub fn rules_directory() -> Directory {
     let mut expired = app(EXPIRED_APP, "expired-cert");
-    expired.key_credentials.push(cert("d0000000-0000-4000-8000-000000000001", "Verify", "AAAAAAAAAAAAAAAAAAAAAAAAAAA=", -10));
+    expired.key_credentials.push(cert(
+        "d0000000-0000-4000-8000-000000000001",
+        "Verify",
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+        -10,
+    ));
     let mut expiring = app(EXPIRING_APP, "expiring-secret");
-    expiring.password_credentials.push(password("e0000000-0000-4000-8000-000000000002", "ci", 10, Some(DIRECTORY_SECRET)));
+    expiring.password_credentials.push(password(
+        "e0000000-0000-4000-8000-000000000002",
+        "ci",
+        10,
+        Some(DIRECTORY_SECRET),
+    ));
     let mut healthy = app(HEALTHY_APP, "healthy <&> \"app\"");
-    healthy.key_credentials.push(cert("d0000000-0000-4000-8000-000000000003", "Verify", "q83vASNFZ4mrze8BI0VniavN7wE=", 300));
+    healthy.key_credentials.push(cert(
+        "d0000000-0000-4000-8000-000000000003",
+        "Verify",
+        "q83vASNFZ4mrze8BI0VniavN7wE=",
+        300,
+    ));
     let mut saml = sp(SAML_SP, "healthy <&> \"app\"", "Application", Some(TENANT));
     saml.app_id = client_of(HEALTHY_APP);
     let pair = "EjRWeJq83vASNFZ4mrze8BI0Vng=";
-    saml.key_credentials.push(cert("5a000000-0000-4000-8000-000000000031", "Sign", pair, 20));
-    saml.key_credentials.push(cert("5b000000-0000-4000-8000-000000000032", "Verify", pair, 20));
-    saml.password_credentials.push(password("f1000000-0000-4000-8000-000000000003", "CWAP_AuthSecret", -5, None));
-    let mut foreign = sp(FOREIGN_SP, "microsoft-app", "Application", Some(MICROSOFT_TENANT));
-    foreign.key_credentials.push(cert("f0000000-0000-4000-8000-000000000004", "Verify", "BBBBBBBBBBBBBBBBBBBBBBBBBBB=", -30));
+    saml.key_credentials.push(cert(
+        "5a000000-0000-4000-8000-000000000031",
+        "Sign",
+        pair,
+        20,
+    ));
+    saml.key_credentials.push(cert(
+        "5b000000-0000-4000-8000-000000000032",
+        "Verify",
+        pair,
+        20,
+    ));
+    saml.password_credentials.push(password(
+        "f1000000-0000-4000-8000-000000000003",
+        "CWAP_AuthSecret",
+        -5,
+        None,
+    ));
+    let mut foreign = sp(
+        FOREIGN_SP,
+        "microsoft-app",
+        "Application",
+        Some(MICROSOFT_TENANT),
+    );
+    foreign.key_credentials.push(cert(
+        "f0000000-0000-4000-8000-000000000004",
+        "Verify",
+        "BBBBBBBBBBBBBBBBBBBBBBBBBBB=",
+        -30,
+    ));
     let mut mi = sp(MI_SP, "mi-build", "ManagedIdentity", None);
-    mi.key_credentials.push(cert("d1000000-0000-4000-8000-000000000005", "Verify", "CCCCCCCCCCCCCCCCCCCCCCCCCCC=", -1));
+    mi.key_credentials.push(cert(
+        "d1000000-0000-4000-8000-000000000005",
+        "Verify",
+        "CCCCCCCCCCCCCCCCCCCCCCCCCCC=",
+        -1,
+    ));
     Directory::new()
         .application(expired)
         .application(expiring)
@@ -120,8 +165,14 @@ pub fn rules_directory() -> Directory {
         .service_principal(saml)
         .service_principal(foreign)
         .service_principal(mi)
-        .owner(EXPIRED_APP, Owner::User("ee000000-0000-4000-8000-000000000001".into()))
-        .owner(HEALTHY_APP, Owner::User("ee000000-0000-4000-8000-000000000003".into()))
+        .owner(
+            EXPIRED_APP,
+            Owner::User("ee000000-0000-4000-8000-000000000001".into()),
+        )
+        .owner(
+            HEALTHY_APP,
+            Owner::User("ee000000-0000-4000-8000-000000000003".into()),
+        )
 }
 
 /// The auditor app: a client secret that never expires and `permission` (none when empty).
@@ -142,13 +193,16 @@ pub fn start(directory: Directory) -> StandIn {
 }
 
 pub fn start_with(app: App, directory: Directory) -> StandIn {
-    StandIn::start(Config::new().tenant(Tenant::new(TENANT).app(app).directory(directory)))
-        .unwrap()
+    StandIn::start(Config::new().tenant(Tenant::new(TENANT).app(app).directory(directory))).unwrap()
 }
 
 /// `certtool audit` against `standin` at [`NOW`], signing in with [`SECRET`], then `extra`.
 pub fn audit(standin: &StandIn, extra: &[&str]) -> Run {
-    audit_with(standin, extra, &[("AZURE_CLIENT_SECRET", SECRET), fake_now(NOW)])
+    audit_with(
+        standin,
+        extra,
+        &[("AZURE_CLIENT_SECRET", SECRET), fake_now(NOW)],
+    )
 }
 
 /// `certtool audit` against `standin` with `env` as given.

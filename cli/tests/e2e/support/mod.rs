@@ -3,8 +3,8 @@
 //! real `openssl` CLI, find fixtures and the real vectors, and name the exit codes.
 
 pub mod arm;
-pub mod audit;
 pub mod asm;
+pub mod audit;
 #[path = "../../../../tests/support/child.rs"]
 pub mod child;
 pub mod modgraph;
