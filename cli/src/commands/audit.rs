@@ -214,7 +214,26 @@ fn outcome(found: &audit::Audit, gate_days: Option<u32>) -> Option<CliError> {
     )))
 }
 
+/// `--output json` on stdout, written as it is serialized: the report of a large tenant
+/// is never held whole in memory beside its credentials.
+fn stream_json(report: &Report) -> Result<(), CliError> {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let written = serde_json::to_writer_pretty(&mut out, report)
+        .map_err(std::io::Error::from)
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush());
+    match written {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(CliError::new(ExitKind::Other, format!("cannot write stdout: {e}"))),
+    }
+}
+
 fn emit(args: &AuditArgs, sink: &Sink, report: &Report) -> Result<(), CliError> {
+    if args.output == AuditFormat::Json && *sink == Sink::Stdout {
+        return stream_json(report);
+    }
     let body = match args.output {
         AuditFormat::Text => crate::output::escape_controls(&text::render(report)).into_owned(),
         AuditFormat::Json => {
