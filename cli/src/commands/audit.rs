@@ -226,7 +226,10 @@ fn stream_json(report: &Report) -> Result<(), CliError> {
     match written {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(CliError::new(ExitKind::Other, format!("cannot write stdout: {e}"))),
+        Err(e) => Err(CliError::new(
+            ExitKind::Other,
+            format!("cannot write stdout: {e}"),
+        )),
     }
 }
 
