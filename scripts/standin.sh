@@ -44,6 +44,7 @@ id = "$TENANT"
 client_id = "$CLIENT_ID"
 certificates = ["app.cer"]
 secrets = [{ value = "$APP_SECRET" }]
+graph_permissions = ["Application.Read.All"]
 enabled = true
 [[tenant.app.role]]
 scope = "/subscriptions/$SUBSCRIPTION"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the pipeline recipes of docs/ci.md against the local Azure stand-in: every
+# Runs the pipeline recipes of docs/ci.md and docs/audit.md against the local Azure stand-in: every
 # `run: |` / `bash: |` step of each ```yaml recipe block, in order, with bash -euo pipefail,
 # in place of GitHub Actions / Azure Pipelines. docs/ci.md ("How the recipes are tested")
 # says what stands in for the pipeline. Installs the release archive from dist/ (run
@@ -30,9 +30,9 @@ version=${version%-x86_64-linux.tar.gz}
 
 # Each step of each recipe, as a file: $work/steps/RECIPE-NN.sh
 mkdir -p "$work/steps"
-python3 - docs/ci.md "$work/steps" <<'PY'
+python3 - "$work/steps" docs/ci.md docs/audit.md <<'PY'
 import re, sys
-text = open(sys.argv[1]).read().splitlines()
+text = [l for doc in sys.argv[2:] for l in open(doc).read().splitlines()]
 recipe, inside, steps = 0, False, []
 for line in text:
     if line.startswith("```yaml recipe"):
@@ -60,7 +60,7 @@ for line in text:
                 body = [m.group(3)]
                 i += 1
             n += 1
-            open(f"{sys.argv[2]}/{recipe}-{n:02}.sh", "w").write("\n".join(body) + "\n")
+            open(f"{sys.argv[1]}/{recipe}-{n:02}.sh", "w").write("\n".join(body) + "\n")
         continue
     if inside:
         lines.append(line)
@@ -70,7 +70,7 @@ ls "$work/steps" | sed 's/^/step /'
 standin_start "$work/standin" >/dev/null
 passed=0
 failed=0
-for recipe in 1 2; do
+for recipe in $(ls "$work/steps" | cut -d- -f1 | sort -un); do
   home=$work/home$recipe temp=$work/temp$recipe
   mkdir -p "$home" "$temp"
   : >"$work/github_path"
@@ -89,6 +89,7 @@ for recipe in 1 2; do
           case "${1:-} ${2:-}" in
             "test asm") command certtool "$@" --endpoint "$STANDIN_URL" ;;
             "test arm") command certtool "$@" --authority-host "$STANDIN_URL" --arm-endpoint "$STANDIN_URL" --graph-endpoint "$STANDIN_URL" ;;
+            "audit "*) command certtool "$@" --authority-host "$STANDIN_URL" --graph-endpoint "$STANDIN_URL" ;;
             *) command certtool "$@" ;;
           esac
         }

@@ -26,12 +26,15 @@ pub enum ExitKind {
     Network,
     /// An expiry gate tripped.
     Expiry,
+    /// The view was incomplete (a listing refused, throttled past its budget, or cut
+    /// short): a gate cannot read it as clean.
+    Incomplete,
 }
 
 impl ExitKind {
     /// Every kind, in the order of their codes (for the test that reads the docs).
     #[cfg(test)]
-    const ALL: [ExitKind; 8] = [
+    const ALL: [ExitKind; 9] = [
         ExitKind::Other,
         ExitKind::Usage,
         ExitKind::Input,
@@ -40,6 +43,7 @@ impl ExitKind {
         ExitKind::Permission,
         ExitKind::Network,
         ExitKind::Expiry,
+        ExitKind::Incomplete,
     ];
 
     /// The exit table: the process exit code of each kind and the words the documented
@@ -54,6 +58,7 @@ impl ExitKind {
             ExitKind::Permission => (6, "permission is missing"),
             ExitKind::Network => (7, "network, TLS or service failure"),
             ExitKind::Expiry => (8, "an expiry gate"),
+            ExitKind::Incomplete => (9, "incomplete view"),
         }
     }
 
@@ -212,7 +217,7 @@ mod tests {
     #[test]
     fn codes_are_distinct_and_in_order() {
         let codes: Vec<u8> = ExitKind::ALL.iter().map(|k| k.code()).collect();
-        assert_eq!(codes, (1..=8).collect::<Vec<u8>>());
+        assert_eq!(codes, (1..=9).collect::<Vec<u8>>());
     }
 
     #[test]

@@ -46,6 +46,7 @@ enum Command {
     Test(commands::test::TestArgs),
     Import(commands::import::ImportArgs),
     Rotate(commands::rotate::RotateArgs),
+    Audit(Box<commands::audit::AuditArgs>),
     Completions(commands::completions::CompletionsArgs),
     #[command(name = "__man", hide = true)]
     Man(commands::completions::ManArgs),
@@ -60,6 +61,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Test(args) => commands::test::run(args),
         Command::Import(args) => commands::import::run(args),
         Command::Rotate(args) => commands::rotate::run(args),
+        Command::Audit(args) => commands::audit::run(*args),
         Command::Completions(args) => commands::completions::run(args),
         Command::Man(args) => commands::completions::man(args),
     }
@@ -68,7 +70,10 @@ fn run(cli: Cli) -> Result<(), CliError> {
 impl Command {
     /// True for the commands that talk to Azure over TLS.
     fn uses_network(&self) -> bool {
-        matches!(self, Command::Test(_) | Command::Rotate(_))
+        matches!(
+            self,
+            Command::Test(_) | Command::Rotate(_) | Command::Audit(_)
+        )
     }
 }
 

@@ -42,6 +42,7 @@ macro_rules! one_word {
 pub mod access;
 pub mod arm;
 pub mod asm;
+pub mod audit;
 pub mod bundle;
 pub mod cloud;
 pub mod diagnose;

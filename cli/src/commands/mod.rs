@@ -1,6 +1,7 @@
 //! One module per command; each has an `Args` struct (its doc comments are the help
 //! text) and a `run` function.
 
+pub mod audit;
 pub mod completions;
 pub mod export;
 pub mod export_pfx;

@@ -6,6 +6,7 @@
 //! [`SignInArgs`], calls those two and [`Identity::signin`]; it writes none of this again.
 
 mod identity;
+mod refusal;
 mod resolve;
 
 use std::path::PathBuf;
@@ -19,6 +20,7 @@ use crate::io::is_dash;
 use crate::password::PasswordArgs;
 
 pub use identity::{CertificateFacts, Credential, FederatedSource, Identity};
+pub(crate) use refusal::{sign_in_error, sign_in_exit};
 pub use resolve::{check_https, note, required, resolve, resolve_who, Sources};
 
 /// `--alg`.

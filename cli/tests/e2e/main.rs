@@ -7,6 +7,9 @@
 
 mod support;
 
+mod audit;
+mod audit_partial;
+mod audit_scale;
 mod closed_pipe;
 mod export;
 mod export_pfx;

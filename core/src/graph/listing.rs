@@ -43,6 +43,11 @@ pub enum PartialReason {
         /// What was wrong.
         detail: String,
     },
+    /// The caller stopped reading before the last page (see [`Pager::finish`]).
+    NotRead {
+        /// Pages read before it stopped.
+        pages: u32,
+    },
 }
 
 impl PartialReason {
@@ -86,6 +91,10 @@ impl PartialReason {
             PartialReason::Malformed { detail } => (
                 format!("a page of {what} could not be read: {detail}"),
                 "check the Graph endpoint points at Microsoft Graph".into(),
+            ),
+            PartialReason::NotRead { pages } => (
+                format!("the listing of {what} was stopped after {pages} page(s), before its end"),
+                "read the listing to its end".into(),
             ),
         }
     }
@@ -201,11 +210,10 @@ impl<T: DeserializeOwned> Pager<'_, T> {
     /// How the listing ended (or stands, if pages remain unread: then it is not
     /// complete either, and says so).
     pub fn finish(self) -> Listing {
-        let partial = self.partial.or_else(|| {
-            self.next.map(|_| PartialReason::Malformed {
-                detail: "the listing was not read to its end".into(),
-            })
-        });
+        let pages = self.pages;
+        let partial = self
+            .partial
+            .or_else(|| self.next.map(|_| PartialReason::NotRead { pages }));
         Listing {
             pages: self.pages,
             items: self.items,

@@ -64,6 +64,18 @@ struct TenantFile {
     id: String,
     #[serde(default)]
     app: Vec<AppFile>,
+    #[serde(default)]
+    directory: Option<DirectoryFile>,
+}
+
+/// `[tenant.directory]`: a generated directory (`Directory::generate`) of `applications`
+/// app registrations from `seed`, dated around the moment the stand-in starts.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DirectoryFile {
+    applications: usize,
+    #[serde(default)]
+    seed: u64,
 }
 
 #[derive(Deserialize)]
@@ -163,6 +175,14 @@ impl ConfigFile {
         }
         for t in self.tenant {
             let mut tenant = Tenant::new(t.id);
+            if let Some(d) = t.directory {
+                tenant.directory = crate::directory::Directory::generate(
+                    &tenant.id,
+                    d.seed,
+                    d.applications,
+                    OffsetDateTime::now_utc(),
+                );
+            }
             for a in t.app {
                 let mut app = App::new(a.client_id);
                 if let Some(id) = a.object_id {

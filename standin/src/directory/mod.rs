@@ -21,6 +21,7 @@ mod rbac;
 mod route;
 mod view;
 
+pub use generate::MICROSOFT_TENANT;
 pub(crate) use listing::graph_answer;
 pub use rbac::{builtin_role_definitions, DirectoryRoleAssignment, RoleDefinition};
 

@@ -7,8 +7,8 @@ use certtool_core::graph::{GraphError, GraphRefusal};
 use certtool_core::rotate::{AppState, RotateFailure, Rotation, Step};
 use serde::Serialize;
 
-use crate::commands::test_arm::outcome::sign_in_exit;
 use crate::error::{CliError, ExitKind};
+use crate::signin::sign_in_exit;
 
 /// What the CLI adds around the core's [`Rotation`].
 #[derive(Serialize)]

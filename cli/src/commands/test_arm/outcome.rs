@@ -1,28 +1,11 @@
 //! How `test arm` ends: the verdicts and failures recorded in the [`Report`], and the
 //! error (exit code, cause, fix) each one ends the command with.
 
-use certtool_core::access::Access;
-use certtool_core::arm::{SubscriptionCheck, Verdict};
-use certtool_core::entra::{Explanation, FailureKind};
-
 use super::report::Report;
 use crate::error::{CliError, ExitKind};
-
-/// The exit kind of a sign-in that got no token: 5 refused, 7 otherwise.
-pub(crate) fn sign_in_exit(kind: FailureKind) -> ExitKind {
-    match kind {
-        FailureKind::Rejected => ExitKind::Rejected,
-        FailureKind::Service | FailureKind::Network => ExitKind::Network,
-    }
-}
-
-/// The error a sign-in that got no token ends a command with: the explanation's
-/// headline, cause and fix (the same for every command that signs in).
-pub(crate) fn sign_in_error(why: &Explanation) -> CliError {
-    CliError::new(sign_in_exit(why.kind), why.headline())
-        .cause(&why.cause)
-        .fix(&why.fix)
-}
+use crate::signin::sign_in_error;
+use certtool_core::access::Access;
+use certtool_core::arm::{SubscriptionCheck, Verdict};
 
 impl Report {
     /// Records what the check found; returns the error to end with when the sign-in

@@ -19,6 +19,7 @@ const REPORTING: &[&str] = &[
     "test arm",
     "import publishsettings",
     "rotate arm",
+    "audit",
 ];
 
 /// A report format: the snapshot suffix and the flags that ask for it.
@@ -332,5 +333,32 @@ fn warnings_of_test_asm() {
         run.assert_code(EXIT_OK);
         let n = Normaliser::new().standin(&standin).tmp(tmp.path());
         snap!(name, transcript(&run, &n));
+    }
+}
+
+#[test]
+fn report_audit() {
+    use crate::support::audit;
+    let directory = audit::rules_directory();
+    let standin = audit::start(directory);
+    let formats: [Format; 4] = [
+        ("text", &[]),
+        ("json", &["--output", "json"]),
+        ("junit", &["--output", "junit"]),
+        ("sarif", &["--output", "sarif"]),
+    ];
+    for format in formats {
+        let mut args = vec!["--owners"];
+        args.extend_from_slice(format.1);
+        let run = audit::audit(&standin, &args);
+        audit::assert_no_secret(&run.stdout_text());
+        run.assert_code(EXIT_OK);
+        if format.0 != "text" && format.0 != "junit" {
+            run.json();
+        }
+        snap!(
+            format!("audit_{}", format.0),
+            transcript(&run, &Normaliser::new().standin(&standin))
+        );
     }
 }

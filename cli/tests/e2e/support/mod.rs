@@ -4,6 +4,7 @@
 
 pub mod arm;
 pub mod asm;
+pub mod audit;
 #[path = "../../../../tests/support/child.rs"]
 pub mod child;
 pub mod modgraph;
@@ -89,6 +90,8 @@ pub const EXIT_PERMISSION: i32 = 6;
 pub const EXIT_NETWORK: i32 = 7;
 /// An expiry gate tripped.
 pub const EXIT_EXPIRY: i32 = 8;
+/// The view was incomplete (audit: a listing refused, throttled past its budget, cut short).
+pub const EXIT_INCOMPLETE: i32 = 9;
 
 /// The test clock set to `now` (RFC 3339), for a command's environment. Only a binary
 /// built with the `test-clock` feature reads it (`bash scripts/test.sh` turns it on);

@@ -1,0 +1,170 @@
+//! What the audit reports beyond the list: one finding per expired or expiring
+//! credential, one per object holding a client secret, one per application without an
+//! owner. Rule ids are stable: SARIF alerts and scripts key on them.
+
+use serde::Serialize;
+
+use super::rules::{AuditedCredential, Kind, ObjectType, Status};
+
+/// A finding's rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Rule {
+    /// A credential past its end.
+    CredentialExpired,
+    /// A credential ending within the window.
+    CredentialExpiring,
+    /// A client secret where a certificate or a federated credential would do.
+    SecretNotCert,
+    /// An application without an owner: nobody receives Entra ID's expiry mail.
+    NoOwner,
+}
+
+impl Rule {
+    /// Every rule, in the order reports list them.
+    pub const ALL: [Rule; 4] = [
+        Rule::CredentialExpired,
+        Rule::CredentialExpiring,
+        Rule::SecretNotCert,
+        Rule::NoOwner,
+    ];
+
+    /// The stable rule id.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rule::CredentialExpired => "credential-expired",
+            Rule::CredentialExpiring => "credential-expiring",
+            Rule::SecretNotCert => "secret-not-cert",
+            Rule::NoOwner => "no-owner",
+        }
+    }
+
+    /// One line on what the rule checks.
+    pub fn summary(self) -> &'static str {
+        match self {
+            Rule::CredentialExpired => "A certificate or client secret of the tenant has expired",
+            Rule::CredentialExpiring => {
+                "A certificate or client secret of the tenant expires within the window"
+            }
+            Rule::SecretNotCert => {
+                "A client secret is used where a certificate or a federated credential would do"
+            }
+            Rule::NoOwner => "An application has no owner, so nobody receives expiry notices",
+        }
+    }
+
+    /// What to do about it.
+    pub fn fix(self) -> &'static str {
+        match self {
+            Rule::CredentialExpired | Rule::CredentialExpiring => {
+                "add a new credential, move its users to it, then remove the old one (certtool rotate arm rolls a certificate)"
+            }
+            Rule::SecretNotCert => {
+                "replace the secret with a certificate or a federated identity credential, then remove it"
+            }
+            Rule::NoOwner => "add an owner to the application (Owners in the app registration)",
+        }
+    }
+}
+one_word!(Rule);
+
+/// One finding.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// Its rule.
+    pub rule: Rule,
+    /// The application (client) id.
+    pub app_id: String,
+    /// The object id of the application or service principal.
+    pub object_id: String,
+    /// Which kind of object.
+    pub object_type: ObjectType,
+    /// The object's name.
+    pub display_name: String,
+    /// The credential, for the credential rules.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    /// What was found, in one sentence.
+    pub message: String,
+}
+
+fn days(n: i64) -> String {
+    match n.abs() {
+        1 => "1 day".into(),
+        d => format!("{d} days"),
+    }
+}
+
+/// The credential rules' finding for `c`, if it has one.
+pub fn for_credential(c: &AuditedCredential, window_days: u32) -> Option<Finding> {
+    if !c.gated() {
+        return None;
+    }
+    let end = c.end.as_deref().unwrap_or("?");
+    let left = c.days_left.unwrap_or(0);
+    let (rule, message) = match c.status {
+        Status::Ok => return None,
+        Status::Expired => (
+            Rule::CredentialExpired,
+            format!(
+                "the {} {} expired on {end} ({} ago)",
+                c.kind,
+                c.key_id,
+                days(left)
+            ),
+        ),
+        Status::Expiring => (
+            Rule::CredentialExpiring,
+            format!(
+                "the {} {} expires on {end} ({} left, within {window_days})",
+                c.kind,
+                c.key_id,
+                days(left)
+            ),
+        ),
+    };
+    Some(Finding {
+        rule,
+        app_id: c.app_id.clone(),
+        object_id: c.object_id.clone(),
+        object_type: c.object_type,
+        display_name: c.display_name.clone(),
+        key_id: Some(c.key_id.clone()),
+        message,
+    })
+}
+
+/// `secret-not-cert` for the object whose (gated) credentials are `of_one_object`.
+pub fn secret_not_cert(of_one_object: &[&AuditedCredential]) -> Option<Finding> {
+    let secrets: Vec<&&AuditedCredential> = of_one_object
+        .iter()
+        .filter(|c| c.gated() && c.kind == Kind::Secret)
+        .collect();
+    let first = secrets.first()?;
+    Some(Finding {
+        rule: Rule::SecretNotCert,
+        app_id: first.app_id.clone(),
+        object_id: first.object_id.clone(),
+        object_type: first.object_type,
+        display_name: first.display_name.clone(),
+        key_id: None,
+        message: format!(
+            "holds {} client secret(s); a certificate or a federated credential would do",
+            secrets.len()
+        ),
+    })
+}
+
+/// `no-owner` for an application.
+pub fn no_owner(app: &AuditedCredential) -> Finding {
+    Finding {
+        rule: Rule::NoOwner,
+        app_id: app.app_id.clone(),
+        object_id: app.object_id.clone(),
+        object_type: ObjectType::Application,
+        display_name: app.display_name.clone(),
+        key_id: None,
+        message:
+            "the application has no owner: nobody receives the expiry notices of its credentials"
+                .into(),
+    }
+}

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Benchmark (not a timed test): `certtool audit --output json` against a Python peer doing
+# the same listing (tests/python/audit_peer.py: azure-identity CertificateCredential for the
+# Graph token + a plain `requests` paging loop, its own process), on the local stand-in
+# serving a generated tenant ([tenant.directory], Directory::generate) of N applications
+# and about 1.05 N service principals. Each side runs RUNS times under /usr/bin/time; the
+# script prints the median wall time, the peak RSS and the requests made, per size.
+# Goal (issue): at 10 000 + 10 000 objects, certtool <= 0.2x the peer's wall time and
+# peak RSS <= 64 MiB.
+#
+# Usage: bash tests/bench/audit.sh [RUNS] [SIZES...]   (default 3 runs; 1000 10000 100000)
+#
+# Figures on the shared 2-core development machine (release build, stand-in on the same
+# machine, 3 runs, medians; wall time includes the stand-in serving the pages):
+# (the full test suite ran at the same time: treat the times as upper bounds)
+#   size     side          wall_s    rss_MiB  requests
+#   1000     certtool        0.02       14.2         5
+#   1000     python          0.38       49.0         5
+#   10000    certtool        0.15       35.8        23     0.25x the peer's time; RSS goal met
+#   10000    python          0.60       56.5        23
+#   100000   certtool        2.18      147.1       208     (1 run)
+#   100000   python          3.05      121.4       208
+# Requests: one token + one per page of 999 (both sides identical). Time grows linearly
+# with the tenant and is dominated, from 10 000 objects on, by the stand-in building
+# pages (it scans its whole list per page), which both sides wait for equally; memory
+# grows with the credentials kept for the report (about 1 KiB each: ~150 000 at 100 000
+# applications), not with pages: --output json is streamed to stdout.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+runs=${1:-3}
+shift || true
+sizes=("${@:-1000 10000 100000}")
+read -r -a sizes <<<"${sizes[*]}"
+py=${CERTTOOL_PYTHON:-$PWD/target/pyenv/bin/python}
+[ -x /usr/bin/time ] || { echo "/usr/bin/time is needed (apt-get install time)" >&2; exit 1; }
+"$py" -c 'import azure.identity, requests' 2>/dev/null ||
+  { echo "$py lacks azure-identity: run bash scripts/setup.sh" >&2; exit 1; }
+. tests/bench/lib.sh
+bench_standin_setup app.cer
+tenant=11111111-1111-1111-1111-111111111111
+client=22222222-2222-2222-2222-222222222222
+
+# Median of the numbers on stdin.
+median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+
+printf '%-8s %-9s %10s %10s %9s\n' size side wall_s rss_MiB requests
+for size in "${sizes[@]}"; do
+  cat > "$work/standin.toml" <<TOML
+[[tenant]]
+id = "$tenant"
+[tenant.directory]
+applications = $size
+seed = 1
+[[tenant.app]]
+client_id = "$client"
+certificates = ["app.cer"]
+graph_permissions = ["Application.Read.All"]
+TOML
+  "$standin_bin" --config "$work/standin.toml" --port 0 --ca-out "$work/ca.pem" > "$work/standin.out" 2>&1 &
+  standin_pid=$!
+  for _ in $(seq 1 600); do
+    grep -q listening "$work/standin.out" 2>/dev/null && break
+    sleep 0.1
+  done
+  url=$(awk '/listening/ {print $4}' "$work/standin.out")
+  [ -n "$url" ] || { cat "$work/standin.out" >&2; echo "the stand-in did not start" >&2; exit 1; }
+  export AZURE_TENANT_ID=$tenant AZURE_CLIENT_ID=$client AZURE_AUTHORITY_HOST=$url GRAPH_ENDPOINT=$url
+  export AZURE_CLIENT_CERTIFICATE_PATH=$work/bundle.pem REQUESTS_CA_BUNDLE=$work/ca.pem
+  for side in certtool python; do
+    : > "$work/times"
+    for _ in $(seq 1 "$runs"); do
+      if [ "$side" = certtool ]; then
+        /usr/bin/time -f '%e %M' -o "$work/t" "$bin" -q audit --cert "$work/bundle.pem" \
+          --graph-endpoint "$url" --ca-file "$work/ca.pem" --output json > "$work/out.json"
+        requests=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); l=r["listings"]; print(1 + l["applications"]["pages"] + l["service_principals"]["pages"])' "$work/out.json")
+      else
+        /usr/bin/time -f '%e %M' -o "$work/t" "$py" tests/python/audit_peer.py > "$work/out.txt"
+        requests=$(awk '{print $2}' "$work/out.txt" | tr -d ,)
+      fi
+      cat "$work/t" >> "$work/times"
+    done
+    wall=$(awk '{print $1}' "$work/times" | median)
+    rss=$(awk '{print $2}' "$work/times" | median)
+    printf '%-8s %-9s %10s %10.1f %9s\n' "$size" "$side" "$wall" "$(echo "$rss / 1024" | bc -l)" "$requests"
+  done
+  kill "$standin_pid" 2>/dev/null || true
+  wait "$standin_pid" 2>/dev/null || true
+  standin_pid=""
+done
