@@ -169,6 +169,7 @@ pub fn certtool_cmd() -> Command {
 /// later), so that certtool has the default disposition of those signals whatever the
 /// test inherited: a script's background job, for one, starts with SIGINT and SIGQUIT
 /// ignored, and its children inherit that. `None` where this `env` cannot do it.
+#[cfg(unix)]
 pub fn certtool_cmd_with_default_signals(signals: &str) -> Option<Command> {
     let flag = format!("--default-signal={signals}");
     let works = Command::new("env")
