@@ -51,10 +51,13 @@
 #![forbid(unsafe_code)]
 
 mod arm;
+mod authorization;
 mod asm;
 mod assertion;
 mod audience;
 pub mod config;
+mod creation;
+mod device_code;
 pub mod directory;
 mod discovery;
 mod entra;
