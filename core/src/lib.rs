@@ -43,6 +43,7 @@ pub mod access;
 pub mod arm;
 pub mod asm;
 pub mod bundle;
+pub mod create;
 pub mod cloud;
 pub mod diagnose;
 pub mod entra;
