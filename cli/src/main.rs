@@ -45,6 +45,7 @@ enum Command {
     Test(commands::test::TestArgs),
     Import(commands::import::ImportArgs),
     Rotate(commands::rotate::RotateArgs),
+    Create(commands::create::CreateArgs),
     Completions(commands::completions::CompletionsArgs),
     #[command(name = "__man", hide = true)]
     Man(commands::completions::ManArgs),
@@ -59,6 +60,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Test(args) => commands::test::run(args),
         Command::Import(args) => commands::import::run(args),
         Command::Rotate(args) => commands::rotate::run(args),
+        Command::Create(args) => commands::create::run(args),
         Command::Completions(args) => commands::completions::run(args),
         Command::Man(args) => commands::completions::man(args),
     }
@@ -67,7 +69,10 @@ fn run(cli: Cli) -> Result<(), CliError> {
 impl Command {
     /// True for the commands that talk to Azure over TLS.
     fn uses_network(&self) -> bool {
-        matches!(self, Command::Test(_) | Command::Rotate(_))
+        matches!(
+            self,
+            Command::Test(_) | Command::Rotate(_) | Command::Create(_)
+        )
     }
 }
 

@@ -137,7 +137,10 @@ pub(crate) fn handle(call: &Call) -> Option<Response<Body>> {
         return Some(error(
             404,
             "SubscriptionNotFound",
-            &format!("The subscription '{}' could not be found.", route.subscription),
+            &format!(
+                "The subscription '{}' could not be found.",
+                route.subscription
+            ),
         ));
     };
     let tenant_id = config
@@ -295,7 +298,11 @@ fn put_definition(call: &Call, grant: &Grant, route: &Route, name: &str) -> Resp
             "The request content is not a role definition.",
         );
     };
-    let role_name = props["roleName"].as_str().unwrap_or_default().trim().to_owned();
+    let role_name = props["roleName"]
+        .as_str()
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
     let permissions = props["permissions"].as_array().cloned().unwrap_or_default();
     let scopes = strings(props.get("assignableScopes"));
     if role_name.is_empty() || permissions.is_empty() || scopes.is_empty() {
@@ -307,10 +314,7 @@ fn put_definition(call: &Call, grant: &Grant, route: &Route, name: &str) -> Resp
     }
     let config = call.shared.config();
     let action = "Microsoft.Authorization/roleDefinitions/write";
-    if let Some(scope) = scopes
-        .iter()
-        .find(|s| !granted(&config, grant, s, action))
-    {
+    if let Some(scope) = scopes.iter().find(|s| !granted(&config, grant, s, action)) {
         return forbidden(grant, action, scope);
     }
     let taken = visible_definitions(&config, &grant.tenant_id, "/")
@@ -329,11 +333,16 @@ fn put_definition(call: &Call, grant: &Grant, route: &Route, name: &str) -> Resp
             &format!("A custom role with the same name '{role_name}' already exists in this directory. Use a different name."),
         );
     }
-    let mut definition = RoleDefinition::custom(name, role_name.as_str(), Vec::<String>::new(), scopes);
+    let mut definition =
+        RoleDefinition::custom(name, role_name.as_str(), Vec::<String>::new(), scopes);
     for block in &permissions {
         definition.actions.extend(strings(block.get("actions")));
-        definition.not_actions.extend(strings(block.get("notActions")));
-        definition.data_actions.extend(strings(block.get("dataActions")));
+        definition
+            .not_actions
+            .extend(strings(block.get("notActions")));
+        definition
+            .data_actions
+            .extend(strings(block.get("dataActions")));
         definition
             .not_data_actions
             .extend(strings(block.get("notDataActions")));
@@ -445,7 +454,10 @@ fn put_assignment(call: &Call, grant: &Grant, route: &Route, name: &str) -> Resp
     let config = call.shared.config();
     let action = "Microsoft.Authorization/roleAssignments/write";
     if !granted(&config, grant, &route.scope, action) {
-        let target = format!("{}/providers/{NAMESPACE}/roleAssignments/{name}", route.scope);
+        let target = format!(
+            "{}/providers/{NAMESPACE}/roleAssignments/{name}",
+            route.scope
+        );
         return forbidden(grant, action, &target);
     }
     let principal_id = props["principalId"].as_str().unwrap_or_default().to_owned();
@@ -483,8 +495,8 @@ fn put_assignment(call: &Call, grant: &Grant, route: &Route, name: &str) -> Resp
         .shared
         .principal_created_at(&principal_id)
         .is_some_and(|at| {
-            let window = time::Duration::try_from(config.principal_replication_window)
-                .unwrap_or_default();
+            let window =
+                time::Duration::try_from(config.principal_replication_window).unwrap_or_default();
             call.shared.now() < at + window
         });
     if !principal_exists(t, &principal_id) || (principal_type.is_none() && replicating) {
@@ -583,11 +595,27 @@ mod tests {
         assert_eq!(r.scope, "/subscriptions/s/resourceGroups/rg");
         assert!(r.name.is_none());
         assert!(route(&["subscriptions", "s"]).is_none());
-        assert!(route(&["subscriptions", "s", "providers", "Microsoft.Authorization", "permissions"]).is_none());
-        assert_eq!(role_name_filter("roleName eq 'O''Brien'").as_deref(), Some("O'Brien"));
+        assert!(route(&[
+            "subscriptions",
+            "s",
+            "providers",
+            "Microsoft.Authorization",
+            "permissions"
+        ])
+        .is_none());
+        assert_eq!(
+            role_name_filter("roleName eq 'O''Brien'").as_deref(),
+            Some("O'Brien")
+        );
         assert_eq!(role_name_filter("type eq 'x'"), None);
-        assert!(glob("Microsoft.Authorization/*", "microsoft.authorization/roleAssignments/write"));
+        assert!(glob(
+            "Microsoft.Authorization/*",
+            "microsoft.authorization/roleAssignments/write"
+        ));
         assert!(glob("*/read", "Microsoft.Resources/subscriptions/read"));
-        assert!(!glob("*/read", "Microsoft.Authorization/roleAssignments/write"));
+        assert!(!glob(
+            "*/read",
+            "Microsoft.Authorization/roleAssignments/write"
+        ));
     }
 }

@@ -227,8 +227,8 @@ fn create_application(call: &Call, grant: &Grant, writer: &Writer, body: &Value)
         .object_id(random_guid())
         .display_name(name);
     app.certificates = certificates;
-    let delay = time::Duration::try_from(call.shared.config().new_app_signin_delay)
-        .unwrap_or_default();
+    let delay =
+        time::Duration::try_from(call.shared.config().new_app_signin_delay).unwrap_or_default();
     call.shared
         .app_usable_at(&client_id, call.shared.now() + delay);
     let answer = application_json(call, &app);
@@ -357,20 +357,20 @@ fn add_password(call: &Call, app: &App, body: &Value) -> Response<Body> {
     let display_name = credential.get("displayName").and_then(Value::as_str);
     let end = match credential.get("endDateTime").and_then(Value::as_str) {
         None => call.shared.now() + time::Duration::days(730),
-        Some(text) => match time::OffsetDateTime::parse(
-            text,
-            &time::format_description::well_known::Rfc3339,
-        ) {
-            Ok(t) => t,
-            Err(_) => {
-                return error(
-                    call,
-                    400,
-                    "Request_BadRequest",
-                    "Invalid value specified for property 'endDateTime'.",
-                )
+        Some(text) => {
+            match time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+            {
+                Ok(t) => t,
+                Err(_) => {
+                    return error(
+                        call,
+                        400,
+                        "Request_BadRequest",
+                        "Invalid value specified for property 'endDateTime'.",
+                    )
+                }
             }
-        },
+        }
     };
     let value = new_secret_value();
     let secret = ClientSecret::new(value.clone(), Some(end));
@@ -414,7 +414,12 @@ fn add_federated(call: &Call, app: &App, body: &Value) -> Response<Body> {
     let audiences: Vec<String> = body
         .get("audiences")
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
         .unwrap_or_default();
     if audiences.len() != 1 {
         return error(

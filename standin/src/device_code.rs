@@ -78,7 +78,11 @@ fn resource_of(scope: &str) -> Result<(String, bool), EntraError> {
 }
 
 /// `POST /{tenant}/oauth2/v2.0/devicecode`.
-pub(crate) fn authorize(call: &Call, tenant: &Tenant, config: &Config) -> Result<Value, EntraError> {
+pub(crate) fn authorize(
+    call: &Call,
+    tenant: &Tenant,
+    config: &Config,
+) -> Result<Value, EntraError> {
     let form = form_decode(call.body);
     let field = |name: &str| {
         form.iter()
@@ -129,7 +133,14 @@ pub(crate) fn authorize(call: &Call, tenant: &Tenant, config: &Config) -> Result
     }))
 }
 
-fn issue(call: &Call, config: &Config, code: &DeviceCode, principal: &str, resource: &str, offline: bool) -> Result<Value, EntraError> {
+fn issue(
+    call: &Call,
+    config: &Config,
+    code: &DeviceCode,
+    principal: &str,
+    resource: &str,
+    offline: bool,
+) -> Result<Value, EntraError> {
     let roles = config
         .app(&code.tenant_id, principal)
         .map(|a| a.graph_permissions.clone())
@@ -171,7 +182,12 @@ pub(crate) fn token(
     if grant_type == "refresh_token" {
         let token = field("refresh_token").ok_or_else(|| EntraError::missing("refresh_token"))?;
         let renewal = call.shared.refresh_grant(&token).ok_or_else(|| {
-            EntraError::new(400, "invalid_grant", 9002313, "Invalid request. Request is malformed or invalid.".into())
+            EntraError::new(
+                400,
+                "invalid_grant",
+                9002313,
+                "Invalid request. Request is malformed or invalid.".into(),
+            )
         })?;
         let (public_client, principal) = renewal
             .client_id
@@ -179,12 +195,22 @@ pub(crate) fn token(
             .map(|(c, p)| (c.to_owned(), p.to_owned()))
             .unwrap_or_default();
         if !public_client.eq_ignore_ascii_case(&client_id) {
-            return Err(EntraError::new(400, "invalid_grant", 70000, "The refresh token was issued to a different client.".into()));
+            return Err(EntraError::new(
+                400,
+                "invalid_grant",
+                70000,
+                "The refresh token was issued to a different client.".into(),
+            ));
         }
         let (resource, offline) =
             resource_of(&field("scope").ok_or_else(|| EntraError::missing("scope"))?)?;
         if !is_known_resource(&resource, &call.base_url) {
-            return Err(EntraError::new(400, "invalid_resource", 500011, format!("The resource principal named {resource} was not found in the tenant.")));
+            return Err(EntraError::new(
+                400,
+                "invalid_resource",
+                500011,
+                format!("The resource principal named {resource} was not found in the tenant."),
+            ));
         }
         let code = DeviceCode {
             device_code: String::new(),
@@ -207,28 +233,66 @@ pub(crate) fn token(
         .iter_mut()
         .find(|c| c.device_code == device_code && c.client_id.eq_ignore_ascii_case(&client_id))
     else {
-        return Err(EntraError::new(400, "bad_verification_code", 70019, "The device code is not known.".into()));
+        return Err(EntraError::new(
+            400,
+            "bad_verification_code",
+            70019,
+            "The device code is not known.".into(),
+        ));
     };
     if now >= code.expires {
-        return Err(EntraError::new(400, "expired_token", 70020, "The device code has expired. Ask for a new one.".into()));
+        return Err(EntraError::new(
+            400,
+            "expired_token",
+            70020,
+            "The device code has expired. Ask for a new one.".into(),
+        ));
     }
-    let too_soon = code
-        .last_poll
-        .is_some_and(|last| now < last + time::Duration::seconds(code.interval as i64) - time::Duration::milliseconds(500));
+    let too_soon = code.last_poll.is_some_and(|last| {
+        now < last + time::Duration::seconds(code.interval as i64)
+            - time::Duration::milliseconds(500)
+    });
     code.last_poll = Some(now);
     match code.state.clone() {
         DeviceState::Pending if too_soon => {
             code.interval += 5;
-            Err(EntraError::new(400, "slow_down", 70016, "Polling faster than the interval; wait longer between requests.".into()))
+            Err(EntraError::new(
+                400,
+                "slow_down",
+                70016,
+                "Polling faster than the interval; wait longer between requests.".into(),
+            ))
         }
-        DeviceState::Pending => Err(EntraError::new(400, "authorization_pending", 70016, "OAuth 2.0 device flow error. Authorization is pending. Continue polling.".into())),
-        DeviceState::Declined => Err(EntraError::new(400, "authorization_declined", 70000, "The user declined the sign-in request.".into())),
-        DeviceState::Redeemed => Err(EntraError::new(400, "invalid_grant", 70000, "The device code was already used.".into())),
+        DeviceState::Pending => Err(EntraError::new(
+            400,
+            "authorization_pending",
+            70016,
+            "OAuth 2.0 device flow error. Authorization is pending. Continue polling.".into(),
+        )),
+        DeviceState::Declined => Err(EntraError::new(
+            400,
+            "authorization_declined",
+            70000,
+            "The user declined the sign-in request.".into(),
+        )),
+        DeviceState::Redeemed => Err(EntraError::new(
+            400,
+            "invalid_grant",
+            70000,
+            "The device code was already used.".into(),
+        )),
         DeviceState::Approved(principal) => {
             code.state = DeviceState::Redeemed;
             let code = code.clone();
             drop(codes);
-            issue(call, config, &code, &principal, &code.resource, code.offline_access)
+            issue(
+                call,
+                config,
+                &code,
+                &principal,
+                &code.resource,
+                code.offline_access,
+            )
         }
     }
 }

@@ -51,10 +51,10 @@
 #![forbid(unsafe_code)]
 
 mod arm;
-mod authorization;
 mod asm;
 mod assertion;
 mod audience;
+mod authorization;
 pub mod config;
 mod creation;
 mod device_code;

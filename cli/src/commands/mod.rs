@@ -2,6 +2,7 @@
 //! text) and a `run` function.
 
 pub mod completions;
+pub mod create;
 pub mod export;
 pub mod export_pfx;
 pub mod generate;

@@ -19,7 +19,7 @@ use crate::io::is_dash;
 use crate::password::PasswordArgs;
 
 pub use identity::{CertificateFacts, Credential, FederatedSource, Identity};
-pub use resolve::{check_https, note, required, resolve, resolve_who, Sources};
+pub use resolve::{check_https, note, required, resolve, resolve_cloud, resolve_who, Sources};
 
 /// `--alg`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -168,7 +168,7 @@ pub enum CreateFailure {
 #[derive(Debug)]
 pub enum ProofGap {
     /// The new credential got no token; the last answer.
-    SignIn(Explanation),
+    SignIn(Box<Explanation>),
     /// It signed in, but not every subscription shows the role's actions yet.
     Role(Vec<SubscriptionCheck>),
 }
@@ -326,7 +326,10 @@ impl Creation {
 /// The `displayName` and the expiry of a new client secret that names the tool and the
 /// day, so that a person finds it in the portal.
 pub fn secret_display_name(now: OffsetDateTime) -> String {
-    format!("certtool {}", crate::x509::rfc3339(now).get(..10).unwrap_or_default())
+    format!(
+        "certtool {}",
+        crate::x509::rfc3339(now).get(..10).unwrap_or_default()
+    )
 }
 
 /// An ARM failure in one line: `{status} {code}: {message}`, or what went wrong.
@@ -336,10 +339,15 @@ pub fn arm_words(error: &ArmError) -> String {
             if fault.message.is_empty() {
                 format!("ARM answered {} {}", fault.status, fault.code)
             } else {
-                format!("ARM answered {} {}: {}", fault.status, fault.code, fault.message)
+                format!(
+                    "ARM answered {} {}: {}",
+                    fault.status, fault.code, fault.message
+                )
             }
         }
-        ArmError::Network { failure, .. } => format!("ARM could not be reached: {}", failure.detail),
+        ArmError::Network { failure, .. } => {
+            format!("ARM could not be reached: {}", failure.detail)
+        }
         ArmError::Malformed(detail) => detail.clone(),
     }
 }

@@ -19,7 +19,7 @@ pub(super) enum Proof {
     /// A federated credential: nothing here can sign in with it.
     Impossible,
     /// The wait ran out first.
-    OutOfTime(CreateFailure),
+    OutOfTime(Box<CreateFailure>),
 }
 
 /// The requirement a role definition states: what the new principal must be granted.
@@ -32,7 +32,8 @@ pub fn requirement_of(definition: &RoleDefinition) -> Requirement {
         req.actions.extend(p.actions.iter().cloned());
         req.not_actions.extend(p.not_actions.iter().cloned());
         req.data_actions.extend(p.data_actions.iter().cloned());
-        req.not_data_actions.extend(p.not_data_actions.iter().cloned());
+        req.not_data_actions
+            .extend(p.not_data_actions.iter().cloned());
     }
     req
 }
@@ -93,10 +94,10 @@ pub(super) async fn prove(
                         why.answer()
                     );
                     run.record(Step::ProveSignIn, StepStatus::Failed, detail);
-                    return Ok(Proof::OutOfTime(CreateFailure::NotProven {
+                    return Ok(Proof::OutOfTime(Box::new(CreateFailure::NotProven {
                         waited_secs: waited,
-                        gap: ProofGap::SignIn(why),
-                    }));
+                        gap: ProofGap::SignIn(Box::new(why)),
+                    })));
                 }
                 (request.progress)(&format!(
                     "waiting for Entra ID to replicate the new app ({}); {} s so far",
@@ -127,7 +128,8 @@ pub(super) async fn prove(
     let requirements = [requirement_of(definition)];
     let mut pause = FIRST_PAUSE;
     loop {
-        let checks = check_subscriptions(&arm, &request.subscriptions, None, &requirements, 8).await;
+        let checks =
+            check_subscriptions(&arm, &request.subscriptions, None, &requirements, 8).await;
         let done = checks.iter().all(|c| c.verdict == Verdict::Ok);
         if done {
             run.record(
@@ -159,10 +161,10 @@ pub(super) async fn prove(
                 ),
             );
             run.checks = checks.clone();
-            return Ok(Proof::OutOfTime(CreateFailure::NotProven {
+            return Ok(Proof::OutOfTime(Box::new(CreateFailure::NotProven {
                 waited_secs: started.elapsed().as_secs(),
                 gap: ProofGap::Role(checks),
-            }));
+            })));
         }
         (request.progress)(&format!(
             "waiting for the role assignment to apply; {} s so far",

@@ -96,7 +96,11 @@ fn commit(run: &mut Creation, session: &mut Session) {
                 }
             }
             let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-            run.record(Step::Commit, StepStatus::Done, format!("wrote {}", shown.join(", ")));
+            run.record(
+                Step::Commit,
+                StepStatus::Done,
+                format!("wrote {}", shown.join(", ")),
+            );
         }
         Err(e) => run.record(
             Step::Commit,
@@ -132,16 +136,38 @@ pub async fn create(signin: &SignIn<'_>, request: &CreateRequest<'_>) -> Result<
             Err(error) => {
                 let why = signin.explain(&error);
                 let detail = format!("no token for {scope}: {}", why.answer());
-                return Ok(fail(run, None, request, Step::SignIn, detail, CreateFailure::SignIn(why)).await);
+                return Ok(fail(
+                    run,
+                    None,
+                    request,
+                    Step::SignIn,
+                    detail,
+                    CreateFailure::SignIn(why),
+                )
+                .await);
             }
         }
     }
     let arm_token = tokens.pop().expect("two tokens");
     let graph_token = tokens.pop().expect("two tokens");
-    run.record(Step::SignIn, StepStatus::Done, "signed in for Microsoft Graph and Azure Resource Manager");
+    run.record(
+        Step::SignIn,
+        StepStatus::Done,
+        "signed in for Microsoft Graph and Azure Resource Manager",
+    );
     let mut session = Session {
-        graph: GraphClient::new(request.http.clone(), &request.graph, graph_token, request.policy.clone()),
-        arm: ArmClient::new(request.http.clone(), &request.arm, arm_token, request.policy.clone()),
+        graph: GraphClient::new(
+            request.http.clone(),
+            &request.graph,
+            graph_token,
+            request.policy.clone(),
+        ),
+        arm: ArmClient::new(
+            request.http.clone(),
+            &request.arm,
+            arm_token,
+            request.policy.clone(),
+        ),
         staged: Vec::new(),
     };
 
@@ -168,86 +194,213 @@ pub async fn create(signin: &SignIn<'_>, request: &CreateRequest<'_>) -> Result<
         RoleChoice::Existing(name) => name.clone(),
         RoleChoice::Custom(props) => props.role_name.clone(),
     };
-    let found = match session.arm.role_definition_by_name(&first_sub, &wanted).await {
+    let found = match session
+        .arm
+        .role_definition_by_name(&first_sub, &wanted)
+        .await
+    {
         Ok(found) => found,
         Err(error) => {
-            let detail = format!("cannot read the role definitions: {}", super::arm_words(&error));
+            let detail = format!(
+                "cannot read the role definitions: {}",
+                super::arm_words(&error)
+            );
             let scope = format!("/subscriptions/{first_sub}");
-            return Ok(fail(run, None, request, Step::FindRole, detail, CreateFailure::Arm { step: Step::FindRole, scope, error }).await);
+            return Ok(fail(
+                run,
+                None,
+                request,
+                Step::FindRole,
+                detail,
+                CreateFailure::Arm {
+                    step: Step::FindRole,
+                    scope,
+                    error,
+                },
+            )
+            .await);
         }
     };
     let mut existing_role = None;
     match (&request.role, found) {
         (RoleChoice::Existing(name), None) => {
             let detail = format!("no role named {name:?} is visible at /subscriptions/{first_sub}");
-            return Ok(fail(run, None, request, Step::FindRole, detail, CreateFailure::RoleUnknown(name.clone())).await);
+            return Ok(fail(
+                run,
+                None,
+                request,
+                Step::FindRole,
+                detail,
+                CreateFailure::RoleUnknown(name.clone()),
+            )
+            .await);
         }
         (RoleChoice::Existing(_), Some(definition)) => {
-            run.record(Step::FindRole, StepStatus::Done, format!("role {} ({})", definition.properties.role_name, definition.name));
+            run.record(
+                Step::FindRole,
+                StepStatus::Done,
+                format!(
+                    "role {} ({})",
+                    definition.properties.role_name, definition.name
+                ),
+            );
             run.role = Some(role_summary(&definition, false));
             existing_role = Some(definition);
         }
         (RoleChoice::Custom(props), Some(definition)) => {
-            let detail = format!("a role named {:?} exists already ({})", props.role_name, definition.name);
-            return Ok(fail(run, None, request, Step::FindRole, detail, CreateFailure::RoleNameTaken(props.role_name.clone())).await);
+            let detail = format!(
+                "a role named {:?} exists already ({})",
+                props.role_name, definition.name
+            );
+            return Ok(fail(
+                run,
+                None,
+                request,
+                Step::FindRole,
+                detail,
+                CreateFailure::RoleNameTaken(props.role_name.clone()),
+            )
+            .await);
         }
-        (RoleChoice::Custom(props), None) => run.record(Step::FindRole, StepStatus::Done, format!("the custom role name {:?} is free", props.role_name)),
+        (RoleChoice::Custom(props), None) => run.record(
+            Step::FindRole,
+            StepStatus::Done,
+            format!("the custom role name {:?} is free", props.role_name),
+        ),
     }
 
     // 4. Stage the certificate's files before Entra ID knows the key.
     let mut certificate_der = None;
     if let NewCredential::Certificate(c) = &request.credential {
-        let der = c.certificate.to_der().map_err(Error::crypto("encoding the certificate"))?;
+        let der = c
+            .certificate
+            .to_der()
+            .map_err(Error::crypto("encoding the certificate"))?;
         let staged = stage(&c.pfx_path, c.pfx, FileSecrecy::Private, false)
             .and_then(|pfx| Ok((pfx, stage(&c.cer_path, &der, FileSecrecy::Public, false)?)));
         match staged {
             Ok((pfx, cer)) => session.staged.extend([pfx, cer]),
             Err(e) => {
                 let detail = format!("cannot stage the new files: {e}");
-                return Ok(fail(run, None, request, Step::Stage, detail, CreateFailure::Files(e.to_string())).await);
+                return Ok(fail(
+                    run,
+                    None,
+                    request,
+                    Step::Stage,
+                    detail,
+                    CreateFailure::Files(e.to_string()),
+                )
+                .await);
             }
         }
         run.thumbprint = Some(thumbprint_sha1(&der));
-        run.record(Step::Stage, StepStatus::Done, format!("staged {} (0600) and {}", c.pfx_path.display(), c.cer_path.display()));
+        run.record(
+            Step::Stage,
+            StepStatus::Done,
+            format!(
+                "staged {} (0600) and {}",
+                c.pfx_path.display(),
+                c.cer_path.display()
+            ),
+        );
         certificate_der = Some(der);
     }
 
     // 5. The application (with the certificate) and its service principal.
-    let app = match session.graph.create_application(&request.name, certificate_der.as_deref()).await {
+    let app = match session
+        .graph
+        .create_application(&request.name, certificate_der.as_deref())
+        .await
+    {
         Ok(app) => app,
         Err(error) => {
             let detail = format!("creating the application failed: {error}");
-            return Ok(fail(run, Some(session), request, Step::CreateApplication, detail, CreateFailure::Graph { step: Step::CreateApplication, error }).await);
+            return Ok(fail(
+                run,
+                Some(session),
+                request,
+                Step::CreateApplication,
+                detail,
+                CreateFailure::Graph {
+                    step: Step::CreateApplication,
+                    error,
+                },
+            )
+            .await);
         }
     };
     run.created("application", app.id.clone());
     run.client_id = Some(app.app_id.clone());
     run.application_object_id = Some(app.id.clone());
-    run.record(Step::CreateApplication, StepStatus::Done, format!("application {:?}: client id {}, object id {}", request.name, app.app_id, app.id));
+    run.record(
+        Step::CreateApplication,
+        StepStatus::Done,
+        format!(
+            "application {:?}: client id {}, object id {}",
+            request.name, app.app_id, app.id
+        ),
+    );
     let sp = match session.graph.create_service_principal(&app.app_id).await {
         Ok(sp) => sp,
         Err(error) => {
             let detail = format!("creating the service principal failed: {error}");
-            return Ok(fail(run, Some(session), request, Step::CreateServicePrincipal, detail, CreateFailure::Graph { step: Step::CreateServicePrincipal, error }).await);
+            return Ok(fail(
+                run,
+                Some(session),
+                request,
+                Step::CreateServicePrincipal,
+                detail,
+                CreateFailure::Graph {
+                    step: Step::CreateServicePrincipal,
+                    error,
+                },
+            )
+            .await);
         }
     };
     run.created("service_principal", sp.id.clone());
     run.service_principal_id = Some(sp.id.clone());
-    run.record(Step::CreateServicePrincipal, StepStatus::Done, format!("service principal {}", sp.id));
+    run.record(
+        Step::CreateServicePrincipal,
+        StepStatus::Done,
+        format!("service principal {}", sp.id),
+    );
 
     // 6. The credential.
     match &request.credential {
         NewCredential::Certificate(_) => run.record(
             Step::AddCredential,
             StepStatus::Done,
-            format!("certificate {} registered with the application", run.thumbprint.clone().unwrap_or_default()),
+            format!(
+                "certificate {} registered with the application",
+                run.thumbprint.clone().unwrap_or_default()
+            ),
         ),
-        NewCredential::Secret { display_name, end, file } => {
-            let password = match session.graph.add_password(&app.id, display_name, *end).await {
+        NewCredential::Secret {
+            display_name,
+            end,
+            file,
+        } => {
+            let password = match session
+                .graph
+                .add_password(&app.id, display_name, *end)
+                .await
+            {
                 Ok(p) => p,
                 Err(error) => {
                     let detail = format!("addPassword failed: {error}");
-                    return Ok(fail(run, Some(session), request, Step::AddCredential, detail, CreateFailure::Graph { step: Step::AddCredential, error }).await);
+                    return Ok(fail(
+                        run,
+                        Some(session),
+                        request,
+                        Step::AddCredential,
+                        detail,
+                        CreateFailure::Graph {
+                            step: Step::AddCredential,
+                            error,
+                        },
+                    )
+                    .await);
                 }
             };
             run.created("client_secret", password.key_id.clone());
@@ -255,11 +408,24 @@ pub async fn create(signin: &SignIn<'_>, request: &CreateRequest<'_>) -> Result<
             run.secret_expires = password.end_date_time.clone();
             let mut detail = format!("client secret keyId {}", password.key_id);
             if let Some(path) = file {
-                match stage(path, password.secret.expose().as_bytes(), FileSecrecy::Private, false) {
+                match stage(
+                    path,
+                    password.secret.expose().as_bytes(),
+                    FileSecrecy::Private,
+                    false,
+                ) {
                     Ok(staged) => session.staged.push(staged),
                     Err(e) => {
                         let detail = format!("cannot stage the secret's file: {e}");
-                        return Ok(fail(run, Some(session), request, Step::AddCredential, detail, CreateFailure::Files(e.to_string())).await);
+                        return Ok(fail(
+                            run,
+                            Some(session),
+                            request,
+                            Step::AddCredential,
+                            detail,
+                            CreateFailure::Files(e.to_string()),
+                        )
+                        .await);
                     }
                 }
                 detail.push_str(&format!(", staged for {} (0600)", path.display()));
@@ -267,14 +433,36 @@ pub async fn create(signin: &SignIn<'_>, request: &CreateRequest<'_>) -> Result<
             run.record(Step::AddCredential, StepStatus::Done, detail);
             run.secret = Some(password);
         }
-        NewCredential::Federated(credential) => match session.graph.add_federated_credential(&app.id, credential).await {
+        NewCredential::Federated(credential) => match session
+            .graph
+            .add_federated_credential(&app.id, credential)
+            .await
+        {
             Ok(added) => {
                 run.created("federated_credential", added.name.clone());
-                run.record(Step::AddCredential, StepStatus::Done, format!("federated credential {:?}: issuer {}, subject {}", added.name, added.issuer, added.subject));
+                run.record(
+                    Step::AddCredential,
+                    StepStatus::Done,
+                    format!(
+                        "federated credential {:?}: issuer {}, subject {}",
+                        added.name, added.issuer, added.subject
+                    ),
+                );
             }
             Err(error) => {
                 let detail = format!("adding the federated credential failed: {error}");
-                return Ok(fail(run, Some(session), request, Step::AddCredential, detail, CreateFailure::Graph { step: Step::AddCredential, error }).await);
+                return Ok(fail(
+                    run,
+                    Some(session),
+                    request,
+                    Step::AddCredential,
+                    detail,
+                    CreateFailure::Graph {
+                        step: Step::AddCredential,
+                        error,
+                    },
+                )
+                .await);
             }
         },
     }
@@ -282,25 +470,57 @@ pub async fn create(signin: &SignIn<'_>, request: &CreateRequest<'_>) -> Result<
     // 7. The custom role: one definition assignable on every subscription.
     let definition = match (&request.role, existing_role) {
         (_, Some(definition)) => {
-            run.record(Step::CreateRole, StepStatus::Skipped, "an existing role is assigned");
+            run.record(
+                Step::CreateRole,
+                StepStatus::Skipped,
+                "an existing role is assigned",
+            );
             definition
         }
         (RoleChoice::Custom(props), None) => {
             let props = RoleDefinitionProperties {
-                assignable_scopes: request.subscriptions.iter().map(|s| format!("/subscriptions/{s}")).collect(),
+                assignable_scopes: request
+                    .subscriptions
+                    .iter()
+                    .map(|s| format!("/subscriptions/{s}"))
+                    .collect(),
                 ..props.clone()
             };
             match session.arm.create_custom_role(&first_sub, &props).await {
                 Ok(definition) => {
                     run.created("role_definition", definition.id.clone());
                     run.role = Some(role_summary(&definition, true));
-                    run.record(Step::CreateRole, StepStatus::Done, format!("custom role {:?} ({}), assignable on {} subscription(s)", props.role_name, definition.name, request.subscriptions.len()));
+                    run.record(
+                        Step::CreateRole,
+                        StepStatus::Done,
+                        format!(
+                            "custom role {:?} ({}), assignable on {} subscription(s)",
+                            props.role_name,
+                            definition.name,
+                            request.subscriptions.len()
+                        ),
+                    );
                     definition
                 }
                 Err(error) => {
-                    let detail = format!("creating the custom role failed: {}", super::arm_words(&error));
+                    let detail = format!(
+                        "creating the custom role failed: {}",
+                        super::arm_words(&error)
+                    );
                     let scope = format!("/subscriptions/{first_sub}");
-                    return Ok(fail(run, Some(session), request, Step::CreateRole, detail, CreateFailure::Arm { step: Step::CreateRole, scope, error }).await);
+                    return Ok(fail(
+                        run,
+                        Some(session),
+                        request,
+                        Step::CreateRole,
+                        detail,
+                        CreateFailure::Arm {
+                            step: Step::CreateRole,
+                            scope,
+                            error,
+                        },
+                    )
+                    .await);
                 }
             }
         }
@@ -311,15 +531,39 @@ pub async fn create(signin: &SignIn<'_>, request: &CreateRequest<'_>) -> Result<
     for sub in &request.subscriptions {
         let scope = format!("/subscriptions/{sub}");
         let role_id = role_definition_resource_id(sub, &definition.name);
-        match session.arm.create_role_assignment(&scope, &role_id, &sp.id).await {
+        match session
+            .arm
+            .create_role_assignment(&scope, &role_id, &sp.id)
+            .await
+        {
             Ok(assignment) => {
                 run.created("role_assignment", assignment.id.clone());
                 run.assigned.push(sub.clone());
-                run.record(Step::AssignRole, StepStatus::Done, format!("{} on {scope}", definition.properties.role_name));
+                run.record(
+                    Step::AssignRole,
+                    StepStatus::Done,
+                    format!("{} on {scope}", definition.properties.role_name),
+                );
             }
             Err(error) => {
-                let detail = format!("assigning {} on {scope} failed: {}", definition.properties.role_name, super::arm_words(&error));
-                return Ok(fail(run, Some(session), request, Step::AssignRole, detail, CreateFailure::Arm { step: Step::AssignRole, scope, error }).await);
+                let detail = format!(
+                    "assigning {} on {scope} failed: {}",
+                    definition.properties.role_name,
+                    super::arm_words(&error)
+                );
+                return Ok(fail(
+                    run,
+                    Some(session),
+                    request,
+                    Step::AssignRole,
+                    detail,
+                    CreateFailure::Arm {
+                        step: Step::AssignRole,
+                        scope,
+                        error,
+                    },
+                )
+                .await);
             }
         }
     }
@@ -330,7 +574,7 @@ pub async fn create(signin: &SignIn<'_>, request: &CreateRequest<'_>) -> Result<
         super::prove::Proof::Impossible => run.state = State::CreatedUnproven,
         super::prove::Proof::OutOfTime(failure) => {
             run.state = State::NotYetProven;
-            run.failure = Some(failure);
+            run.failure = Some(*failure);
         }
     }
     commit(&mut run, &mut session);

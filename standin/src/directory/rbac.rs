@@ -204,7 +204,11 @@ mod tests {
         let roles = d.roles_of("P");
         assert_eq!(roles.len(), 2, "an unknown definition grants nothing");
         assert_eq!(roles[0].actions, ["Microsoft.Compute/*/read"]);
-        assert_eq!(roles[1].not_actions.len(), 11, "Contributor, as Azure lists it");
+        assert_eq!(
+            roles[1].not_actions.len(),
+            11,
+            "Contributor, as Azure lists it"
+        );
         assert!(d.roles_of("q").is_empty());
     }
 }
