@@ -6,6 +6,7 @@
 
 mod support;
 
+mod create_sp;
 mod export;
 mod export_pfx;
 mod generate;
