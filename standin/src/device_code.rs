@@ -11,44 +11,17 @@
 //! `graph_permissions` and roles stand for the person's directory and Azure roles.
 
 use serde_json::{json, Value};
-use time::OffsetDateTime;
 
 use crate::audience::is_known_resource;
 use crate::config::{Config, Tenant};
 use crate::entra_error::EntraError;
 use crate::ids::random_hex;
-use crate::state::Grant;
+use crate::state::{DeviceCode, DeviceState, Grant};
 use crate::wire::{form_decode, Call};
 
 /// `grant_type` of a device code poll.
 pub(crate) const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 const TOKEN_SECONDS: i64 = 3599;
-
-/// Where a device code stands.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum DeviceState {
-    Pending,
-    /// Approved by the person the configured app with this client id stands for.
-    Approved(String),
-    Declined,
-    /// A token was issued: the code cannot be used again.
-    Redeemed,
-}
-
-/// One device code handed out.
-#[derive(Clone, Debug)]
-pub(crate) struct DeviceCode {
-    pub device_code: String,
-    pub user_code: String,
-    pub tenant_id: String,
-    pub client_id: String,
-    pub resource: String,
-    pub offline_access: bool,
-    pub expires: OffsetDateTime,
-    pub interval: u64,
-    pub last_poll: Option<OffsetDateTime>,
-    pub state: DeviceState,
-}
 
 /// The resource of a space-separated scope list (`{resource}/.default`), and whether
 /// `offline_access` is asked for.

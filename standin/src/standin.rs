@@ -220,7 +220,7 @@ impl StandIn {
         self.shared
             .device_codes()
             .iter()
-            .filter(|c| c.state == crate::device_code::DeviceState::Pending)
+            .filter(|c| c.state == crate::state::DeviceState::Pending)
             .map(|c| c.user_code.clone())
             .collect()
     }
@@ -231,21 +231,21 @@ impl StandIn {
     pub fn approve_device_code(&self, user_code: &str, principal_client_id: &str) -> bool {
         self.settle_device_code(
             user_code,
-            crate::device_code::DeviceState::Approved(principal_client_id.to_owned()),
+            crate::state::DeviceState::Approved(principal_client_id.to_owned()),
         )
     }
 
     /// Declines the device code `user_code` (the person said no); false when no such
     /// code waits.
     pub fn decline_device_code(&self, user_code: &str) -> bool {
-        self.settle_device_code(user_code, crate::device_code::DeviceState::Declined)
+        self.settle_device_code(user_code, crate::state::DeviceState::Declined)
     }
 
-    fn settle_device_code(&self, user_code: &str, state: crate::device_code::DeviceState) -> bool {
+    fn settle_device_code(&self, user_code: &str, state: crate::state::DeviceState) -> bool {
         let mut codes = self.shared.device_codes();
         match codes.iter_mut().find(|c| {
             c.user_code.eq_ignore_ascii_case(user_code)
-                && c.state == crate::device_code::DeviceState::Pending
+                && c.state == crate::state::DeviceState::Pending
         }) {
             Some(code) => {
                 code.state = state;

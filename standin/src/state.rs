@@ -78,6 +78,32 @@ pub(crate) struct Grant {
     pub roles: Vec<String>,
 }
 
+/// Where a device code stands (`crate::device_code` serves them).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum DeviceState {
+    Pending,
+    /// Approved by the person the configured app with this client id stands for.
+    Approved(String),
+    Declined,
+    /// A token was issued: the code cannot be used again.
+    Redeemed,
+}
+
+/// One device code handed out.
+#[derive(Clone, Debug)]
+pub(crate) struct DeviceCode {
+    pub device_code: String,
+    pub user_code: String,
+    pub tenant_id: String,
+    pub client_id: String,
+    pub resource: String,
+    pub offline_access: bool,
+    pub expires: OffsetDateTime,
+    pub interval: u64,
+    pub last_poll: Option<OffsetDateTime>,
+    pub state: DeviceState,
+}
+
 /// Everything the server mutates, behind locks; one per stand-in.
 pub(crate) struct Shared {
     pub config: RwLock<Config>,
@@ -93,7 +119,7 @@ pub(crate) struct Shared {
     /// Object id (lower case) of a service principal made over Graph → when.
     principal_created_at: Mutex<HashMap<String, OffsetDateTime>>,
     /// Device codes handed out, and their state.
-    device_codes: Mutex<Vec<crate::device_code::DeviceCode>>,
+    device_codes: Mutex<Vec<DeviceCode>>,
     /// Refresh tokens → the grant they renew (another resource's token included).
     refresh_tokens: Mutex<HashMap<String, Grant>>,
     clock_offset_secs: AtomicI64,
@@ -223,7 +249,7 @@ impl Shared {
     }
 
     /// The device codes, locked.
-    pub fn device_codes(&self) -> MutexGuard<'_, Vec<crate::device_code::DeviceCode>> {
+    pub fn device_codes(&self) -> MutexGuard<'_, Vec<DeviceCode>> {
         lock(&self.device_codes)
     }
 

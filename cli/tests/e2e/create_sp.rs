@@ -13,7 +13,7 @@ const SUB2: &str = "00000000-0000-0000-0000-000000000002";
 
 /// A runner that may register applications and assign roles (User Access Administrator
 /// with Reader's reads).
-fn runner() -> App {
+pub(crate) fn runner() -> App {
     App::new(CLIENT)
         .display_name("runner")
         .graph_permission("Application.ReadWrite.All")
@@ -39,12 +39,12 @@ fn start_with(app: App, config: impl FnOnce(Config) -> Config) -> StandIn {
     .unwrap()
 }
 
-fn start(app: App) -> StandIn {
+pub(crate) fn start(app: App) -> StandIn {
     start_with(app, |c| c)
 }
 
 /// `create sp` pointed at the stand-in, signed in as the runner with its secret.
-fn create_sp(standin: &StandIn, extra: &[&str]) -> Run {
+pub(crate) fn create_sp(standin: &StandIn, extra: &[&str]) -> Run {
     let url = standin.url().to_string();
     let arm = format!("{url}/");
     let mut args = vec![

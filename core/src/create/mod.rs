@@ -36,6 +36,14 @@ use crate::http::RetryPolicy;
 
 pub use run::create;
 
+/// What a run holds while it goes: the caller's clients and the staged files (read by
+/// the steps and by [`undo`]).
+pub(crate) struct Session {
+    graph: crate::graph::GraphClient,
+    arm: crate::arm::ArmClient,
+    staged: Vec<crate::fsutil::Staged>,
+}
+
 /// The steps, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -5,21 +5,14 @@ use crate::arm::{
 };
 use crate::entra::SignIn;
 use crate::error::{Error, Result};
-use crate::fsutil::{commit_all, stage, FileSecrecy, Staged};
+use crate::fsutil::{commit_all, stage, FileSecrecy};
 use crate::graph::GraphClient;
 use crate::x509::thumbprint_sha1;
 
 use super::{
-    CreateFailure, CreateRequest, Creation, NewCredential, RoleChoice, RoleSummary, State, Step,
-    StepStatus,
+    CreateFailure, CreateRequest, Creation, NewCredential, RoleChoice, RoleSummary, Session, State,
+    Step, StepStatus,
 };
-
-/// What a run holds while it goes: the caller's clients and the staged files.
-pub(super) struct Session {
-    pub graph: GraphClient,
-    pub arm: ArmClient,
-    staged: Vec<Staged>,
-}
 
 fn empty() -> Creation {
     Creation {

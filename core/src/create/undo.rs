@@ -2,8 +2,7 @@
 //! the role assignments (a role still assigned cannot be deleted), then the custom role,
 //! then the application (its service principal and credentials go with it).
 
-use super::run::Session;
-use super::{arm_words, Creation, State, Step, StepStatus};
+use super::{arm_words, Creation, Session, State, Step, StepStatus};
 use crate::graph::Deleted;
 
 /// Removes every object in `run.created`, marking each removed, and records the step.
