@@ -186,7 +186,13 @@ fn explain(c: &Creation, failure: &CreateFailure, cx: &Context) -> (CliError, Er
             format!("change the Name in the policy file, or assign the existing role with --role {role:?}"),
         ),
         CreateFailure::Graph { step, error } => {
-            let (kind, message, fix) = graph(*step, error);
+            let (kind, message, mut fix) = graph(*step, error);
+            let lost = matches!(error, GraphError::Service { .. } | GraphError::Network { .. });
+            if *step == Step::CreateApplication && lost {
+                // After a 5xx or a lost answer the application may exist: certtool does
+                // not guess which one is its own, so the person looks.
+                fix = format!("the answer was lost, so an application may have been created anyway: look for it in the portal (App registrations, this display name) and delete it, then run again; {fix}");
+            }
             (kind, message, error.to_string(), fix)
         }
         CreateFailure::Arm { step, scope, error } => {
