@@ -29,6 +29,9 @@ pub(crate) fn is_known_resource(resource: &str, base_url: &str) -> bool {
 /// Graph by one and ARM by another, so that their token scopes differ as in Azure.
 fn is_own_url(url: &str, base_url: &str) -> bool {
     let url = url.trim_end_matches('/').to_ascii_lowercase();
+    if url == base_url.trim_end_matches('/').to_ascii_lowercase() {
+        return true;
+    }
     let Some(port) = base_url.rsplit(':').next() else {
         return false;
     };

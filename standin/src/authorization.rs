@@ -114,6 +114,11 @@ fn forbidden(grant: &Grant, action: &str, scope: &str) -> Response<Body> {
     )
 }
 
+/// What ARM answers to `call`: a role route, else a subscription or permissions read.
+pub(crate) fn arm_answer(call: &Call) -> Response<Body> {
+    handle(call).unwrap_or_else(|| crate::arm::handle(call))
+}
+
 /// Answers the `Microsoft.Authorization` routes; `None` for any other ARM path.
 pub(crate) fn handle(call: &Call) -> Option<Response<Body>> {
     let route = route(&call.segments())?;

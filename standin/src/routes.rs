@@ -56,7 +56,7 @@ const ROUTES: [Route; 5] = [
                 .is_some_and(|f| f.eq_ignore_ascii_case("subscriptions"))
         },
         // Role definitions and assignments first; subscriptions and permissions otherwise.
-        handle: |call| authorization::handle(call).unwrap_or_else(|| arm::handle(call)),
+        handle: authorization::arm_answer,
     },
     Route {
         service: Service::Graph,
@@ -154,6 +154,6 @@ mod tests {
             is("/V1.0/applications/o", asm::handle),
             "Graph's prefix is exact"
         );
-        assert!(is("/SUBSCRIPTIONS/1", arm::handle));
+        assert!(is("/SUBSCRIPTIONS/1", authorization::arm_answer));
     }
 }
