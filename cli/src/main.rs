@@ -47,6 +47,7 @@ enum Command {
     Import(commands::import::ImportArgs),
     Rotate(commands::rotate::RotateArgs),
     Audit(Box<commands::audit::AuditArgs>),
+    Create(commands::create::CreateArgs),
     Completions(commands::completions::CompletionsArgs),
     #[command(name = "__man", hide = true)]
     Man(commands::completions::ManArgs),
@@ -62,6 +63,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Import(args) => commands::import::run(args),
         Command::Rotate(args) => commands::rotate::run(args),
         Command::Audit(args) => commands::audit::run(*args),
+        Command::Create(args) => commands::create::run(args),
         Command::Completions(args) => commands::completions::run(args),
         Command::Man(args) => commands::completions::man(args),
     }
@@ -72,7 +74,7 @@ impl Command {
     fn uses_network(&self) -> bool {
         matches!(
             self,
-            Command::Test(_) | Command::Rotate(_) | Command::Audit(_)
+            Command::Test(_) | Command::Rotate(_) | Command::Audit(_) | Command::Create(_)
         )
     }
 }

@@ -45,6 +45,7 @@ pub mod asm;
 pub mod audit;
 pub mod bundle;
 pub mod cloud;
+pub mod create;
 pub mod diagnose;
 pub mod entra;
 pub mod error;

@@ -158,6 +158,7 @@ pub(crate) fn handle(call: &Call) -> Response<Body> {
         }
     };
     let roles = assignments(&config, &grant, &scope);
+    let roles: Vec<&RoleAssignment> = roles.iter().collect();
     if roles.is_empty() {
         return error(
             403,
@@ -241,17 +242,36 @@ fn permissions_page(
     Ok(page)
 }
 
-/// The role assignments of the token's app that apply at `scope` (at it or above it).
-fn assignments<'a>(config: &'a Config, grant: &Grant, scope: &str) -> Vec<&'a RoleAssignment> {
+/// The role assignments of the token's app that apply at `scope` (at it or above it):
+/// the configured ones, then those made over ARM to its service principal.
+pub(crate) fn assignments(config: &Config, grant: &Grant, scope: &str) -> Vec<RoleAssignment> {
+    let sp = crate::directory::service_principal_id(&grant.client_id);
     config
         .tenants
         .iter()
         .filter(|t| t.id.eq_ignore_ascii_case(&grant.tenant_id))
-        .flat_map(|t| &t.apps)
-        .filter(|a| a.client_id.eq_ignore_ascii_case(&grant.client_id))
-        .flat_map(|a| &a.roles)
+        .flat_map(|t| {
+            let configured = t
+                .apps
+                .iter()
+                .filter(|a| a.client_id.eq_ignore_ascii_case(&grant.client_id))
+                .flat_map(|a| a.roles.iter().cloned());
+            configured.chain(t.directory.roles_of(&sp))
+        })
         .filter(|r| r.covers(scope))
         .collect()
+}
+
+/// The caller's grant, or ARM's 401 with its challenge.
+pub(crate) fn bearer(call: &Call) -> Result<Grant, Box<Response<Body>>> {
+    authenticate(call).map_err(|refusal| {
+        Box::new(unauthorized(
+            call,
+            &refusal.tenant,
+            refusal.code,
+            &refusal.message,
+        ))
+    })
 }
 
 /// Why a bearer token was refused: the tenant to name in the challenge, code, message.

@@ -24,9 +24,26 @@ pub(crate) fn is_known_resource(resource: &str, base_url: &str) -> bool {
     is_arm_audience(resource, base_url) || is_graph_audience(resource, base_url)
 }
 
+/// Whether `url` is the stand-in's own URL under any of the names its certificate holds
+/// (`127.0.0.1`, `localhost`, `[::1]`, on the port of `base_url`): a client may name
+/// Graph by one and ARM by another, so that their token scopes differ as in Azure.
+fn is_own_url(url: &str, base_url: &str) -> bool {
+    let url = url.trim_end_matches('/').to_ascii_lowercase();
+    if url == base_url.trim_end_matches('/').to_ascii_lowercase() {
+        return true;
+    }
+    let Some(port) = base_url.rsplit(':').next() else {
+        return false;
+    };
+    ["127.0.0.1", "localhost", "[::1]"]
+        .iter()
+        .any(|host| url == format!("https://{host}:{port}"))
+}
+
 /// Whether ARM accepts a token for `audience` (its public audiences or its own URL).
 pub(crate) fn is_arm_audience(audience: &str, base_url: &str) -> bool {
-    audience.eq_ignore_ascii_case(base_url)
+    let audience = audience.trim_end_matches('/');
+    is_own_url(audience, base_url)
         || ARM_RESOURCES
             .iter()
             .any(|r| r.eq_ignore_ascii_case(audience))
@@ -35,7 +52,7 @@ pub(crate) fn is_arm_audience(audience: &str, base_url: &str) -> bool {
 /// Whether Graph accepts a token for `audience`.
 pub(crate) fn is_graph_audience(audience: &str, base_url: &str) -> bool {
     let audience = audience.trim_end_matches('/');
-    audience.eq_ignore_ascii_case(base_url)
+    is_own_url(audience, base_url)
         || GRAPH_AUDIENCES
             .iter()
             .any(|a| a.eq_ignore_ascii_case(audience))

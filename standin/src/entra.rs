@@ -1,6 +1,7 @@
 //! Entra ID token endpoint: `POST /{tenant}/oauth2/v2.0/token` (with `scope`) and
 //! `POST /{tenant}/oauth2/token` (v1, with `resource`), client credentials grant with a
-//! client assertion or a client secret.
+//! client assertion or a client secret; the device code grant and refresh tokens of a
+//! person's sign-in are answered by [`crate::device_code`] (with `/devicecode`).
 //!
 //! Errors use Entra's JSON shape (`docs/azure.md` § "Entra ID sign-in"): `error`,
 //! `error_description` ending with Trace ID / Correlation ID / Timestamp lines,
@@ -25,7 +26,15 @@ const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer
 const TOKEN_SECONDS: i64 = 3599;
 
 pub(crate) fn handle(call: &Call) -> Response<Body> {
-    match token(call) {
+    let answer = match call.segments().as_slice() {
+        [tenant, "oauth2", "v2.0", "devicecode"] if call.method == hyper::Method::POST => {
+            let config = call.shared.config();
+            find_tenant(&config, tenant)
+                .and_then(|t| crate::device_code::authorize(call, t, &config))
+        }
+        _ => token(call),
+    };
+    match answer {
         Ok(body) => reply(
             200,
             "application/json; charset=utf-8",
@@ -76,6 +85,12 @@ fn token(call: &Call) -> Result<serde_json::Value, EntraError> {
     };
 
     let grant_type = field("grant_type").ok_or_else(|| EntraError::missing("grant_type"))?;
+    if version == 2
+        && (grant_type == crate::device_code::DEVICE_CODE_GRANT || grant_type == "refresh_token")
+    {
+        let owned = |name: &str| field(name).map(str::to_owned);
+        return crate::device_code::token(call, &config, grant_type, &owned);
+    }
     if grant_type != "client_credentials" {
         return Err(EntraError::new(
             400,
@@ -85,10 +100,12 @@ fn token(call: &Call) -> Result<serde_json::Value, EntraError> {
         ));
     }
     let client_id = field("client_id").ok_or_else(|| EntraError::missing("client_id"))?;
+    // An app made over Graph a moment ago is not known to sign-in yet.
     let app = tenant
         .apps
         .iter()
         .find(|a| a.client_id.eq_ignore_ascii_case(client_id))
+        .filter(|a| call.shared.app_usable(&a.client_id))
         .ok_or_else(|| {
             EntraError::new(
                 400,

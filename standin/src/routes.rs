@@ -8,9 +8,12 @@
 //! | service | paths | matched in |
 //! |---|---|---|
 //! | ARM | `/subscriptions/{id}`, `…[/resourceGroups/{rg}]/providers/Microsoft.Authorization/permissions` | `arm::route` |
+//! | ARM | `…[/resourceGroups/{rg}]/providers/Microsoft.Authorization/roleDefinitions[/{id}]`, `…/roleAssignments/{id}` | `authorization::route` |
+//! | Graph | `POST /v1.0/applications`, `POST /v1.0/servicePrincipals`, `…/applications/{id}/addPassword`, `…/federatedIdentityCredentials`, `DELETE /v1.0/applications/{id}` | `creation::handle` |
 //! | Graph | `/v1.0/applications`, `/v1.0/servicePrincipals` (listings), `…/{id}/owners`, `/v1.0/$batch` | `directory::graph_answer` (then `graph::handle`) |
 //! | Graph | `/v1.0/applications/{id}`, `/v1.0/applications(appId='{id}')`, `…/addKey`, `…/removeKey` | `graph::route` |
 //! | Entra ID | `/{tenant}/oauth2/v2.0/token`, `/{tenant}/oauth2/token` | `entra::endpoint_version` |
+//! | Entra ID | `/{tenant}/oauth2/v2.0/devicecode` | `entra::handle` (then `device_code`) |
 //! | Entra ID | `/{tenant}[/v2.0]/.well-known/openid-configuration`, `/{tenant}/discovery[/v2.0]/keys`, `/common/discovery/instance` | `discovery::document` |
 //! | ASM | `/{subscription}`, `/{subscription}/services/hostedservices` (any other path) | `asm::handle` |
 //!
@@ -25,7 +28,7 @@ use hyper::Response;
 use crate::ids::{random_guid, random_hex};
 use crate::state::Service;
 use crate::wire::{header_value, Body, Call};
-use crate::{arm, asm, directory, discovery, entra, graph};
+use crate::{arm, asm, authorization, creation, discovery, entra, graph};
 
 /// A part of the URL space: the paths it claims and the handler that answers them.
 pub(crate) struct Route {
@@ -52,14 +55,15 @@ const ROUTES: [Route; 5] = [
             s.first()
                 .is_some_and(|f| f.eq_ignore_ascii_case("subscriptions"))
         },
-        handle: arm::handle,
+        // Role definitions and assignments first; subscriptions and permissions otherwise.
+        handle: authorization::arm_answer,
     },
     Route {
         service: Service::Graph,
         claims: |s| s.first() == Some(&"v1.0"),
-        // The tenant-wide directory (listings, owners, `$batch`) first; one app's
-        // registration and its keys otherwise.
-        handle: directory::graph_answer,
+        // The writes that make a service principal, then the tenant-wide directory
+        // (listings, owners, `$batch`), then one app's registration and its keys.
+        handle: creation::graph_answer,
     },
     Route {
         service: Service::Entra,
@@ -150,6 +154,6 @@ mod tests {
             is("/V1.0/applications/o", asm::handle),
             "Graph's prefix is exact"
         );
-        assert!(is("/SUBSCRIPTIONS/1", arm::handle));
+        assert!(is("/SUBSCRIPTIONS/1", authorization::arm_answer));
     }
 }

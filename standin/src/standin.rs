@@ -215,6 +215,46 @@ impl StandIn {
         self.shared.update_config(change);
     }
 
+    /// The user codes of device codes waiting for a person's approval, oldest first.
+    pub fn pending_device_codes(&self) -> Vec<String> {
+        self.shared
+            .device_codes()
+            .iter()
+            .filter(|c| c.state == crate::state::DeviceState::Pending)
+            .map(|c| c.user_code.clone())
+            .collect()
+    }
+
+    /// Approves the device code `user_code` as the person the configured app
+    /// `principal_client_id` stands for (its Graph permissions and roles are the
+    /// person's); false when no such code waits.
+    pub fn approve_device_code(&self, user_code: &str, principal_client_id: &str) -> bool {
+        self.settle_device_code(
+            user_code,
+            crate::state::DeviceState::Approved(principal_client_id.to_owned()),
+        )
+    }
+
+    /// Declines the device code `user_code` (the person said no); false when no such
+    /// code waits.
+    pub fn decline_device_code(&self, user_code: &str) -> bool {
+        self.settle_device_code(user_code, crate::state::DeviceState::Declined)
+    }
+
+    fn settle_device_code(&self, user_code: &str, state: crate::state::DeviceState) -> bool {
+        let mut codes = self.shared.device_codes();
+        match codes.iter_mut().find(|c| {
+            c.user_code.eq_ignore_ascii_case(user_code)
+                && c.state == crate::state::DeviceState::Pending
+        }) {
+            Some(code) => {
+                code.state = state;
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Blocks until the server stops (for the `azure-standin` binary: never, in
     /// practice, until the process is killed).
     pub fn wait(mut self) {

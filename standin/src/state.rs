@@ -78,6 +78,32 @@ pub(crate) struct Grant {
     pub roles: Vec<String>,
 }
 
+/// Where a device code stands (`crate::device_code` serves them).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum DeviceState {
+    Pending,
+    /// Approved by the person the configured app with this client id stands for.
+    Approved(String),
+    Declined,
+    /// A token was issued: the code cannot be used again.
+    Redeemed,
+}
+
+/// One device code handed out.
+#[derive(Clone, Debug)]
+pub(crate) struct DeviceCode {
+    pub device_code: String,
+    pub user_code: String,
+    pub tenant_id: String,
+    pub client_id: String,
+    pub resource: String,
+    pub offline_access: bool,
+    pub expires: OffsetDateTime,
+    pub interval: u64,
+    pub last_poll: Option<OffsetDateTime>,
+    pub state: DeviceState,
+}
+
 /// Everything the server mutates, behind locks; one per stand-in.
 pub(crate) struct Shared {
     pub config: RwLock<Config>,
@@ -88,6 +114,14 @@ pub(crate) struct Shared {
     seen_jti: Mutex<HashSet<String>>,
     /// SHA-1 thumbprint of a certificate added over Graph → when Entra ID accepts it.
     replicated_at: Mutex<HashMap<String, OffsetDateTime>>,
+    /// Client id (lower case) of an app made over Graph → when it can sign in.
+    app_usable_at: Mutex<HashMap<String, OffsetDateTime>>,
+    /// Object id (lower case) of a service principal made over Graph → when.
+    principal_created_at: Mutex<HashMap<String, OffsetDateTime>>,
+    /// Device codes handed out, and their state.
+    device_codes: Mutex<Vec<DeviceCode>>,
+    /// Refresh tokens → the grant they renew (another resource's token included).
+    refresh_tokens: Mutex<HashMap<String, Grant>>,
     clock_offset_secs: AtomicI64,
 }
 
@@ -106,6 +140,10 @@ impl Shared {
             tokens: Mutex::default(),
             seen_jti: Mutex::default(),
             replicated_at: Mutex::default(),
+            app_usable_at: Mutex::default(),
+            principal_created_at: Mutex::default(),
+            device_codes: Mutex::default(),
+            refresh_tokens: Mutex::default(),
             clock_offset_secs: AtomicI64::new(0),
         }
     }
@@ -183,6 +221,48 @@ impl Shared {
         lock(&self.replicated_at)
             .get(&thumbprint.to_ascii_uppercase())
             .is_none_or(|at| self.now() >= *at)
+    }
+
+    /// Remembers that the app `client_id`, made over Graph, signs in only from `at`.
+    pub fn app_usable_at(&self, client_id: &str, at: OffsetDateTime) {
+        lock(&self.app_usable_at).insert(client_id.to_ascii_lowercase(), at);
+    }
+
+    /// Whether Entra ID's sign-in already knows the app (one made a moment ago may not).
+    pub fn app_usable(&self, client_id: &str) -> bool {
+        lock(&self.app_usable_at)
+            .get(&client_id.to_ascii_lowercase())
+            .is_none_or(|at| self.now() >= *at)
+    }
+
+    /// Remembers when the service principal `object_id` was made.
+    pub fn principal_created(&self, object_id: &str) {
+        let now = self.now();
+        lock(&self.principal_created_at).insert(object_id.to_ascii_lowercase(), now);
+    }
+
+    /// When the service principal `object_id` was made over Graph, if it was.
+    pub fn principal_created_at(&self, object_id: &str) -> Option<OffsetDateTime> {
+        lock(&self.principal_created_at)
+            .get(&object_id.to_ascii_lowercase())
+            .copied()
+    }
+
+    /// The device codes, locked.
+    pub fn device_codes(&self) -> MutexGuard<'_, Vec<DeviceCode>> {
+        lock(&self.device_codes)
+    }
+
+    /// Issues a refresh token renewing `grant` (for any resource).
+    pub fn issue_refresh_token(&self, grant: Grant) -> String {
+        let token = format!("standin-refresh.{}", random_hex(32));
+        lock(&self.refresh_tokens).insert(token.clone(), grant);
+        token
+    }
+
+    /// The grant a refresh token renews.
+    pub fn refresh_grant(&self, token: &str) -> Option<Grant> {
+        lock(&self.refresh_tokens).get(token).cloned()
     }
 
     /// Records `jti`; false when it was seen before.

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod completions;
+pub mod create;
 pub mod export;
 pub mod export_pfx;
 pub mod generate;

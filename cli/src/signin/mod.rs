@@ -21,7 +21,7 @@ use crate::password::PasswordArgs;
 
 pub use identity::{CertificateFacts, Credential, FederatedSource, Identity};
 pub(crate) use refusal::{sign_in_error, sign_in_exit};
-pub use resolve::{check_https, note, required, resolve, resolve_who, Sources};
+pub use resolve::{check_https, note, required, resolve, resolve_cloud, resolve_who, Sources};
 
 /// `--alg`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

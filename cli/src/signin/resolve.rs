@@ -119,7 +119,8 @@ pub fn resolve(
     })
 }
 
-fn resolve_cloud(
+/// The cloud and its endpoints, with the overrides of the flags and the environment.
+pub fn resolve_cloud(
     args: &SignInArgs,
     env: &EnvLookup,
     sources: &mut Vec<(String, String)>,

@@ -96,7 +96,8 @@ fn no_flag_takes_a_secret_value() {
             let secretish = ["password", "secret", "passphrase", "token"]
                 .iter()
                 .any(|w| flag.contains(w));
-            let from_a_source = ["-env", "-file", "-stdin"]
+            // `--…-out PATH` names where a new secret is written, never the secret.
+            let from_a_source = ["-env", "-file", "-stdin", "-out"]
                 .iter()
                 .any(|suffix| flag.ends_with(suffix));
             if takes_value && secretish && from_a_source {

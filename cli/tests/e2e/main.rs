@@ -11,6 +11,7 @@ mod audit;
 mod audit_partial;
 mod audit_scale;
 mod closed_pipe;
+mod create_sp;
 mod export;
 mod export_pfx;
 mod generate;

@@ -89,7 +89,7 @@ impl Registration {
         let days = |t: Option<OffsetDateTime>| t.map(|t| days_until(t, now));
         let used_thumbprint = match used {
             Credential::Certificate(c) => c.certificate.to_der().ok().map(|d| thumbprint_sha1(&d)),
-            Credential::Secret(_) | Credential::Federated(_) => None,
+            Credential::Secret(_) | Credential::Federated(_) | Credential::RefreshToken(_) => None,
         };
         let certificates = app
             .key_credentials

@@ -19,6 +19,9 @@ pub enum Credential<'a> {
     Secret(&'a Secret),
     /// A federated token from another OpenID Connect provider, sent as the assertion.
     Federated(&'a FederatedToken),
+    /// A person's refresh token from a device-code sign-in ([`super::device`]), for a
+    /// public client: each new scope is asked for with `grant_type=refresh_token`.
+    RefreshToken(&'a Secret),
 }
 
 /// A certificate credential and how its assertions are signed.

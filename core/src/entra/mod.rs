@@ -15,12 +15,16 @@
 //! [`Explanation`] every command shows: kind, cause and fix from
 //! [`crate::diagnose::aadsts`] (sharpened with what was sent) and the support IDs.
 //!
+//! # A person's sign-in: [`device`]
+//! A person at a terminal signs in with a device code ([`device::start`], then
+//! [`device::finish`]): the first resource's token comes with a refresh token, which
+//! [`Credential::RefreshToken`] turns into the next resource's token
+//! (`grant_type=refresh_token`); [`SignIn::keep_token`] puts the first token in the
+//! per-scope cache, so callers keep calling `token(scope)`.
+//!
 //! # Where later sign-ins plug in
-//! - Another credential kind (e.g. a person's OAuth device-code sign-in, RFC 8628, whose
-//!   refresh token then buys the token of a second resource with
-//!   `grant_type=refresh_token`) is a new [`Credential`] variant and an arm in
-//!   `SignIn`'s request; the per-scope cache is where the second resource's token
-//!   lands. Callers keep calling `token(scope)`.
+//! - Another credential kind is a new [`Credential`] variant and an arm in `SignIn`'s
+//!   request. Callers keep calling `token(scope)`.
 //! - Signing in as an app Entra ID is still replicating (a just-created service
 //!   principal answers AADSTS700016 for a while) is [`SignIn::token_within`] with a
 //!   [`Patience`] whose `retry` accepts that code until its deadline, as `rotate arm`
@@ -30,6 +34,7 @@
 
 mod assertion;
 mod credential;
+pub mod device;
 mod explain;
 mod federated;
 mod signin;

@@ -176,6 +176,16 @@ impl<'a> SignIn<'a> {
         Ok(result)
     }
 
+    /// Keeps `token` as this sign-in's token for `scope` (e.g. the first token of a
+    /// device-code sign-in, which came with the refresh token this sign-in holds).
+    pub async fn keep_token(&self, scope: &str, token: AccessToken) {
+        let life = Duration::from_secs(token.expires_in).saturating_sub(TOKEN_MARGIN);
+        self.tokens
+            .lock()
+            .await
+            .insert(scope.to_owned(), (Arc::new(token), Instant::now() + life));
+    }
+
     /// [`SignIn::token`], asked again while `patience` allows: for an identity Entra ID
     /// may not have replicated yet.
     pub async fn token_within(&self, scope: &str, patience: &Patience) -> Result<Waited> {
@@ -217,6 +227,7 @@ impl<'a> SignIn<'a> {
             }
             Credential::Secret(secret) => ClientCredential::Secret(secret),
             Credential::Federated(token) => ClientCredential::Federated(token),
+            Credential::RefreshToken(token) => ClientCredential::Refresh(token),
         };
         let request = TokenRequest {
             token_url: &self.token_url,

@@ -33,6 +33,8 @@ pub enum ClientCredential<'a> {
     /// A federated token from another OIDC provider, sent as the client assertion (the
     /// same one on every attempt: it is not ours to re-sign).
     Federated(&'a FederatedToken),
+    /// A public client's refresh token (`grant_type=refresh_token`, no client secret).
+    Refresh(&'a Secret),
 }
 
 /// One token request.
@@ -216,7 +218,9 @@ pub async fn request_token(
 ) -> crate::Result<Result<AccessToken, TokenError>> {
     let assertion = match &request.credential {
         ClientCredential::Assertions(sign) => Some(Mutex::new(sign()?)),
-        ClientCredential::Secret(_) | ClientCredential::Federated(_) => None,
+        ClientCredential::Secret(_)
+        | ClientCredential::Federated(_)
+        | ClientCredential::Refresh(_) => None,
     };
     let attempt = AtomicUsize::new(0);
     let correlation = request.correlation_id.to_string();
@@ -237,8 +241,12 @@ pub async fn request_token(
                 }
             }
         }
+        let grant_type = match request.credential {
+            ClientCredential::Refresh(_) => "refresh_token",
+            _ => "client_credentials",
+        };
         let mut form: Vec<(&str, &str)> = vec![
-            ("grant_type", "client_credentials"),
+            ("grant_type", grant_type),
             ("client_id", request.client_id),
             ("scope", request.scope),
         ];
@@ -249,6 +257,7 @@ pub async fn request_token(
                 form.push(("client_assertion", assertion.expose()));
             }
             (ClientCredential::Assertions(_), None) => {}
+            (ClientCredential::Refresh(token), _) => form.push(("refresh_token", token.expose())),
             (ClientCredential::Federated(token), _) => {
                 form.push(("client_assertion_type", JWT_BEARER));
                 form.push(("client_assertion", token.expose()));

@@ -30,6 +30,12 @@ pub(super) struct ConfigFile {
     #[serde(default)]
     replication_delay_seconds: Option<u64>,
     #[serde(default)]
+    new_app_signin_delay_seconds: Option<u64>,
+    #[serde(default)]
+    principal_replication_window_seconds: Option<u64>,
+    #[serde(default)]
+    device_code_interval_seconds: Option<u64>,
+    #[serde(default)]
     oidc_issuer: Vec<OidcIssuerFile>,
 }
 
@@ -151,6 +157,15 @@ impl ConfigFile {
         config.permissions_page_size = self.permissions_page_size.map(|n| n.max(1));
         if let Some(seconds) = self.replication_delay_seconds {
             config.replication_delay = Duration::from_secs(seconds);
+        }
+        if let Some(seconds) = self.new_app_signin_delay_seconds {
+            config.new_app_signin_delay = Duration::from_secs(seconds);
+        }
+        if let Some(seconds) = self.principal_replication_window_seconds {
+            config.principal_replication_window = Duration::from_secs(seconds);
+        }
+        if let Some(seconds) = self.device_code_interval_seconds {
+            config.device_code_interval_secs = seconds.max(1);
         }
         if let Some(seconds) = self.clock_skew_seconds {
             config.clock_skew = Duration::from_secs(seconds);

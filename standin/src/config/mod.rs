@@ -40,6 +40,16 @@ pub struct Config {
     pub replication_delay: Duration,
     /// External OIDC issuers whose tokens federated credentials accept, with their keys.
     pub oidc_issuers: Vec<OidcIssuer>,
+    /// How long after `POST /v1.0/applications` the new app can sign in (until then the
+    /// token endpoint answers AADSTS700016, as for an app it does not know).
+    pub new_app_signin_delay: Duration,
+    /// How long after `POST /v1.0/servicePrincipals` a role assignment that names the
+    /// principal without `principalType` is refused with 400 `PrincipalNotFound`.
+    pub principal_replication_window: Duration,
+    /// The `interval` (seconds) the device code endpoint tells clients to poll at.
+    pub device_code_interval_secs: u64,
+    /// How long a device code lives (`expires_in`).
+    pub device_code_lifetime: Duration,
 }
 
 /// An external OpenID Connect issuer and its signing keys (a JWKS), as Entra ID would
@@ -63,6 +73,10 @@ impl Default for Config {
             permissions_page_size: None,
             replication_delay: Duration::ZERO,
             oidc_issuers: Vec::new(),
+            new_app_signin_delay: Duration::ZERO,
+            principal_replication_window: Duration::from_secs(60),
+            device_code_interval_secs: 5,
+            device_code_lifetime: Duration::from_secs(900),
         }
     }
 }
@@ -107,6 +121,31 @@ impl Config {
     /// Delays sign-in with certificates added over Graph by `delay`.
     pub fn replication_delay(mut self, delay: Duration) -> Self {
         self.replication_delay = delay;
+        self
+    }
+
+    /// Delays sign-in of apps made over Graph by `delay` after their creation.
+    pub fn new_app_signin_delay(mut self, delay: Duration) -> Self {
+        self.new_app_signin_delay = delay;
+        self
+    }
+
+    /// Refuses role assignments without `principalType` for `window` after the
+    /// principal's creation (directory replication).
+    pub fn principal_replication_window(mut self, window: Duration) -> Self {
+        self.principal_replication_window = window;
+        self
+    }
+
+    /// Tells device-code clients to poll every `seconds` (at least 1).
+    pub fn device_code_interval(mut self, seconds: u64) -> Self {
+        self.device_code_interval_secs = seconds.max(1);
+        self
+    }
+
+    /// Lets device codes live `lifetime`.
+    pub fn device_code_lifetime(mut self, lifetime: Duration) -> Self {
+        self.device_code_lifetime = lifetime;
         self
     }
 

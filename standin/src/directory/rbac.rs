@@ -1,4 +1,4 @@
-//! What ARM's role routes will need (they are not served yet): role definitions,
+//! The model behind ARM's role routes (`crate::authorization`): role definitions,
 //! built-in and custom, and role assignments to principals by object id, convertible to
 //! the [`RoleAssignment`]s the permissions list evaluates.
 
@@ -19,6 +19,12 @@ pub struct RoleDefinition {
     pub actions: Vec<String>,
     /// Actions taken away from `actions`.
     pub not_actions: Vec<String>,
+    /// Granted data actions.
+    pub data_actions: Vec<String>,
+    /// Data actions taken away from `data_actions`.
+    pub not_data_actions: Vec<String>,
+    /// `description`.
+    pub description: String,
     /// `assignableScopes` (`/` for built-in roles).
     pub assignable_scopes: Vec<String>,
 }
@@ -37,12 +43,16 @@ impl RoleDefinition {
             kind: "CustomRole".into(),
             actions: actions.into_iter().map(Into::into).collect(),
             not_actions: Vec::new(),
+            data_actions: Vec::new(),
+            not_data_actions: Vec::new(),
+            description: String::new(),
             assignable_scopes: assignable_scopes.into_iter().map(Into::into).collect(),
         }
     }
 }
 
-/// Reader, Contributor and Owner with their fixed ids and their actions.
+/// Reader, Contributor, Owner, User Access Administrator and Role Based Access Control
+/// Administrator with their fixed ids and their actions, as Azure lists them.
 pub fn builtin_role_definitions() -> Vec<RoleDefinition> {
     let role = |id: &str, name: &str, actions: &[&str], not_actions: &[&str]| RoleDefinition {
         id: id.into(),
@@ -50,6 +60,9 @@ pub fn builtin_role_definitions() -> Vec<RoleDefinition> {
         kind: "BuiltInRole".into(),
         actions: actions.iter().map(|s| s.to_string()).collect(),
         not_actions: not_actions.iter().map(|s| s.to_string()).collect(),
+        data_actions: Vec::new(),
+        not_data_actions: Vec::new(),
+        description: format!("Azure's built-in {name} role."),
         assignable_scopes: vec!["/".into()],
     };
     vec![
@@ -67,9 +80,35 @@ pub fn builtin_role_definitions() -> Vec<RoleDefinition> {
                 "Microsoft.Authorization/*/Delete",
                 "Microsoft.Authorization/*/Write",
                 "Microsoft.Authorization/elevateAccess/Action",
+                "Microsoft.Blueprint/blueprintAssignments/write",
+                "Microsoft.Blueprint/blueprintAssignments/delete",
+                "Microsoft.Compute/galleries/share/action",
+                "Microsoft.Purview/consents/write",
+                "Microsoft.Purview/consents/delete",
+                "Microsoft.Resources/deploymentStacks/manageDenySetting/action",
+                "Microsoft.Subscription/cancel/action",
+                "Microsoft.Subscription/enable/action",
             ],
         ),
         role("8e3f2abd-7a6f-4a8d-ba26-3ca9f0b6d5a0", "Owner", &["*"], &[]),
+        role(
+            "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
+            "User Access Administrator",
+            &["*/read", "Microsoft.Authorization/*", "Microsoft.Support/*"],
+            &[],
+        ),
+        // Its condition (which roles it may assign) is not modelled.
+        role(
+            "f58310d9-a9f6-439a-9e8d-f62e7b41a168",
+            "Role Based Access Control Administrator",
+            &[
+                "Microsoft.Authorization/roleAssignments/write",
+                "Microsoft.Authorization/roleAssignments/delete",
+                "*/read",
+                "Microsoft.Support/*",
+            ],
+            &[],
+        ),
     ]
 }
 
@@ -89,6 +128,26 @@ pub struct DirectoryRoleAssignment {
     pub principal_type: String,
 }
 
+impl DirectoryRoleAssignment {
+    /// The assignment `id` of role definition `role_definition_id` (a GUID) to
+    /// `principal_id` at `scope`.
+    pub fn new(
+        id: impl Into<String>,
+        scope: impl Into<String>,
+        role_definition_id: impl Into<String>,
+        principal_id: impl Into<String>,
+        principal_type: impl Into<String>,
+    ) -> Self {
+        DirectoryRoleAssignment {
+            id: id.into(),
+            scope: scope.into(),
+            role_definition_id: role_definition_id.into(),
+            principal_id: principal_id.into(),
+            principal_type: principal_type.into(),
+        }
+    }
+}
+
 impl super::Directory {
     /// The role definition with GUID `id`: a custom one of this tenant or a built-in.
     pub fn role_definition(&self, id: &str) -> Option<RoleDefinition> {
@@ -106,10 +165,11 @@ impl super::Directory {
             .filter(|a| a.principal_id.eq_ignore_ascii_case(principal_id))
             .filter_map(|a| {
                 let definition = self.role_definition(&a.role_definition_id)?;
-                Some(
-                    RoleAssignment::new(a.scope.clone(), definition.actions)
-                        .not_actions(definition.not_actions),
-                )
+                let mut role = RoleAssignment::new(a.scope.clone(), definition.actions)
+                    .not_actions(definition.not_actions);
+                role.data_actions = definition.data_actions;
+                role.not_data_actions = definition.not_data_actions;
+                Some(role)
             })
             .collect()
     }
@@ -144,7 +204,11 @@ mod tests {
         let roles = d.roles_of("P");
         assert_eq!(roles.len(), 2, "an unknown definition grants nothing");
         assert_eq!(roles[0].actions, ["Microsoft.Compute/*/read"]);
-        assert_eq!(roles[1].not_actions.len(), 3);
+        assert_eq!(
+            roles[1].not_actions.len(),
+            11,
+            "Contributor, as Azure lists it"
+        );
         assert!(d.roles_of("q").is_empty());
     }
 }

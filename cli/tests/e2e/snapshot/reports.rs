@@ -9,7 +9,7 @@ use certtool_standin::{App, Config, StandIn, Tenant};
 use super::*;
 use crate::help::command_paths;
 
-/// The commands snapshotted here; `every_reporting_command_is_snapshotted` checks this
+/// The commands snapshotted here (`create sp` in `snapshot::create_sp`); `every_reporting_command_is_snapshotted` checks this
 /// against the commands whose `--help` offers `--output`.
 const REPORTING: &[&str] = &[
     "generate",
@@ -20,6 +20,7 @@ const REPORTING: &[&str] = &[
     "import publishsettings",
     "rotate arm",
     "audit",
+    "create sp",
 ];
 
 /// A report format: the snapshot suffix and the flags that ask for it.
