@@ -7,7 +7,7 @@
 pub(crate) mod inputs;
 pub(crate) mod outcome;
 mod registration;
-pub(crate) mod render;
+mod render;
 mod report;
 
 use std::path::PathBuf;

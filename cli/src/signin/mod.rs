@@ -20,7 +20,7 @@ use crate::io::is_dash;
 use crate::password::PasswordArgs;
 
 pub use identity::{CertificateFacts, Credential, FederatedSource, Identity};
-pub(crate) use refusal::{sign_in_error, sign_in_exit};
+pub(crate) use refusal::{explanation, ids, sign_in_error, sign_in_exit};
 pub use resolve::{check_https, note, required, resolve, resolve_cloud, resolve_who, Sources};
 
 /// `--alg`.

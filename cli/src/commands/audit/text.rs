@@ -7,7 +7,7 @@ use std::fmt::Write;
 use certtool_core::audit::{AuditedCredential, Rule};
 
 use super::report::Report;
-use crate::commands::test_arm::render::explanation;
+use crate::signin::explanation;
 
 fn object(c: &AuditedCredential) -> &'static str {
     match c.object_type {

@@ -11,8 +11,8 @@ use certtool_core::graph::{GraphError, GraphRefusal};
 use serde::Serialize;
 
 use super::Product;
-use crate::signin::sign_in_exit;
 use crate::error::{CliError, ExitKind};
+use crate::signin::sign_in_exit;
 
 /// Names the report and the hand-over use.
 pub struct Context<'a> {

@@ -10,9 +10,9 @@ use certtool_core::secret::Secret;
 use time::OffsetDateTime;
 
 use super::CreateSpArgs;
-use crate::signin::sign_in_error;
 use crate::envfile::EnvLookup;
 use crate::error::{CliError, ExitKind};
+use crate::signin::sign_in_error;
 use crate::signin::{required, resolve, resolve_cloud, resolve_who, Identity};
 
 /// The caller, resolved offline.

@@ -6,7 +6,7 @@ use std::fmt::Write;
 use certtool_core::rotate::StepStatus;
 
 use super::outcome::{step_name, Report};
-use crate::commands::test_arm::render::explanation;
+use crate::signin::explanation;
 
 /// The report as text.
 pub fn render(r: &Report) -> String {

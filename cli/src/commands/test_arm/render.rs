@@ -4,9 +4,9 @@
 use std::fmt::Write;
 
 use certtool_core::arm::{Problem, SubscriptionCheck, Verdict};
-use certtool_core::entra::{Explanation, FailureKind};
 
 use super::report::Report;
+use crate::signin::{explanation, ids};
 
 fn mark(ok: bool) -> &'static str {
     if ok {
@@ -14,39 +14,6 @@ fn mark(ok: bool) -> &'static str {
     } else {
         "[FAIL]"
     }
-}
-
-fn ids(out: &mut String, pairs: &[(&str, &Option<String>)]) {
-    let shown: Vec<String> = pairs
-        .iter()
-        .filter_map(|(name, v)| v.as_ref().map(|v| format!("{name}: {v}")))
-        .collect();
-    if !shown.is_empty() {
-        let _ = writeln!(out, "         {}", shown.join(", "));
-    }
-}
-
-/// The lines under a sign-in that got no token (every command that signs in shows
-/// them): Entra ID's message, cause, fix, and the IDs Microsoft support asks for.
-pub(crate) fn explanation(out: &mut String, e: &Explanation) {
-    if !e.description.is_empty() {
-        // A network failure has no answer from Entra ID, only the client's own error.
-        let said = match e.kind {
-            FailureKind::Network => "the request failed",
-            FailureKind::Rejected | FailureKind::Service => "Entra ID said",
-        };
-        let _ = writeln!(out, "         {said}: {}", e.description);
-    }
-    let _ = writeln!(out, "         cause: {}", e.cause);
-    let _ = writeln!(out, "         fix: {}", e.fix);
-    ids(
-        out,
-        &[
-            ("Trace ID", &e.trace_id),
-            ("Correlation ID", &e.correlation_id),
-            ("Timestamp", &e.timestamp),
-        ],
-    );
 }
 
 fn problem(out: &mut String, p: &Problem) {
