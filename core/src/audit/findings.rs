@@ -3,6 +3,7 @@
 //! owner. Rule ids are stable: SARIF alerts and scripts key on them.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -75,13 +76,13 @@ pub struct Finding {
     /// Its rule.
     pub rule: Rule,
     /// The application (client) id.
-    pub app_id: String,
+    pub app_id: Arc<str>,
     /// The object id of the application or service principal.
-    pub object_id: String,
+    pub object_id: Arc<str>,
     /// Which kind of object.
     pub object_type: ObjectType,
     /// The object's name.
-    pub display_name: String,
+    pub display_name: Arc<str>,
     /// The credential, for the credential rules.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key_id: Option<String>,
@@ -127,10 +128,10 @@ pub fn for_credential(c: &AuditedCredential, window_days: u32) -> Option<Finding
     };
     Some(Finding {
         rule,
-        app_id: c.app_id.clone(),
-        object_id: c.object_id.clone(),
+        app_id: Arc::clone(&c.app_id),
+        object_id: Arc::clone(&c.object_id),
         object_type: c.object_type,
-        display_name: c.display_name.clone(),
+        display_name: Arc::clone(&c.display_name),
         key_id: Some(c.key_id.clone()),
         message,
     })
@@ -141,10 +142,10 @@ pub fn for_credential(c: &AuditedCredential, window_days: u32) -> Option<Finding
 pub fn secret_not_cert(first: &AuditedCredential, secrets: usize) -> Finding {
     Finding {
         rule: Rule::SecretNotCert,
-        app_id: first.app_id.clone(),
-        object_id: first.object_id.clone(),
+        app_id: Arc::clone(&first.app_id),
+        object_id: Arc::clone(&first.object_id),
         object_type: first.object_type,
-        display_name: first.display_name.clone(),
+        display_name: Arc::clone(&first.display_name),
         key_id: None,
         message: format!(
             "holds {secrets} client secret(s); a certificate or a federated credential would do"
@@ -164,7 +165,7 @@ pub(super) fn of(
     let mut holders: HashMap<(&str, &str), (usize, usize)> = HashMap::new();
     for (i, c) in credentials.iter().enumerate() {
         if c.gated() && c.kind == Kind::Secret {
-            let key = (c.object_type.as_str(), c.object_id.as_str());
+            let key = (c.object_type.as_str(), &*c.object_id);
             holders.entry(key).or_insert((i, 0)).1 += 1;
         }
     }
@@ -173,13 +174,13 @@ pub(super) fn of(
     // the object id, decide between them.
     let by_name = |i: usize| {
         let c = &credentials[i];
-        (c.display_name.as_str(), c.app_id.as_str())
+        (&*c.display_name, &*c.app_id)
     };
     secrets.sort_unstable_by_key(|&(i, _)| {
         (
             by_name(i),
             credentials[i].object_type.as_str(),
-            credentials[i].object_id.as_str(),
+            &*credentials[i].object_id,
         )
     });
     no_owner.sort_by_key(|&i| by_name(i));
@@ -207,10 +208,10 @@ pub(super) fn of(
 pub fn no_owner_finding(app: &AuditedCredential) -> Finding {
     Finding {
         rule: Rule::NoOwner,
-        app_id: app.app_id.clone(),
-        object_id: app.object_id.clone(),
+        app_id: Arc::clone(&app.app_id),
+        object_id: Arc::clone(&app.object_id),
         object_type: ObjectType::Application,
-        display_name: app.display_name.clone(),
+        display_name: Arc::clone(&app.display_name),
         key_id: None,
         message:
             "the application has no owner: nobody receives the expiry notices of its credentials"

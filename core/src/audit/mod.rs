@@ -330,15 +330,10 @@ async fn check_owners(
     let apps: Vec<usize> = (0..credentials.len())
         .filter(|&i| {
             let c = &credentials[i];
-            c.gated()
-                && c.object_type == ObjectType::Application
-                && seen.insert(c.object_id.as_str())
+            c.gated() && c.object_type == ObjectType::Application && seen.insert(&*c.object_id)
         })
         .collect();
-    let ids: Vec<&str> = apps
-        .iter()
-        .map(|&i| credentials[i].object_id.as_str())
-        .collect();
+    let ids: Vec<&str> = apps.iter().map(|&i| &*credentials[i].object_id).collect();
     let (none, check) = owners::without_owner(graph, &ids).await;
     if check.unknown > 0 {
         audit.gaps.push(Gap {
