@@ -96,9 +96,6 @@ impl CredentialDates {
     }
 }
 
-/// Upper-case hex digits (a thumbprint is read for every certificate of an audit).
-const HEX: &[u8; 16] = b"0123456789ABCDEF";
-
 impl KeyCredential {
     /// The SHA-1 thumbprint in upper-case hex, when `customKeyIdentifier` holds one:
     /// base64 of the 20-byte digest (the portal, Graph's addKey) or base64 of the 40
@@ -108,11 +105,7 @@ impl KeyCredential {
             .decode(self.custom_key_identifier.as_deref()?)
             .ok()?;
         match bytes.len() {
-            20 => Some(bytes.iter().fold(String::with_capacity(40), |mut hex, b| {
-                hex.push(char::from(HEX[usize::from(b >> 4)]));
-                hex.push(char::from(HEX[usize::from(b & 15)]));
-                hex
-            })),
+            20 => Some(crate::x509::upper_hex(&bytes)),
             40 if bytes.iter().all(u8::is_ascii_hexdigit) => {
                 Some(String::from_utf8(bytes).ok()?.to_ascii_uppercase())
             }
