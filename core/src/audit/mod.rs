@@ -265,7 +265,7 @@ pub async fn audit(signin: &SignIn<'_>, request: &AuditRequest<'_>) -> Result<Au
     } else {
         None
     };
-    audit.findings = findings_of(
+    audit.findings = findings::of(
         &credentials,
         request.window_days,
         owners.unwrap_or_default(),
@@ -291,24 +291,32 @@ pub async fn audit(signin: &SignIn<'_>, request: &AuditRequest<'_>) -> Result<Au
 /// Gated first; then by days left (never-ending last), worst first; then by name and
 /// key id so that the order is the same on every run.
 fn sort(credentials: &mut [AuditedCredential]) {
-    credentials.sort_by(|a, b| {
+    fn key(c: &AuditedCredential) -> (bool, bool, Option<i64>, &str, &str, &str) {
         (
-            a.excluded,
-            a.days_left.is_none(),
-            a.days_left,
-            &a.display_name,
-            &a.app_id,
-            &a.key_id,
+            c.excluded,
+            c.days_left.is_none(),
+            c.days_left,
+            &c.display_name,
+            &c.app_id,
+            &c.key_id,
         )
-            .cmp(&(
-                b.excluded,
-                b.days_left.is_none(),
-                b.days_left,
-                &b.display_name,
-                &b.app_id,
-                &b.key_id,
-            ))
-    });
+    }
+    // The (stable) sort moves small indices, not the rows; then the rows are put in
+    // place, each cycle of the permutation followed once, without a second row array.
+    let mut order: Vec<usize> = (0..credentials.len()).collect();
+    order.sort_by(|&a, &b| key(&credentials[a]).cmp(&key(&credentials[b])));
+    for start in 0..order.len() {
+        // Position `k` takes the row first at `order[k]`; the row first at `start`
+        // travels along the cycle until it reaches the position that wants it.
+        let mut k = start;
+        while order[k] != start {
+            let from = order[k];
+            credentials.swap(k, from);
+            order[k] = k;
+            k = from;
+        }
+        order[k] = k;
+    }
 }
 
 /// Asks for the owners of every application holding a gated credential; returns the
@@ -322,15 +330,10 @@ async fn check_owners(
     let apps: Vec<usize> = (0..credentials.len())
         .filter(|&i| {
             let c = &credentials[i];
-            c.gated()
-                && c.object_type == ObjectType::Application
-                && seen.insert(c.object_id.as_str())
+            c.gated() && c.object_type == ObjectType::Application && seen.insert(&*c.object_id)
         })
         .collect();
-    let ids: Vec<&str> = apps
-        .iter()
-        .map(|&i| credentials[i].object_id.as_str())
-        .collect();
+    let ids: Vec<&str> = apps.iter().map(|&i| &*credentials[i].object_id).collect();
     let (none, check) = owners::without_owner(graph, &ids).await;
     if check.unknown > 0 {
         audit.gaps.push(Gap {
@@ -347,37 +350,6 @@ async fn check_owners(
     }
     audit.owners = Some(check);
     none.into_iter().map(|n| apps[n]).collect()
-}
-
-fn findings_of(
-    credentials: &[AuditedCredential],
-    window_days: u32,
-    no_owner: Vec<usize>,
-) -> Vec<Finding> {
-    let mut out: Vec<Finding> = credentials
-        .iter()
-        .filter_map(|c| findings::for_credential(c, window_days))
-        .collect();
-    let mut by_object: BTreeMap<(&str, &str), Vec<&AuditedCredential>> = BTreeMap::new();
-    for c in credentials.iter().filter(|c| c.gated()) {
-        by_object
-            .entry((c.object_type.as_str(), c.object_id.as_str()))
-            .or_default()
-            .push(c);
-    }
-    let mut secrets: Vec<Finding> = by_object
-        .values()
-        .filter_map(|of_one| findings::secret_not_cert(of_one))
-        .collect();
-    secrets.sort_by(|a, b| (&a.display_name, &a.app_id).cmp(&(&b.display_name, &b.app_id)));
-    out.extend(secrets);
-    let mut owners: Vec<Finding> = no_owner
-        .into_iter()
-        .map(|i| findings::no_owner(&credentials[i]))
-        .collect();
-    owners.sort_by(|a, b| (&a.display_name, &a.app_id).cmp(&(&b.display_name, &b.app_id)));
-    out.extend(owners);
-    out
 }
 
 #[cfg(test)]

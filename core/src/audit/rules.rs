@@ -2,6 +2,8 @@
 //! which credentials are gated, which are listed but excluded, which objects are skipped,
 //! and the status of each credential against the window.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 use time::OffsetDateTime;
 
@@ -81,13 +83,13 @@ one_word!(Status);
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditedCredential {
     /// The application (client) id.
-    pub app_id: String,
+    pub app_id: Arc<str>,
     /// The object id of the application or service principal holding it.
-    pub object_id: String,
+    pub object_id: Arc<str>,
     /// Which kind of object holds it.
     pub object_type: ObjectType,
     /// The object's name.
-    pub display_name: String,
+    pub display_name: Arc<str>,
     /// The credential's `keyId`.
     pub key_id: String,
     /// Certificate or secret.
@@ -152,22 +154,32 @@ impl Judge {
     }
 }
 
-/// The object a credential belongs to.
-struct Holder<'a> {
-    app_id: &'a str,
-    object_id: &'a str,
+/// The object a credential belongs to; its names are shared by its credentials' rows
+/// (and their findings) rather than copied into each.
+struct Holder {
+    app_id: Arc<str>,
+    object_id: Arc<str>,
     object_type: ObjectType,
-    display_name: &'a str,
+    display_name: Arc<str>,
 }
 
-impl Holder<'_> {
+impl Holder {
+    fn new(app_id: &str, object_id: &str, object_type: ObjectType, name: Option<&str>) -> Self {
+        Holder {
+            app_id: app_id.into(),
+            object_id: object_id.into(),
+            object_type,
+            display_name: name.unwrap_or("").into(),
+        }
+    }
+
     fn key(&self, judge: &Judge, k: &KeyCredential) -> AuditedCredential {
         let (end, days_left, status) = judge.dates(&k.dates);
         AuditedCredential {
-            app_id: self.app_id.to_owned(),
-            object_id: self.object_id.to_owned(),
+            app_id: Arc::clone(&self.app_id),
+            object_id: Arc::clone(&self.object_id),
             object_type: self.object_type,
-            display_name: self.display_name.to_owned(),
+            display_name: Arc::clone(&self.display_name),
             key_id: k.key_id.clone(),
             kind: Kind::Certificate,
             name: k.display_name.clone(),
@@ -190,10 +202,10 @@ impl Holder<'_> {
             .as_deref()
             .is_some_and(|n| n.trim().eq_ignore_ascii_case(APP_PROXY_SECRET));
         AuditedCredential {
-            app_id: self.app_id.to_owned(),
-            object_id: self.object_id.to_owned(),
+            app_id: Arc::clone(&self.app_id),
+            object_id: Arc::clone(&self.object_id),
             object_type: self.object_type,
-            display_name: self.display_name.to_owned(),
+            display_name: Arc::clone(&self.display_name),
             key_id: p.key_id.clone(),
             kind: Kind::Secret,
             name: p.display_name.clone(),
@@ -271,12 +283,11 @@ pub enum Verdict {
 
 /// An application's credentials, appended to `out`.
 pub fn application(judge: &Judge, app: &Application, out: &mut Vec<AuditedCredential>) {
-    let holder = Holder {
-        app_id: &app.app_id,
-        object_id: &app.id,
-        object_type: ObjectType::Application,
-        display_name: app.display_name.as_deref().unwrap_or(""),
-    };
+    if app.key_credentials.is_empty() && app.password_credentials.is_empty() {
+        return;
+    }
+    let name = app.display_name.as_deref();
+    let holder = Holder::new(&app.app_id, &app.id, ObjectType::Application, name);
     holder.all(judge, &app.key_credentials, &app.password_credentials, out);
 }
 
@@ -294,12 +305,11 @@ pub fn service_principal(
     if sp.is_foreign(tenant_id) && !include_foreign {
         return Verdict::Foreign;
     }
-    let holder = Holder {
-        app_id: &sp.app_id,
-        object_id: &sp.id,
-        object_type: ObjectType::ServicePrincipal,
-        display_name: sp.display_name.as_deref().unwrap_or(""),
-    };
+    if sp.key_credentials.is_empty() && sp.password_credentials.is_empty() {
+        return Verdict::Listed;
+    }
+    let name = sp.display_name.as_deref();
+    let holder = Holder::new(&sp.app_id, &sp.id, ObjectType::ServicePrincipal, name);
     holder.all(judge, &sp.key_credentials, &sp.password_credentials, out);
     Verdict::Listed
 }

@@ -105,7 +105,7 @@ impl KeyCredential {
             .decode(self.custom_key_identifier.as_deref()?)
             .ok()?;
         match bytes.len() {
-            20 => Some(bytes.iter().map(|b| format!("{b:02X}")).collect()),
+            20 => Some(crate::x509::upper_hex(&bytes)),
             40 if bytes.iter().all(u8::is_ascii_hexdigit) => {
                 Some(String::from_utf8(bytes).ok()?.to_ascii_uppercase())
             }

@@ -2,9 +2,10 @@
 //! `$skiptoken` next links, and the faults set on chosen pages.
 
 use hyper::{Method, Response};
+use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::view::{objects, Listed, APPLICATION_PROPERTIES, SERVICE_PRINCIPAL_PROPERTIES};
+use super::view::{objects, Listed, Shown, APPLICATION_PROPERTIES, SERVICE_PRINCIPAL_PROPERTIES};
 use super::{service_principal_id, Collection, PageFault};
 use crate::graph::{error, ok, status_error, DENIED};
 use crate::wire::{percent_decode, Body, Call};
@@ -222,64 +223,71 @@ fn list(call: &Call, tenant_id: &str, c: Collection, access: &Access) -> Respons
     else {
         return error(call, 401, "InvalidAuthenticationToken", "Invalid token.");
     };
-    let mut matching = objects(tenant, c).into_iter().filter(|o| {
+    // The skiptoken's offset is the position of the next object to look at (not a count
+    // of matches), so a page costs the objects it looks at, not the whole tenant.
+    let listed = objects(tenant, c);
+    let mut matching = listed.from(offset).filter(|(_, o)| {
         visible(tenant, o, access)
             && filter.as_ref().is_none_or(|(property, value)| {
                 o.text(property)
                     .is_some_and(|v| v.eq_ignore_ascii_case(value))
             })
     });
-    let value: Vec<Value> = matching
-        .by_ref()
-        .skip(offset)
-        .take(top)
-        .map(|o| o.json(&selected))
-        .collect();
+    let mut value = Vec::with_capacity(top.min(listed.len().saturating_sub(offset)));
+    let mut next = offset;
+    for (position, o) in matching.by_ref().take(top) {
+        value.push(o);
+        next = position + 1;
+    }
     let more = matching.next().is_some();
-    let mut body = serde_json::Map::new();
-    body.insert(
-        "@odata.context".into(),
-        json!(format!(
-            "{}/v1.0/$metadata#{}({})",
-            call.base_url,
-            c.segment(),
-            selected.join(",")
-        )),
-    );
-    if more {
+    let next_link = more.then(|| {
         let kept: Vec<&str> = call
             .query
             .unwrap_or("")
             .split('&')
             .filter(|p| !p.is_empty() && !percent_decode(p.as_bytes()).starts_with("$skiptoken="))
             .collect();
-        let token = skiptoken(c, offset + value.len(), page + 1);
+        let token = skiptoken(c, next, page + 1);
         let mut query = kept.join("&");
         if !query.is_empty() {
             query.push('&');
         }
-        body.insert(
-            "@odata.nextLink".into(),
-            json!(format!(
-                "{}{}?{query}$skiptoken={token}",
-                call.base_url, call.path
-            )),
-        );
-    }
-    body.insert("value".into(), Value::Array(value));
-    let mut response = ok(call, 200, Some(Value::Object(body)));
+        format!("{}{}?{query}$skiptoken={token}", call.base_url, call.path)
+    });
+    // A JSON object's keys come out sorted and once each (serde_json's map).
+    let mut shown = selected.clone();
+    shown.sort_unstable();
+    shown.dedup();
+    let page = PageJson {
+        context: format!(
+            "{}/v1.0/$metadata#{}({})",
+            call.base_url,
+            c.segment(),
+            selected.join(",")
+        ),
+        next_link,
+        value: value.into_iter().map(|o| o.shown(&shown)).collect(),
+    };
+    let mut bytes = match serde_json::to_vec(&page) {
+        Ok(bytes) => bytes,
+        Err(e) => return error(call, 500, "UnknownError", &e.to_string()),
+    };
     if fault == Some(PageFault::Truncated) {
-        response = truncate(response);
+        // A page lost mid-way.
+        bytes.truncate(bytes.len() / 2);
     }
-    response
+    let (parts, _) = ok(call, 200, None).into_parts();
+    Response::from_parts(parts, http_body_util::Full::new(bytes.into()))
 }
 
-/// The same answer with its body cut in half (a page lost mid-way).
-fn truncate(response: Response<Body>) -> Response<Body> {
-    let (parts, body) = response.into_parts();
-    let bytes = super::batch::body_bytes(body);
-    let cut = bytes.slice(..bytes.len() / 2);
-    Response::from_parts(parts, http_body_util::Full::new(cut))
+/// A listing page as Graph sends it, its keys in the order a JSON object's sort.
+#[derive(Serialize)]
+struct PageJson<'s, 'a> {
+    #[serde(rename = "@odata.context")]
+    context: String,
+    #[serde(rename = "@odata.nextLink", skip_serializing_if = "Option::is_none")]
+    next_link: Option<String>,
+    value: Vec<Shown<'s, 'a>>,
 }
 
 fn owners(
@@ -296,8 +304,8 @@ fn owners(
         .find(|t| t.id.eq_ignore_ascii_case(tenant_id));
     let found = tenant.and_then(|t| {
         objects(t, c)
-            .into_iter()
-            .find(|o| o.id().eq_ignore_ascii_case(id) && visible(t, o, access))
+            .from(0)
+            .find(|(_, o)| o.id().eq_ignore_ascii_case(id) && visible(t, o, access))
             .map(|_| t)
     });
     let Some(tenant) = found else {

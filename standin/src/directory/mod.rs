@@ -254,9 +254,14 @@ impl Directory {
 
     /// The owners of `object_id`.
     pub(crate) fn owners_of(&self, object_id: &str) -> &[Owner] {
-        self.owners
-            .get(&object_id.to_ascii_lowercase())
-            .map_or(&[], Vec::as_slice)
+        // Called for every object an OwnedBy listing looks at: no copy of an id that is
+        // already lower case.
+        let key = if object_id.bytes().any(|b| b.is_ascii_uppercase()) {
+            std::borrow::Cow::Owned(object_id.to_ascii_lowercase())
+        } else {
+            std::borrow::Cow::Borrowed(object_id)
+        };
+        self.owners.get(key.as_ref()).map_or(&[], Vec::as_slice)
     }
 }
 

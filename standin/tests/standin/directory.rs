@@ -360,3 +360,62 @@ fn batch_answers_out_of_order_and_throttles_chosen_sub_requests() {
     let no_token = post(&standin, "/v1.0/$batch", "nonsense", &body);
     assert_eq!(no_token.status, 401);
 }
+
+/// Follows the next links of `url`: the ids of each page, and the page count.
+fn page_ids(standin: &StandIn, url: &str, token: &str) -> Vec<Vec<String>> {
+    let mut url = url.to_owned();
+    let mut pages = Vec::new();
+    loop {
+        let reply = get(standin, &url, token);
+        assert_eq!(reply.status, 200, "{}", reply.text());
+        let body = reply.json();
+        let ids = body["value"].as_array().unwrap().iter();
+        pages.push(ids.map(|o| o["id"].as_str().unwrap().to_owned()).collect());
+        match body["@odata.nextLink"].as_str() {
+            Some(next) => url = next.to_owned(),
+            None => return pages,
+        }
+    }
+}
+
+#[test]
+fn owned_by_and_filtered_listings_page_over_what_the_caller_sees() {
+    let mut directory = generated(40);
+    let owned: Vec<String> = [1, 5, 6, 20, 21, 22, 39]
+        .iter()
+        .map(|&i| directory.service_principals[i].id.clone())
+        .collect();
+    for id in &owned {
+        directory.add_owner(id, Owner::ServicePrincipal(service_principal_id(CLIENT)));
+    }
+    let twins: Vec<String> = [0, 13, 29]
+        .iter()
+        .map(|&i| {
+            directory.applications[i].display_name = "Twin".into();
+            directory.applications[i].id.clone()
+        })
+        .collect();
+    let standin = start(Some("Application.ReadWrite.OwnedBy"), directory);
+    let token = token(&standin);
+    let pages = page_ids(
+        &standin,
+        "/v1.0/servicePrincipals?$select=id&$top=2",
+        &token,
+    );
+    let want: Vec<Vec<String>> = owned.chunks(2).map(<[String]>::to_vec).collect();
+    assert_eq!(pages, want, "only owned objects, two a page, in order");
+
+    standin.update_config(|c| {
+        c.tenants[0].apps[0]
+            .graph_permissions
+            .push("Application.Read.All".into())
+    });
+    let token = self::token(&standin);
+    let pages = page_ids(
+        &standin,
+        "/v1.0/applications?$filter=displayName%20eq%20'twin'&$select=id&$top=1",
+        &token,
+    );
+    let want: Vec<Vec<String>> = twins.iter().map(|id| vec![id.clone()]).collect();
+    assert_eq!(pages, want, "one match a page, no empty last page");
+}
