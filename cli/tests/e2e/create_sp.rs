@@ -4,70 +4,11 @@
 
 use std::time::Duration;
 
-use certtool_standin::{App, ClientSecret, Config, RoleAssignment, StandIn, Subscription, Tenant};
+use certtool_standin::{App, RoleAssignment, StandIn};
 
-use crate::support::arm::{sub_scope, CLIENT, SECRET, TENANT};
+use crate::support::arm::{sub_scope, CLIENT, SECRET};
+use crate::support::create_sp::*;
 use crate::support::*;
-
-const SUB2: &str = "00000000-0000-0000-0000-000000000002";
-
-/// A runner that may register applications and assign roles (User Access Administrator
-/// with Reader's reads).
-pub(crate) fn runner() -> App {
-    App::new(CLIENT)
-        .display_name("runner")
-        .graph_permission("Application.ReadWrite.All")
-        .secret(ClientSecret::new(SECRET, None))
-        .role(RoleAssignment::new(
-            sub_scope(SUB),
-            ["*/read", "Microsoft.Authorization/*"],
-        ))
-        .role(RoleAssignment::new(
-            sub_scope(SUB2),
-            ["*/read", "Microsoft.Authorization/*"],
-        ))
-}
-
-fn start_with(app: App, config: impl FnOnce(Config) -> Config) -> StandIn {
-    StandIn::start(config(
-        Config::new()
-            .subscription(Subscription::new(SUB, "Production"))
-            .subscription(Subscription::new(SUB2, "Staging"))
-            .principal_replication_window(Duration::from_secs(60))
-            .tenant(Tenant::new(TENANT).app(app)),
-    ))
-    .unwrap()
-}
-
-pub(crate) fn start(app: App) -> StandIn {
-    start_with(app, |c| c)
-}
-
-/// `create sp` pointed at the stand-in, signed in as the runner with its secret.
-pub(crate) fn create_sp(standin: &StandIn, extra: &[&str]) -> Run {
-    let url = standin.url().to_string();
-    let arm = format!("{url}/");
-    let mut args = vec![
-        "create",
-        "sp",
-        "--authority-host",
-        &url,
-        "--arm-endpoint",
-        &arm,
-        "--graph-endpoint",
-        &url,
-        "--ca-file",
-        s(standin.ca_pem_path()),
-        "--tenant",
-        TENANT,
-        "--client-id",
-        CLIENT,
-        "--secret-env",
-        "RUNNER_SECRET",
-    ];
-    args.extend_from_slice(extra);
-    certtool_with(&args, &[("RUNNER_SECRET", SECRET)], None)
-}
 
 fn apps_named(standin: &StandIn, name: &str) -> usize {
     let mut n = 0;
@@ -162,25 +103,7 @@ fn a_secret_sp_is_created_proven_and_passes_test_arm_from_its_env_file() {
         puts[0].body
     );
     // The loop closed: test arm reads the env file and the role holds.
-    let url = standin.url().to_string();
-    let arm = format!("{url}/");
-    let check = certtool(&[
-        "test",
-        "arm",
-        "--env-file",
-        s(&env_file),
-        "--authority-host",
-        &url,
-        "--arm-endpoint",
-        &arm,
-        "--graph-endpoint",
-        &url,
-        "--ca-file",
-        s(standin.ca_pem_path()),
-        "--require-role",
-        "Reader",
-        "--allow-env-file-endpoints",
-    ]);
+    let check = test_arm_from(&standin, &env_file, &["--require-role", "Reader"]);
     check.assert_code(EXIT_OK);
 }
 
@@ -214,26 +137,7 @@ fn a_certificate_sp_writes_its_pfx_0600_and_signs_in_with_it() {
     assert_eq!(assignments(&standin), 2, "one assignment per subscription");
     let env = std::fs::read_to_string(&env_file).unwrap();
     assert!(env.contains("AZURE_CLIENT_CERTIFICATE_PATH=/"), "{env}");
-    let url = standin.url().to_string();
-    let arm = format!("{url}/");
-    certtool(&[
-        "test",
-        "arm",
-        "--env-file",
-        s(&env_file),
-        "--authority-host",
-        &url,
-        "--arm-endpoint",
-        &arm,
-        "--graph-endpoint",
-        &url,
-        "--ca-file",
-        s(standin.ca_pem_path()),
-        "--subscription",
-        SUB2,
-        "--allow-env-file-endpoints",
-    ])
-    .assert_code(EXIT_OK);
+    test_arm_from(&standin, &env_file, &["--subscription", SUB2]).assert_code(EXIT_OK);
 }
 
 #[test]
@@ -245,21 +149,8 @@ fn a_taken_name_is_refused_before_anything_is_created() {
             .push(App::new("33333333-3333-3333-3333-333333333333").display_name("Spot"))
     });
     let dir = tempfile::tempdir().unwrap();
-    let run = create_sp(
-        &standin,
-        &[
-            "--name",
-            "spot",
-            "--subscription",
-            SUB,
-            "--role",
-            "Reader",
-            "--credential",
-            "secret",
-            "--secret-out",
-            s(&dir.path().join("s")),
-        ],
-    );
+    let out = dir.path().join("s");
+    let run = create_sp(&standin, &secret_sp("spot", s(&out)));
     run.assert_code(EXIT_USAGE)
         .assert_stderr_contains("an application with this display name exists");
     run.assert_stderr_contains("--allow-same-name");
@@ -274,19 +165,7 @@ fn a_taken_name_is_refused_before_anything_is_created() {
     // With --allow-same-name a new one is made beside it, the old one untouched.
     let run = create_sp(
         &standin,
-        &[
-            "--name",
-            "Spot",
-            "--subscription",
-            SUB,
-            "--role",
-            "Reader",
-            "--credential",
-            "secret",
-            "--secret-out",
-            s(&dir.path().join("s")),
-            "--allow-same-name",
-        ],
+        &[&secret_sp("Spot", s(&out))[..], &["--allow-same-name"]].concat(),
     );
     run.assert_code(EXIT_OK);
     assert_eq!(apps_named(&standin, "Spot"), 2);
@@ -299,36 +178,14 @@ fn refusals_before_anything_is_created() {
     // A secret with no destination.
     create_sp(
         &standin,
-        &[
-            "--name",
-            "x",
-            "--subscription",
-            SUB,
-            "--role",
-            "Reader",
-            "--credential",
-            "secret",
-        ],
+        &[&named("x", "Reader")[..], &["--credential", "secret"]].concat(),
     )
     .assert_code(EXIT_USAGE)
     .assert_stderr_contains("a client secret needs a destination");
     // One document per stream.
     create_sp(
         &standin,
-        &[
-            "--name",
-            "x",
-            "--subscription",
-            SUB,
-            "--role",
-            "Reader",
-            "--credential",
-            "secret",
-            "--secret-out",
-            "-",
-            "--output",
-            "json",
-        ],
+        &[&secret_sp("x", "-")[..], &["--output", "json"]].concat(),
     )
     .assert_code(EXIT_USAGE)
     .assert_stderr_contains("one document per stream");
@@ -349,20 +206,14 @@ fn refusals_before_anything_is_created() {
     .assert_code(EXIT_USAGE)
     .assert_stderr_contains("--role-definition");
     // A role that does not exist.
+    let out = dir.path().join("s");
     create_sp(
         &standin,
         &[
-            "--name",
-            "x",
-            "--subscription",
-            SUB,
-            "--role",
-            "Reeder",
-            "--credential",
-            "secret",
-            "--secret-out",
-            s(&dir.path().join("s")),
-        ],
+            &named("x", "Reeder")[..],
+            &["--credential", "secret", "--secret-out", s(&out)],
+        ]
+        .concat(),
     )
     .assert_code(EXIT_USAGE)
     .assert_stderr_contains("no role named \"Reeder\"");
@@ -379,20 +230,7 @@ fn without_graph_permission_nothing_is_created_and_exit_6_names_the_permission()
     app.graph_permissions = vec!["Application.Read.All".into()];
     let standin = start(app);
     let dir = tempfile::tempdir().unwrap();
-    let run = create_sp(
-        &standin,
-        &[
-            "--name",
-            "n",
-            "--subscription",
-            SUB,
-            "--role",
-            "Reader",
-            "--out-dir",
-            s(dir.path()),
-            "--no-password",
-        ],
-    );
+    let run = create_sp(&standin, &certificate_sp("n", s(dir.path())));
     run.assert_code(EXIT_PERMISSION)
         .assert_stderr_contains("Application.ReadWrite.All");
     run.assert_stderr_contains("nothing was created");
@@ -409,19 +247,10 @@ fn without_role_assignment_rights_everything_created_is_removed_in_order() {
     let run = create_sp(
         &standin,
         &[
-            "--name",
-            "rolled back",
-            "--subscription",
-            SUB,
-            "--role",
-            "Reader",
-            "--credential",
-            "secret",
-            "--secret-out",
-            s(&secret_file),
-            "--output",
-            "json",
-        ],
+            &secret_sp("rolled back", s(&secret_file))[..],
+            &["--output", "json"],
+        ]
+        .concat(),
     );
     run.assert_code(EXIT_PERMISSION);
     let report = run.json();
@@ -502,42 +331,27 @@ fn a_custom_role_is_one_definition_for_every_subscription_and_is_undone_with_kee
 fn replication_is_waited_for_and_a_short_wait_keeps_everything_unproven() {
     let standin = start_with(runner(), |c| c.new_app_signin_delay(Duration::from_secs(3)));
     let dir = tempfile::tempdir().unwrap();
-    let run = create_sp(
-        &standin,
-        &[
-            "--name",
-            "slow",
-            "--subscription",
-            SUB,
-            "--role",
-            "Reader",
-            "--credential",
-            "secret",
-            "--secret-out",
-            s(&dir.path().join("a")),
-        ],
-    );
+    let out = dir.path().join("a");
+    let run = create_sp(&standin, &secret_sp("slow", s(&out)));
     run.assert_code(EXIT_OK)
         .assert_stderr_contains("waiting for Entra ID to replicate the new app (AADSTS700016)");
     let env_file = dir.path().join("b.env");
     let run = create_sp(
         &standin,
         &[
-            "--name",
-            "slower",
-            "--subscription",
-            SUB,
-            "--role",
-            "Reader",
-            "--credential",
-            "secret",
-            "--env-file-out",
-            s(&env_file),
-            "--wait",
-            "1",
-            "--output",
-            "json",
-        ],
+            &named("slower", "Reader")[..],
+            &[
+                "--credential",
+                "secret",
+                "--env-file-out",
+                s(&env_file),
+                "--wait",
+                "1",
+                "--output",
+                "json",
+            ],
+        ]
+        .concat(),
     );
     run.assert_code(EXIT_NETWORK);
     let report = run.json();
@@ -562,17 +376,10 @@ fn keep_on_failure_keeps_what_was_created() {
     let run = create_sp(
         &standin,
         &[
-            "--name",
-            "kept",
-            "--subscription",
-            SUB,
-            "--role",
-            "Reader",
-            "--out-dir",
-            s(dir.path()),
-            "--no-password",
-            "--keep-on-failure",
-        ],
+            &certificate_sp("kept", s(dir.path()))[..],
+            &["--keep-on-failure"],
+        ]
+        .concat(),
     );
     run.assert_code(EXIT_PERMISSION);
     assert_eq!(apps_named(&standin, "kept"), 1);
@@ -588,21 +395,19 @@ fn a_federated_credential_is_created_and_says_no_proof_is_possible_here() {
     let run = create_sp(
         &standin,
         &[
-            "--name",
-            "gh",
-            "--subscription",
-            SUB,
-            "--role",
-            "Reader",
-            "--credential",
-            "federated",
-            "--federated-issuer",
-            "https://token.actions.githubusercontent.com",
-            "--federated-subject",
-            "repo:contoso/deploy:ref:refs/heads/main",
-            "--output",
-            "json",
-        ],
+            &named("gh", "Reader")[..],
+            &[
+                "--credential",
+                "federated",
+                "--federated-issuer",
+                "https://token.actions.githubusercontent.com",
+                "--federated-subject",
+                "repo:contoso/deploy:ref:refs/heads/main",
+                "--output",
+                "json",
+            ],
+        ]
+        .concat(),
     );
     run.assert_code(EXIT_OK);
     let report = run.json();
@@ -645,37 +450,6 @@ fn with_device_code(
         assert!(settler.join().unwrap(), "no device code was asked for");
         done
     })
-}
-
-/// `create sp --device-code` at the stand-in, Graph named `graph`.
-fn by_device_code(standin: &StandIn, graph: &str, secret: &std::path::Path) -> Run {
-    let url = standin.url().to_string();
-    let arm = format!("{url}/");
-    certtool(&[
-        "create",
-        "sp",
-        "--device-code",
-        "--tenant",
-        TENANT,
-        "--authority-host",
-        &url,
-        "--arm-endpoint",
-        &arm,
-        "--graph-endpoint",
-        graph,
-        "--ca-file",
-        s(standin.ca_pem_path()),
-        "--name",
-        "by a person",
-        "--subscription",
-        SUB,
-        "--role",
-        "Reader",
-        "--credential",
-        "secret",
-        "--secret-out",
-        s(secret),
-    ])
 }
 
 #[test]

@@ -17,7 +17,11 @@
 //! Core orchestrates; the CLI parses flags and renders. Nothing here prints: progress
 //! goes to the caller's [`CreateRequest::progress`].
 
+mod credential;
+mod halt;
+mod object;
 mod prove;
+mod role;
 mod run;
 mod undo;
 
@@ -34,6 +38,7 @@ use crate::entra::{Explanation, SigningAlg};
 use crate::graph::{DirectoryObject, FederatedIdentityCredential, GraphError, NewPassword};
 use crate::http::RetryPolicy;
 
+pub use object::{CreatedObject, ObjectKind};
 pub use run::create;
 
 /// What a run holds while it goes: the caller's clients and the staged files (read by
@@ -98,19 +103,6 @@ pub struct StepRecord {
     pub status: StepStatus,
     /// What it did, in words.
     pub detail: String,
-}
-
-/// One object this run created, and what became of it.
-#[derive(Debug, Clone, Serialize)]
-pub struct CreatedObject {
-    /// `application`, `service_principal`, `client_secret`, `federated_credential`,
-    /// `role_definition` or `role_assignment`.
-    pub kind: &'static str,
-    /// Its id (object id, keyId, resource id or name).
-    pub id: String,
-    /// Whether this run removed it again (a service principal goes with its
-    /// application; a credential with its application).
-    pub removed: bool,
 }
 
 /// Where the run left Azure.
@@ -322,7 +314,7 @@ impl Creation {
         });
     }
 
-    fn created(&mut self, kind: &'static str, id: impl Into<String>) {
+    fn created(&mut self, kind: ObjectKind, id: impl Into<String>) {
         self.created.push(CreatedObject {
             kind,
             id: id.into(),

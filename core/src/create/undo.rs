@@ -2,14 +2,18 @@
 //! the role assignments (a role still assigned cannot be deleted), then the custom role,
 //! then the application (its service principal and credentials go with it).
 
-use super::{arm_words, Creation, Session, State, Step, StepStatus};
+use super::{arm_words, Creation, ObjectKind, Session, State, Step, StepStatus};
 use crate::graph::Deleted;
 
 /// Removes every object in `run.created`, marking each removed, and records the step.
 pub(super) async fn undo(run: &mut Creation, session: &Session) {
     let mut left = Vec::new();
     let mut removed = Vec::new();
-    for kind in ["role_assignment", "role_definition", "application"] {
+    for kind in [
+        ObjectKind::RoleAssignment,
+        ObjectKind::RoleDefinition,
+        ObjectKind::Application,
+    ] {
         let ids: Vec<String> = run
             .created
             .iter()
@@ -18,12 +22,12 @@ pub(super) async fn undo(run: &mut Creation, session: &Session) {
             .collect();
         for id in ids {
             let result = match kind {
-                "role_assignment" => session
+                ObjectKind::RoleAssignment => session
                     .arm
                     .delete_role_assignment(&id)
                     .await
                     .map_err(|e| arm_words(&e)),
-                "role_definition" => session
+                ObjectKind::RoleDefinition => session
                     .arm
                     .delete_role_definition(&id)
                     .await
@@ -38,13 +42,10 @@ pub(super) async fn undo(run: &mut Creation, session: &Session) {
             match result {
                 Ok(_) => {
                     mark(run, &id);
-                    if kind == "application" {
+                    if kind == ObjectKind::Application {
                         // Its service principal and credentials went with it.
                         for c in &mut run.created {
-                            if matches!(
-                                c.kind,
-                                "service_principal" | "client_secret" | "federated_credential"
-                            ) {
+                            if c.kind.goes_with_application() {
                                 c.removed = true;
                             }
                         }

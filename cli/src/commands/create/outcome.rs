@@ -49,7 +49,7 @@ pub struct Report {
     pub error: Option<ErrorReport>,
 }
 
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 pub struct ErrorReport {
     pub message: String,
     pub cause: String,
@@ -149,12 +149,7 @@ pub fn conclude(creation: Creation, cx: &Context) -> (Report, Option<CliError>) 
         check: None,
         ok: failed.is_none(),
         exit_code: failed.as_ref().map_or(0, |(e, _)| e.kind.code()),
-        error: failed.as_ref().map(|(_, r)| ErrorReport {
-            message: r.message.clone(),
-            cause: r.cause.clone(),
-            fix: r.fix.clone(),
-            sign_in: r.sign_in.clone(),
-        }),
+        error: failed.as_ref().map(|(_, r)| r.clone()),
         creation,
     };
     (report, failed.map(|(e, _)| e))

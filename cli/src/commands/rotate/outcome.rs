@@ -24,7 +24,7 @@ pub struct Report {
     pub error: Option<ErrorReport>,
 }
 
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 pub struct ErrorReport {
     pub message: String,
     pub cause: String,
@@ -88,14 +88,7 @@ pub fn conclude(rotation: Rotation, cx: &Context) -> (Report, Option<CliError>) 
         graph_endpoint: cx.graph.to_string(),
         ok: error.is_none(),
         exit_code: error.as_ref().map_or(0, |(e, _)| e.kind.code()),
-        error: error.as_ref().map(|(_, r)| ErrorReport {
-            message: r.message.clone(),
-            cause: r.cause.clone(),
-            fix: r.fix.clone(),
-            finish: r.finish.clone(),
-            undo: r.undo.clone(),
-            sign_in: r.sign_in.clone(),
-        }),
+        error: error.as_ref().map(|(_, r)| r.clone()),
         rotation,
     };
     (report, error.map(|(e, _)| e))

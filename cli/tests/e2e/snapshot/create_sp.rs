@@ -5,39 +5,17 @@
 use certtool_standin::{RoleAssignment, StandIn};
 
 use super::*;
-use crate::create_sp::{runner, start};
-use crate::support::arm::{sub_scope, CLIENT, SECRET, TENANT};
+use crate::support::arm::{sub_scope, SECRET};
+use crate::support::create_sp::{create_sp_args, named, runner, secret_sp, start, RUNNER_ENV};
 
 /// `create sp` at the snapshot instant, signed in as the runner; the transcript with
 /// `tmp` and the stand-in normalised. Must exit with `code` and print no secret.
 fn case(standin: &StandIn, extra: &[&str], code: i32) -> String {
     let tmp = tempfile::tempdir().unwrap();
-    let url = standin.url().to_string();
-    let arm = format!("{url}/");
-    let extra: Vec<String> = extra
-        .iter()
-        .map(|a| a.replace("{tmp}", s(tmp.path())))
-        .collect();
-    let mut args = vec![
-        "create",
-        "sp",
-        "--authority-host",
-        &url,
-        "--arm-endpoint",
-        &arm,
-        "--graph-endpoint",
-        &url,
-        "--ca-file",
-        s(standin.ca_pem_path()),
-        "--tenant",
-        TENANT,
-        "--client-id",
-        CLIENT,
-        "--secret-env",
-        "RUNNER_SECRET",
-    ];
-    args.extend(extra.iter().map(String::as_str));
-    let run = run_at_now(&args, &[("RUNNER_SECRET", SECRET)]);
+    let mut args = create_sp_args(standin);
+    args.extend(extra.iter().map(|a| a.replace("{tmp}", s(tmp.path()))));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = run_at_now(&args, &[RUNNER_ENV]);
     run.assert_code(code);
     let all = format!("{}{}", run.stdout_text(), run.stderr);
     assert!(
@@ -70,29 +48,11 @@ fn report_create_sp() {
 #[test]
 fn create_sp_refusals() {
     let standin = start(runner());
-    let secret = ["--credential", "secret", "--secret-out", "{tmp}/s"];
-    let base = [
-        "--name",
-        "runner",
-        "--subscription",
-        SUB,
-        "--role",
-        "Reader",
-    ];
     snap!(
         "create_sp_name_taken",
-        case(&standin, &[&base[..], &secret[..]].concat(), EXIT_USAGE)
+        case(&standin, &secret_sp("runner", "{tmp}/s"), EXIT_USAGE)
     );
-    let no_destination = [
-        "--name",
-        "n",
-        "--subscription",
-        SUB,
-        "--role",
-        "Reader",
-        "--credential",
-        "secret",
-    ];
+    let no_destination = [&named("n", "Reader")[..], &["--credential", "secret"]].concat();
     snap!(
         "create_sp_secret_without_destination",
         case(&standin, &no_destination, EXIT_USAGE)
@@ -115,18 +75,7 @@ fn create_sp_refusals() {
 
 #[test]
 fn create_sp_permission_failures() {
-    let secret = [
-        "--name",
-        "n",
-        "--subscription",
-        SUB,
-        "--role",
-        "Reader",
-        "--credential",
-        "secret",
-        "--secret-out",
-        "{tmp}/s",
-    ];
+    let secret = secret_sp("n", "{tmp}/s");
     let mut app = runner();
     app.graph_permissions.clear();
     snap!(

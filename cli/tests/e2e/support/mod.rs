@@ -7,6 +7,7 @@ pub mod asm;
 pub mod audit;
 #[path = "../../../../tests/support/child.rs"]
 pub mod child;
+pub mod create_sp;
 pub mod modgraph;
 pub mod readers;
 pub mod snapshot;
