@@ -87,14 +87,7 @@ client_id = "$client"
 certificates = ["app.cer"]
 graph_permissions = ["Application.Read.All"]
 TOML
-  "$standin_bin" --config "$work/standin.toml" --port 0 --ca-out "$work/ca.pem" > "$work/standin.out" 2>&1 &
-  standin_pid=$!
-  for _ in $(seq 1 600); do
-    grep -q listening "$work/standin.out" 2>/dev/null && break
-    sleep 0.1
-  done
-  url=$(awk '/listening/ {print $4}' "$work/standin.out")
-  [ -n "$url" ] || { cat "$work/standin.out" >&2; echo "the stand-in did not start" >&2; exit 1; }
+  bench_standin_start 600
   export AZURE_TENANT_ID=$tenant AZURE_CLIENT_ID=$client AZURE_AUTHORITY_HOST=$url GRAPH_ENDPOINT=$url
   export AZURE_CLIENT_CERTIFICATE_PATH=$work/bundle.pem REQUESTS_CA_BUNDLE=$work/ca.pem
   for side in certtool python; do

@@ -45,14 +45,7 @@ secrets = [{ value = "$secret" }]
 scope = "/subscriptions/$sub"
 actions = ["*/read", "Microsoft.Authorization/*"]
 TOML
-"$standin_bin" --config "$work/standin.toml" --port 0 --ca-out "$work/ca.pem" > "$work/standin.out" 2>&1 &
-standin_pid=$!
-for _ in $(seq 1 100); do
-  grep -q listening "$work/standin.out" 2>/dev/null && break
-  sleep 0.1
-done
-url=$(awk '/listening/ {print $4}' "$work/standin.out")
-[ -n "$url" ] || { cat "$work/standin.out" >&2; echo "the stand-in did not start" >&2; exit 1; }
+bench_standin_start
 
 export AZURE_TENANT_ID=$tenant AZURE_CLIENT_ID=$client AZURE_CLIENT_SECRET=$secret
 export AZURE_SUBSCRIPTION_ID=$sub AZURE_AUTHORITY_HOST=$url ARM_ENDPOINT=$url GRAPH_ENDPOINT=$url

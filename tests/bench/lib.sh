@@ -36,3 +36,17 @@ bench_chain() {
     -days 30 -out "$work/leaf.crt" 2>/dev/null
   cat "$work/inter.crt" "$work/root.crt" >"$work/chain.pem"
 }
+
+# Starts the stand-in on "$work/standin.toml" (its CA in "$work/ca.pem") and waits up to
+# $1 tenths of a second (default 100) for it to listen; sets `standin_pid` and `url`.
+bench_standin_start() {
+  local tries=${1:-100}
+  "$standin_bin" --config "$work/standin.toml" --port 0 --ca-out "$work/ca.pem" >"$work/standin.out" 2>&1 &
+  standin_pid=$!
+  for _ in $(seq 1 "$tries"); do
+    grep -q listening "$work/standin.out" 2>/dev/null && break
+    sleep 0.1
+  done
+  url=$(awk '/listening/ {print $4}' "$work/standin.out")
+  [ -n "$url" ] || { cat "$work/standin.out" >&2; echo "the stand-in did not start" >&2; exit 1; }
+}

@@ -50,14 +50,7 @@ actions = ["*/read"]
 TOML
 all=$(IFS=,; echo "${ids[*]}")
 
-"$standin_bin" --config "$work/standin.toml" --port 0 --ca-out "$work/ca.pem" > "$work/standin.out" 2>&1 &
-standin_pid=$!
-for _ in $(seq 1 100); do
-  grep -q listening "$work/standin.out" 2>/dev/null && break
-  sleep 0.1
-done
-url=$(awk '/listening/ {print $4}' "$work/standin.out")
-[ -n "$url" ] || { cat "$work/standin.out" >&2; echo "the stand-in did not start" >&2; exit 1; }
+bench_standin_start
 host=${url#https://}
 
 # What azure-identity and certtool both read.

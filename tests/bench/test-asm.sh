@@ -33,14 +33,7 @@ done
 all=$(IFS=,; echo "${ids[*]}")
 one=${ids[0]}
 
-"$standin_bin" --config "$work/standin.toml" --port 0 --ca-out "$work/ca.pem" > "$work/standin.out" 2>&1 &
-standin_pid=$!
-for _ in $(seq 1 100); do
-  grep -q listening "$work/standin.out" 2>/dev/null && break
-  sleep 0.1
-done
-url=$(awk '/listening/ {print $4}' "$work/standin.out")
-[ -n "$url" ] || { cat "$work/standin.out" >&2; echo "the stand-in did not start" >&2; exit 1; }
+bench_standin_start
 
 pair() { # the curl command for one subscription: both requests over one connection
   echo "curl -sS --fail --cert $work/cert.pem --key $work/key.pem --cacert $work/ca.pem -H 'x-ms-version: 2014-10-01' -o /dev/null -o /dev/null $url/$1 $url/$1/services/hostedservices"
