@@ -115,13 +115,19 @@ impl CliError {
         self
     }
 
-    /// The text printed to stderr.
+    /// The text printed to stderr: the message, then every `cause:`, then every `fix:`,
+    /// whatever order they were added in (a shared gate may add its fix before the
+    /// command adds the cause).
     pub fn render(&self) -> String {
         let mut out = format!("error: {}\n", self.message);
         for hint in &self.hints {
-            match hint {
-                Hint::Cause(t) => out.push_str(&format!("  cause: {t}\n")),
-                Hint::Fix(t) => out.push_str(&format!("  fix: {t}\n")),
+            if let Hint::Cause(t) = hint {
+                out.push_str(&format!("  cause: {t}\n"));
+            }
+        }
+        for hint in &self.hints {
+            if let Hint::Fix(t) = hint {
+                out.push_str(&format!("  fix: {t}\n"));
             }
         }
         out
@@ -247,5 +253,7 @@ mod tests {
     fn render_has_message_then_hints() {
         let e = CliError::usage("bad").cause("why").fix("how");
         assert_eq!(e.render(), "error: bad\n  cause: why\n  fix: how\n");
+        let late = CliError::usage("bad").fix("how").cause("why");
+        assert_eq!(late.render(), e.render());
     }
 }

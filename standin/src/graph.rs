@@ -144,6 +144,7 @@ pub(crate) fn status_error(status: u16, call: &Call) -> Response<Body> {
             "serviceNotAvailable",
             "The service is temporarily unavailable. Retry later.",
         ),
+        403 => error(call, 403, "Authorization_RequestDenied", DENIED),
         other => error(call, other, "UnknownError", "An internal error occurred."),
     }
 }

@@ -41,6 +41,7 @@ macro_rules! arm_case {
     }};
 }
 
+mod audit;
 mod create_sp;
 mod failures;
 mod failures_arm;
