@@ -11,14 +11,14 @@
 //! principal becomes their owner) and changes only those it owns; anything else is 403
 //! `Authorization_RequestDenied`.
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
 use hyper::{Method, Response};
 use serde_json::{json, Value};
 
-use crate::config::{App, Certificate, ClientSecret, FederatedCredential, Tenant};
+use crate::config::{App, ClientSecret, FederatedCredential, Tenant};
 use crate::directory::{service_principal_id, Owner};
-use crate::graph::{error, graph_time, key_credential, ok, password_credential, DENIED};
+use crate::graph::{
+    error, graph_time, key_credential, ok, password_credential, verify_certificate, DENIED,
+};
 use crate::ids::{random_guid, random_hex};
 use crate::state::Grant;
 use crate::wire::{percent_decode, Body, Call};
@@ -210,17 +210,10 @@ fn create_application(call: &Call, grant: &Grant, writer: &Writer, body: &Value)
         .into_iter()
         .flatten()
     {
-        if credential["type"] != "AsymmetricX509Cert" || credential["usage"] != "Verify" {
-            return bad("keyCredentials must have type 'AsymmetricX509Cert' and usage 'Verify'.");
+        match verify_certificate(credential, "keyCredentials") {
+            Ok(certificate) => certificates.push(certificate),
+            Err(message) => return bad(&message),
         }
-        let Some(certificate) = credential["key"]
-            .as_str()
-            .and_then(|k| STANDARD.decode(k).ok())
-            .and_then(|der| Certificate::from_der(&der).ok())
-        else {
-            return bad("Invalid value specified for property 'key' of resource 'KeyCredential'.");
-        };
-        certificates.push(certificate);
     }
     let client_id = random_guid();
     let mut app = App::new(client_id.clone())

@@ -368,21 +368,36 @@ pub(crate) fn password_credential(secret: &ClientSecret) -> Value {
     })
 }
 
+/// The certificate of a key credential in a request body: `AsymmetricX509Cert` for
+/// `Verify`, its `key` base64 DER (addKey's `keyCredential`, an application's
+/// `keyCredentials`); else Graph's complaint, naming `property`.
+pub(crate) fn verify_certificate(
+    credential: &Value,
+    property: &str,
+) -> Result<Certificate, String> {
+    if credential["type"] != "AsymmetricX509Cert" || credential["usage"] != "Verify" {
+        return Err(format!(
+            "{property} must have type 'AsymmetricX509Cert' and usage 'Verify'."
+        ));
+    }
+    credential["key"]
+        .as_str()
+        .and_then(|k| STANDARD.decode(k).ok())
+        .and_then(|der| Certificate::from_der(&der).ok())
+        .ok_or_else(|| {
+            "Invalid value specified for property 'key' of resource 'KeyCredential'.".to_string()
+        })
+}
+
 fn add_key(call: &Call, target: &App, body: &Value, usable_from: OffsetDateTime) -> Response<Body> {
     let credential = &body["keyCredential"];
     let bad = |message: &str| error(call, 400, "Request_BadRequest", message);
     if !body.get("passwordCredential").is_none_or(Value::is_null) {
         return bad("The stand-in adds certificates only: passwordCredential must be null.");
     }
-    if credential["type"] != "AsymmetricX509Cert" || credential["usage"] != "Verify" {
-        return bad("keyCredential must have type 'AsymmetricX509Cert' and usage 'Verify'.");
-    }
-    let Some(certificate) = credential["key"]
-        .as_str()
-        .and_then(|k| STANDARD.decode(k).ok())
-        .and_then(|der| Certificate::from_der(&der).ok())
-    else {
-        return bad("Invalid value specified for property 'key' of resource 'KeyCredential'.");
+    let certificate = match verify_certificate(credential, "keyCredential") {
+        Ok(certificate) => certificate,
+        Err(message) => return bad(&message),
     };
     let thumbprint = certificate.sha1_thumbprint();
     if target
