@@ -193,10 +193,7 @@ fn json_reply(status: u16, body: Value) -> Response<Body> {
 }
 
 fn tenant<'a>(config: &'a Config, id: &str) -> Option<&'a Tenant> {
-    config
-        .tenants
-        .iter()
-        .find(|t| t.id.eq_ignore_ascii_case(id))
+    config.tenant_by_id(id)
 }
 
 fn definition_json(scope: &str, d: &RoleDefinition) -> Value {
@@ -355,11 +352,7 @@ fn put_definition(call: &Call, grant: &Grant, route: &Route, name: &str) -> Resp
     definition.description = props["description"].as_str().unwrap_or_default().to_owned();
     let answer = definition_json(&route.scope, &definition);
     call.shared.update_config(|config| {
-        if let Some(t) = config
-            .tenants
-            .iter_mut()
-            .find(|t| t.id.eq_ignore_ascii_case(&grant.tenant_id))
-        {
+        if let Some(t) = config.tenant_by_id_mut(&grant.tenant_id) {
             let defs = &mut t.directory.role_definitions;
             defs.retain(|d| !d.id.eq_ignore_ascii_case(name));
             defs.push(definition);
@@ -532,11 +525,7 @@ fn put_assignment(call: &Call, grant: &Grant, route: &Route, name: &str) -> Resp
     );
     let answer = assignment_json(&assignment, &route.subscription);
     call.shared.update_config(|config| {
-        if let Some(t) = config
-            .tenants
-            .iter_mut()
-            .find(|t| t.id.eq_ignore_ascii_case(&grant.tenant_id))
-        {
+        if let Some(t) = config.tenant_by_id_mut(&grant.tenant_id) {
             t.directory.role_assignments.push(assignment);
         }
     });

@@ -122,10 +122,7 @@ fn writer(grant: &Grant) -> Option<Writer> {
 }
 
 fn tenant_mut<'a>(config: &'a mut crate::Config, tenant_id: &str) -> Option<&'a mut Tenant> {
-    config
-        .tenants
-        .iter_mut()
-        .find(|t| t.id.eq_ignore_ascii_case(tenant_id))
+    config.tenant_by_id_mut(tenant_id)
 }
 
 fn owns(tenant: &Tenant, writer: &Writer, object_id: &str) -> bool {
@@ -158,17 +155,13 @@ fn with_owned(
     change: impl FnOnce(&App) -> Response<Body>,
 ) -> Response<Body> {
     let config = call.shared.config();
-    let found = config
-        .tenants
-        .iter()
-        .find(|t| t.id.eq_ignore_ascii_case(&grant.tenant_id))
-        .and_then(|t| {
-            let app = t
-                .apps
-                .iter()
-                .find(|a| a.object_id.eq_ignore_ascii_case(object_id))?;
-            Some((app.clone(), owns(t, writer, &app.object_id)))
-        });
+    let found = config.tenant_by_id(&grant.tenant_id).and_then(|t| {
+        let app = t
+            .apps
+            .iter()
+            .find(|a| a.object_id.eq_ignore_ascii_case(object_id))?;
+        Some((app.clone(), owns(t, writer, &app.object_id)))
+    });
     drop(config);
     match found {
         Some((app, true)) => change(&app),
@@ -262,22 +255,18 @@ fn create_service_principal(
         );
     };
     let config = call.shared.config();
-    let state = config
-        .tenants
-        .iter()
-        .find(|t| t.id.eq_ignore_ascii_case(&grant.tenant_id))
-        .and_then(|t| {
-            let app = t
-                .apps
-                .iter()
-                .find(|a| a.client_id.eq_ignore_ascii_case(app_id))?;
-            let missing = t
-                .directory
-                .without_service_principal
-                .iter()
-                .any(|c| c.eq_ignore_ascii_case(app_id));
-            Some((app.clone(), owns(t, writer, &app.object_id), missing))
-        });
+    let state = config.tenant_by_id(&grant.tenant_id).and_then(|t| {
+        let app = t
+            .apps
+            .iter()
+            .find(|a| a.client_id.eq_ignore_ascii_case(app_id))?;
+        let missing = t
+            .directory
+            .without_service_principal
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case(app_id));
+        Some((app.clone(), owns(t, writer, &app.object_id), missing))
+    });
     drop(config);
     let app = match state {
         None => {

@@ -215,11 +215,7 @@ pub(crate) fn find_tenant<'a>(
     config: &'a Config,
     tenant_id: &str,
 ) -> Result<&'a Tenant, EntraError> {
-    if let Some(tenant) = config
-        .tenants
-        .iter()
-        .find(|t| t.id.eq_ignore_ascii_case(tenant_id))
-    {
+    if let Some(tenant) = config.tenant_by_id(tenant_id) {
         return Ok(tenant);
     }
     if looks_like_guid(tenant_id) || tenant_id.contains('.') {

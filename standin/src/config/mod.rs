@@ -112,6 +112,18 @@ impl Config {
         self
     }
 
+    /// The tenant with this id (GUIDs compare case-insensitively, as Azure does).
+    pub(crate) fn tenant_by_id(&self, id: &str) -> Option<&Tenant> {
+        self.tenants.iter().find(|t| t.id.eq_ignore_ascii_case(id))
+    }
+
+    /// [`Config::tenant_by_id`], to change it.
+    pub(crate) fn tenant_by_id_mut(&mut self, id: &str) -> Option<&mut Tenant> {
+        self.tenants
+            .iter_mut()
+            .find(|t| t.id.eq_ignore_ascii_case(id))
+    }
+
     /// Pages ARM's permissions list by `size` entries (linked with `nextLink`).
     pub fn permissions_page_size(mut self, size: usize) -> Self {
         self.permissions_page_size = Some(size.max(1));

@@ -216,11 +216,7 @@ fn list(call: &Call, tenant_id: &str, c: Collection, access: &Access) -> Respons
         Some(PageFault::Truncated) | None => {}
     }
     let config = call.shared.config();
-    let Some(tenant) = config
-        .tenants
-        .iter()
-        .find(|t| t.id.eq_ignore_ascii_case(tenant_id))
-    else {
+    let Some(tenant) = config.tenant_by_id(tenant_id) else {
         return error(call, 401, "InvalidAuthenticationToken", "Invalid token.");
     };
     // The skiptoken's offset is the position of the next object to look at (not a count
@@ -298,10 +294,7 @@ fn owners(
     access: &Access,
 ) -> Response<Body> {
     let config = call.shared.config();
-    let tenant = config
-        .tenants
-        .iter()
-        .find(|t| t.id.eq_ignore_ascii_case(tenant_id));
+    let tenant = config.tenant_by_id(tenant_id);
     let found = tenant.and_then(|t| {
         objects(t, c)
             .from(0)

@@ -37,11 +37,7 @@ pub(crate) fn take_rule<R, T>(
 ) -> Option<T> {
     let mut taken = None;
     call.shared.update_config(|config| {
-        let Some(tenant) = config
-            .tenants
-            .iter_mut()
-            .find(|t| t.id.eq_ignore_ascii_case(tenant_id))
-        else {
+        let Some(tenant) = config.tenant_by_id_mut(tenant_id) else {
             return;
         };
         let rules = rules(&mut tenant.directory);
